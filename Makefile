@@ -1,0 +1,46 @@
+# Two commands do everything on a fresh Debian machine with Python 3.11:
+#   make run    set up, then process seeds/ into ./published
+#   make test   set up, then run the test suite
+# Both are safe to rerun: set-up steps skip what is already there.
+
+PYTHON ?= python3
+VENV := .venv
+UV := $(VENV)/bin/uv
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Tesseract with Dutch and English for OCR; Ghostscript, qpdf, unpaper and
+# pngquant are what OCRmyPDF calls; Chromium renders the report in tests.
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng ghostscript qpdf unpaper pngquant \
+                   fonts-dejavu-core chromium
+
+.PHONY: setup system venv run test bench clean
+
+setup: system venv
+
+system:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q uv
+
+venv: $(VENV)/.synced
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync -q --frozen --inexact --extra test
+	touch $@
+
+run: setup
+	$(VENV)/bin/lakmoes run seeds --out published
+
+test: setup
+	$(VENV)/bin/python -m pytest -q
+
+bench: setup
+	$(VENV)/bin/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) published .pytest_cache

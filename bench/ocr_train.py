@@ -1,0 +1,57 @@
+"""Learn the OCR confusion model from the train split of the generated pairs.
+
+Reads `bench/out/ocr_pairs/` (made by `bench/ocr_generate.py`), aligns truth
+and OCR words, learns segment confusions with `flows.correct_channel.learn`
+and writes `flows/data/ocr_confusions.json`, which is shipped so that nothing
+is trained at run time. Only train-split sources are used; `bench/ocr_eval.py`
+reports on the others.
+
+Run: `python bench/ocr_train.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ocr_common import aligned_words, core, load_pairs  # noqa: E402
+
+from flows.correct_channel import MODEL_PATH, learn  # noqa: E402
+
+
+def training_pairs(pages: list[dict]) -> tuple[list[tuple[str, str]], list[str]]:
+    """Differing (truth, OCR) word cores and all truth word cores of the pages."""
+    pairs, truth_words = [], []
+    for page in pages:
+        for truth, ocr in aligned_words(page["truth"], page["ocr"]):
+            a, b = core(truth), core(ocr)
+            truth_words.append(a)
+            if a != b and a and b:
+                pairs.append((a, b))
+    return pairs, truth_words
+
+
+def main() -> None:
+    pages = load_pairs("train")
+    pairs, truth_words = training_pairs(pages)
+    model = learn(pairs, truth_words)
+    model["trained_on"] = {
+        "pages": len(pages),
+        "sources": sorted({p["source"] for p in pages}),
+        "qualities": sorted({p["quality"] for p in pages}),
+        "word_pairs_differing": len(pairs),
+        "truth_words": len(truth_words),
+    }
+    MODEL_PATH.write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"{len(model['confusions'])} confusions from {len(pairs)} differing pairs "
+          f"of {len(truth_words)} words; unknown edit logp {model['edit_logp']:.2f} -> {MODEL_PATH}")
+    for c in model["confusions"][:25]:
+        print(f"  {c['intended']!r:>8} -> {c['observed']!r:<8} n={c['count']:<4} logp={c['logp']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""The release gate and the per-document redaction summary.
+
+The gate holds a document back when one of its internal parts has a
+high-severity finding (personal data left in a memo, most often): such a
+part must not be published as if it were clean. Findings in public parts
+never hold a document back: the public part is what the body published
+itself, and it names ministers and members of Parliament by right.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from flows.model import Document
+
+
+def _holding_findings(doc: Document) -> list[dict[str, Any]]:
+    """High-severity findings outside public parts."""
+    public = {p.index for p in doc.parts if p.visibility == "public"}
+    return [
+        f
+        for f in doc.rows.get("findings", [])
+        if f.get("severity") == "high" and f.get("part") not in public
+    ]
+
+
+def apply_gate(doc: Document, *, allow_findings: bool) -> str | None:
+    """A masked reason to quarantine the document, or None to publish it.
+
+    Under allow_findings the document is published anyway and the findings
+    that would have held it back are marked allowed=True, so that the
+    published tables say it went out with them."""
+    holding = _holding_findings(doc)
+    if not holding:
+        return None
+    if allow_findings:
+        for f in holding:
+            f["allowed"] = True
+        return None
+    by_check = Counter(f["check"] for f in holding)
+    parts = sorted({f.get("part") for f in holding}, key=lambda p: (p is None, p))
+    examples = "; ".join(f["message"] for f in holding[:3])
+    more = f" (+{len(holding) - 3} more)" if len(holding) > 3 else ""
+    where = ", ".join("?" if p is None else str(p) for p in parts)
+    checks = ", ".join(f"{c} x{n}" for c, n in sorted(by_check.items()))
+    return f"{len(holding)} high-severity finding(s) in internal part(s) {where}: {checks}. {examples}{more}"
+
+
+def _json(counter: Counter[str]) -> str:
+    return json.dumps(dict(sorted(counter.items())), ensure_ascii=False)
+
+
+def withheld_share(doc: Document) -> float:
+    """Estimated share of the document withheld.
+
+    For PDFs with redaction boxes: box area over page area (the boxes are
+    what is missing). Otherwise: the characters that stand in for removed
+    text (stamps, withheld passages, placeholders) over all characters, a
+    lower bound since a stamp is usually shorter than what it replaced."""
+    boxes = [b for b in doc.rows.get("redactions", []) if b.get("document_id", doc.id) == doc.id]
+    if doc.pages and boxes:
+        page_area = sum(p.width * p.height for p in doc.pages) or 1.0
+        return min(1.0, sum(b.get("area") or 0.0 for b in boxes) / page_area)
+    if not doc.text:
+        return 0.0
+    covered: list[tuple[int, int]] = sorted(
+        (r["span_start"], r["span_end"]) for r in doc.rows.get("removals", []) if r.get("span_start") is not None
+    )
+    total, last = 0, 0
+    for s, e in covered:  # overlapping removals (several grounds on one stamp) count once
+        s = max(s, last)
+        if e > s:
+            total += e - s
+            last = e
+    return min(1.0, total / len(doc.text))
+
+
+def redaction_summary(doc: Document) -> dict[str, Any]:
+    """One redaction_summary row: markers by ground, removals, boxes by
+    ground and style, findings by severity and by check, withheld share."""
+    markers = Counter((m.get("ground_code") or "none") for m in doc.rows.get("markers", []))
+    boxes = Counter(
+        f"{b.get('ground_code') or 'none'}/{b.get('style') or 'unknown'}" for b in doc.rows.get("redactions", [])
+    )
+    findings = doc.rows.get("findings", [])
+    return {
+        "document_id": doc.id,
+        "source_path": doc.path,
+        "markers_by_ground": _json(markers),
+        "removals": len(doc.rows.get("removals", [])),
+        "boxes_by_ground_style": _json(boxes),
+        "findings_by_severity": _json(Counter(f["severity"] for f in findings)),
+        "findings_by_check": _json(Counter(f["check"] for f in findings)),
+        "withheld_share": withheld_share(doc),
+    }

@@ -1,0 +1,87 @@
+"""Checks on memo header fields and the markers table.
+
+A person field in an internal memo (Opgesteld door, Via, Afgestemd met, ...)
+names a civil servant unless it holds a role, a unit or a redaction marker;
+civil servants' names are withheld under 5.1.2e, so a field holding anything
+else is reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+
+from checks.markers import Marker, find_markers
+from checks.masking import mask, value_hash
+from flows.model import Document
+from flows.parse_memo import FIELDS_PATH, memo_spec
+
+
+def finding_id(document_id: str, check: str, where: str) -> str:
+    """Stable across runs, so that a finding can be tracked and acknowledged."""
+    return hashlib.sha256(f"{document_id}|{check}|{where}".encode()).hexdigest()[:16]
+
+
+def _role_words() -> frozenset[str]:
+    data = tomllib.loads(FIELDS_PATH.read_text(encoding="utf-8"))
+    return frozenset(w.casefold() for w in data["roles"]["words"])
+
+
+def holds_role_or_unit(value: str) -> bool:
+    """True when every word is a role word, an all-capital abbreviation
+    (DVB, DGPZ, M, MP) or a connective: no room for a name."""
+    roles = _role_words()
+    for word in re.findall(r"[^\W\d_][\w\-]*", value):
+        if word.casefold() in roles or word.isupper() or word in {"en", "van", "de", "het", "a.i.", "i.o."}:
+            continue
+        return False
+    return True
+
+
+def add_marker_rows(doc: Document) -> list[Marker]:
+    """Record every marker in the document's text."""
+    markers = find_markers(doc.text)
+    for m in markers:
+        doc.add_row(
+            "markers",
+            {
+                "span_start": m.start,
+                "span_end": m.end,
+                "kind": m.kind,
+                "matched_text": m.text,
+                "ground_code": m.code,
+                "label": m.ground.label if m.ground else None,
+                "match": "exact" if m.exact else "ocr_tolerant",
+                "distance": m.distance,
+            },
+        )
+    return markers
+
+
+def check_person_fields(doc: Document) -> None:
+    """A finding for each person field of an internal part that holds
+    neither a role or unit nor a marker."""
+    person_fields = {f.name for f in memo_spec().fields if f.type == "person"}
+    internal = {p.index for p in doc.parts if p.visibility == "internal"}
+    for row in doc.rows.get("memo_fields", []):
+        if row["field"] not in person_fields or row["part"] not in internal or not row.get("value"):
+            continue
+        value = row["value"]
+        if row.get("ground_code") or find_markers(value) or holds_role_or_unit(value):
+            continue
+        doc.add_row(
+            "findings",
+            {
+                "finding_id": finding_id(doc.id, "person_field_without_marker", f"{row['span_start']}"),
+                "part": row["part"],
+                "span_start": row["span_start"],
+                "span_end": row["span_end"],
+                "check": "person_field_without_marker",
+                "severity": "high",
+                "message": f"memo field '{row['field']}' holds {mask(value, 'name')!r}: no role, unit or redaction marker",
+                "masked": mask(value, "name"),
+                "value_hash": value_hash(value),
+                "allowed": False,
+            },
+        )

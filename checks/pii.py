@@ -1,0 +1,725 @@
+"""Recognisers of personal data in Dutch government text, and the allow-list
+of people who may be named because they act in public office.
+
+Why hand-made recognisers: Presidio has no Dutch recognisers and spaCy's
+Dutch models are not installable here; deduce targets medical text and
+knows nothing of who may be named in a Woo release. So numbers are
+validated with python-stdnum (BSN elfproef, IBAN mod-97) and phonenumbers
+(Google's libphonenumber metadata), and names are found from context
+(titles, initials, header labels, signature blocks) and from the Dutch
+first-name and surname lists that ship inside the `deduce` wheel. Those
+lists are read as plain files (a few milliseconds), never through deduce's
+own loader, which takes minutes on first use.
+
+Every hit carries only a masked rendering and a salted hash of the value
+(checks.masking): the clear value never leaves this module.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable
+
+import phonenumbers
+from rapidfuzz.distance import Levenshtein
+from stdnum import iban as stdnum_iban
+from stdnum.nl import bsn as stdnum_bsn
+
+from checks.grounds import find_codes
+from checks.masking import mask, value_hash
+
+VOCAB_PATH = Path(__file__).parent / "data" / "pii.toml"
+MEMO_FIELDS_PATH = Path(__file__).resolve().parents[1] / "flows" / "data" / "memo_fields.toml"
+
+KINDS = ("email", "phone", "bsn", "iban", "postcode", "birth_date", "name")
+
+
+@dataclass(frozen=True)
+class PiiHit:
+    """One piece of personal data in a text, without its clear value."""
+
+    start: int
+    end: int
+    kind: str  # one of KINDS
+    recogniser: str
+    masked: str
+    value_hash: str
+
+
+# --------------------------------------------------------------------------
+# Vocabulary: checks/data/pii.toml and the name lists of the deduce wheel
+
+
+@dataclass(frozen=True)
+class Vocab:
+    generic_mailboxes: frozenset[str]
+    bsn_labels: tuple[str, ...]
+    reference_labels: tuple[str, ...]
+    birth_labels: tuple[str, ...]
+    titles: tuple[str, ...]
+    initials: tuple[str, ...]
+    header_labels: tuple[str, ...]
+    closings: tuple[str, ...]
+    stop_words: frozenset[str]
+    roles: tuple[str, ...]
+    parties: tuple[str, ...]
+    allow_words: tuple[str, ...]
+    removed_kind: dict[str, tuple[str, ...]]
+    placeholders: tuple[tuple[str, str], ...]  # (regex, severity)
+    citation_words: tuple[str, ...]
+    signing: tuple[str, ...]
+    street_suffixes: tuple[str, ...]
+    address_labels: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def vocab() -> Vocab:
+    data = tomllib.loads(VOCAB_PATH.read_text(encoding="utf-8"))
+    memo = tomllib.loads(MEMO_FIELDS_PATH.read_text(encoding="utf-8")) if MEMO_FIELDS_PATH.exists() else {}
+    person_labels = [
+        label for f in memo.get("field", []) if f.get("type") in {"person", "recipient"} for label in f["labels"]
+    ]
+    return Vocab(
+        generic_mailboxes=frozenset(x.casefold() for x in data["email"]["generic_local_parts"]),
+        bsn_labels=tuple(data["bsn"]["labels"]),
+        reference_labels=tuple(data["bsn"]["reference_labels"]),
+        birth_labels=tuple(data["birth_date"]["labels"]),
+        titles=tuple(data["names"]["titles"]),
+        initials=tuple(data["names"]["initials"]),
+        header_labels=tuple(dict.fromkeys([*data["names"]["header_labels"], *person_labels])),
+        closings=tuple(data["names"]["closings"]),
+        stop_words=frozenset(data["names"]["stop_words"]),
+        roles=tuple(data["allow"]["roles"]),
+        parties=tuple(data["allow"]["parties"]),
+        allow_words=tuple(data["allow"]["words"]),
+        removed_kind={k: tuple(v) for k, v in data["removed_kind"].items()},
+        placeholders=tuple((p["pattern"], p["severity"]) for p in data["placeholder"]),
+        citation_words=tuple(data["citation"]["before"]),
+        signing=tuple(data["allow"]["signing"]),
+        street_suffixes=tuple(data["streets"]["suffixes"]),
+        address_labels=tuple(data["streets"]["labels"]),
+    )
+
+
+@dataclass(frozen=True)
+class NameLists:
+    first: frozenset[str]  # first names, as spelled (capitalised)
+    surnames: frozenset[str]  # surnames and surnames that take an interfix ("Berg")
+    interfixes: tuple[str, ...]  # "van der", "de", ... longest first
+    places: frozenset[str]  # normalised place names (residences, municipalities, provinces)
+    common: frozenset[str]  # frequent lower-case Dutch words that are not names
+    very_common: frozenset[str]  # the 5000 most frequent Dutch words (names included)
+    stop: frozenset[str]  # function words that deduce lists as first names ("De", "Aan")
+
+
+def _deduce_list(files: dict[str, importlib.metadata.PackagePath], folder: str) -> set[str]:
+    """A deduce lookup list: items.txt minus exceptions.txt, as deduce builds it."""
+    base = f"deduce/data/lookup/src/{folder}"
+    items = set(files[f"{base}/items.txt"].locate().read_text(encoding="utf-8").splitlines())
+    if f"{base}/exceptions.txt" in files:
+        items -= set(files[f"{base}/exceptions.txt"].locate().read_text(encoding="utf-8").splitlines())
+    return {x.strip() for x in items if x.strip()}
+
+
+@lru_cache(maxsize=1)
+def name_lists() -> NameLists:
+    """Load the name and place lists from the installed deduce wheel.
+
+    Files are located through the wheel's RECORD, so deduce itself (and its
+    slow lookup-structure build) is never imported."""
+    from wordfreq import top_n_list  # frequency list ships inside wordfreq
+
+    try:
+        files = {str(f): f for f in importlib.metadata.files("deduce") or ()}
+    except importlib.metadata.PackageNotFoundError as e:  # pragma: no cover - install error
+        raise RuntimeError("the name lists come from the 'deduce' package: pip install deduce") from e
+    first = _deduce_list(files, "names/lst_first_name")
+    surnames = _deduce_list(files, "names/lst_surname") | _deduce_list(files, "names/lst_interfix_surname")
+    interfixes = _deduce_list(files, "names/lst_interfix")
+    places: set[str] = set()
+    for sub in ("lst_residence", "lst_municipality", "lst_province", "lst_region"):
+        places |= {normalise(p) for p in _deduce_list(files, f"locations/lst_placename/{sub}")}
+    stop = _deduce_list(files, "whitelist/lst_stop_word") | _deduce_list(files, "whitelist/lst_common_word")
+    name_forms = {n.casefold() for n in first | surnames}
+    frequent = top_n_list("nl", 30000)
+    common = ({w for w in frequent if w not in name_forms} | {s.casefold() for s in stop}) - {""}
+    return NameLists(
+        first=frozenset(first),
+        surnames=frozenset(surnames),
+        interfixes=tuple(sorted(interfixes, key=len, reverse=True)),
+        places=frozenset(places),
+        common=frozenset(common),
+        very_common=frozenset(frequent[:5000]),
+        stop=frozenset(x.casefold() for x in _deduce_list(files, "whitelist/lst_stop_word") | interfixes),
+    )
+
+
+def normalise(value: str) -> str:
+    """Fold case, diacritics and hyphens, so that "Visseren-Hamakers",
+    "Visseren Hamakers" and OCR's "Nicolai" for "Nicolaï" compare equal."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = re.sub(r"[-‐–’'`]", " ", plain.casefold())
+    return " ".join(re.findall(r"[a-z0-9]+", plain))
+
+
+# --------------------------------------------------------------------------
+# Name phrases
+
+_UP = "A-ZÀ-ÖØ-Þ"
+_LO = "a-zß-öø-ÿ"
+CAP = rf"[{_UP}][{_LO}'’]+"
+CAPW = rf"{CAP}(?:-{CAP})*(?![{_UP}{_LO}])"  # "Visseren-Hamakers", never part of a word
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, re.Pattern[str]]:
+    v = vocab()
+    nl = name_lists()
+    interfix = "|".join(
+        re.escape(i).replace(r"\ ", r"\s+") if not i[0].isalpha() else f"[{i[0].upper()}{i[0]}]{re.escape(i[1:])}"
+        for i in nl.interfixes
+        if i.replace(" ", "").replace("'", "").isalpha()
+    )
+    init = rf"(?:[{_UP}]\.|(?:{'|'.join(map(re.escape, v.initials))})\.)"
+    initials = rf"(?:{init}\s?){{1,5}}"
+    surname = rf"(?:(?:{interfix})\s+)?{CAPW}(?:\s+{CAPW})?"
+    titles = "|".join(sorted((re.escape(t) for t in v.titles), key=len, reverse=True))
+    labels = "|".join(sorted((re.escape(x).replace(r"\ ", r"\s+") for x in v.header_labels), key=len, reverse=True))
+    closings = "|".join(sorted((re.escape(x).replace(r"\ ", r"\s+") for x in v.closings), key=len, reverse=True))
+    return {
+        "interfix": re.compile(rf"(?:{interfix})"),
+        "initials": re.compile(initials),
+        "initials_token": re.compile(rf"{init}+"),
+        "titles": re.compile(rf"(?:{titles})"),
+        "surname": re.compile(surname),
+        "title": re.compile(
+            rf"(?<![\w.])(?i:{titles})(?<=[\w.])\s+(?P<name>(?:(?:{CAPW}\s+)?{initials}\s*|{CAPW}\s+)?{surname})"
+        ),
+        "initials_name": re.compile(rf"(?<![\w.])(?P<name>{initials}\s*{surname})"),
+        "first_surname": re.compile(rf"(?P<first>{CAPW})\s+(?P<sur>{surname})"),
+        "header": re.compile(rf"(?m)^[ \t]*(?P<label>{labels})(?![\w-])[ \t]*:?[ \t]*(?P<value>[^\n]*)$"),
+        "closing": re.compile(rf"(?im)^[ \t]*(?:{closings})[ \t]*[,.!]?[ \t]*$"),
+    }
+
+
+def _core_tokens(phrase: str) -> list[str]:
+    """The capitalised words of a name phrase (initials and interfixes off)."""
+    return [t for t in re.findall(rf"{CAPW}", phrase) if not re.fullmatch(r"[A-Z][a-z]?", t)]
+
+
+def _is_name_word(token: str, *, strong: bool = False) -> bool:
+    """Whether a capitalised word can be (part of) a surname: on the list,
+    or not a frequent Dutch word, role, organisation or place."""
+    nl = name_lists()
+    parts = token.split("-")
+    if any(p.isupper() and len(p) > 1 for p in parts):
+        return False  # DVB, NAVO: units and organisations
+    if all(p in nl.surnames for p in parts):
+        return True
+    if strong:
+        return False
+    low = token.casefold()
+    if low in nl.common or any(p.casefold() in nl.common for p in parts):
+        return False
+    return normalise(token) not in _static_allow_words()
+
+
+@lru_cache(maxsize=1)
+def _static_allow_words() -> frozenset[str]:
+    v = vocab()
+    return frozenset(
+        {normalise(w) for w in v.allow_words}
+        | {normalise(r) for r in v.roles}
+        | {normalise(p) for p in v.parties}
+        | name_lists().places
+    )
+
+
+def _surname_ok(phrase: str) -> bool:
+    core = _core_tokens(phrase)
+    return bool(core) and all(_is_name_word(t) for t in core)
+
+
+def _trim_surname(text: str, start: int, end: int) -> int:
+    """Drop a trailing capitalised word that is not a name word ("Jansen
+    Heeft"), so the span holds only the name."""
+    phrase = text[start:end]
+    words = list(re.finditer(rf"{CAPW}", phrase))
+    if len(words) >= 2:
+        last = words[-1]
+        before = phrase[words[-2].end() : last.start()]
+        if before.strip() == "" and not _is_name_word(last.group(0), strong=True):
+            return start + words[-2].end()
+    return end
+
+
+def _looks_like_name(value: str) -> tuple[int, int] | None:
+    """The span of a person's name in a short field value, or None when the
+    value is a role, a unit, a stamp or ordinary words.
+
+    Every word must be an initial, an interfix or a capitalised word that
+    can be a name; and something must point at a person: initials, or a
+    word the name lists know that is not also a frequent Dutch word, or a
+    first name followed by a listed surname."""
+    # The name ends where an address, a bracket or a separator begins
+    # ("Jan Jansen <j.jansen@minbuza.nl>", "J. Jansen j.jansen@...").
+    m = re.match(r"\s*(?P<v>[^<\[(;@]*?)(?=\s*(?:\S*@|[<\[(;]|$))", value)
+    core = (m.group("v") if m else value).rstrip(" ,:")
+    if not core or len(core) > 60:
+        return None
+    start = value.find(core)
+    tokens = [t.rstrip(",") for t in core.split()]
+    if tokens and not _patterns()["initials_token"].fullmatch(tokens[-1]):
+        tokens[-1] = tokens[-1].rstrip(".")
+    if not 1 <= len(tokens) <= 6:
+        return None
+    nl = name_lists()
+    interfixes = {i.casefold() for i in nl.interfixes}
+    evidence = False
+    for i, t in enumerate(tokens):
+        if _patterns()["initials_token"].fullmatch(t):
+            evidence = True
+            continue
+        if t.casefold() in interfixes:
+            continue
+        if not re.fullmatch(CAPW, t):
+            return None
+        listed = t in nl.first or all(p in nl.surnames for p in t.split("-"))
+        if not listed and not _is_name_word(t):
+            return None
+        if listed and t.casefold() not in nl.very_common:
+            evidence = True
+        elif t in nl.first and any(x in nl.surnames for x in tokens[i + 1 :] if x.casefold() not in interfixes):
+            evidence = True
+        elif not listed:
+            evidence = evidence or len(tokens) > 1
+    return (start, start + len(core)) if evidence else None
+
+
+# --------------------------------------------------------------------------
+# Recognisers. Each returns (start, end, kind, recogniser) spans.
+
+Span = tuple[int, int, str, str]
+
+
+def find_emails(text: str) -> list[Span]:
+    """E-mail addresses whose local part names a person. A shared mailbox
+    (info@, woo@) or a local part already replaced by a ground code or a
+    placeholder ("5.1.2e@minbuza.nl") is not personal data."""
+    generic = vocab().generic_mailboxes
+    out = []
+    for m in EMAIL_RE.finditer(text):
+        local = m.group("local")
+        if local.casefold() in generic or not re.search(r"[A-Za-z]{2}", local) or find_codes(local):
+            continue
+        # OCR may put a space at the "@"; then the local part must look like
+        # one ("p.jansen"), not be a word ("contact en @politie.nl").
+        if re.search(r"\s", m.group(0)) and not re.search(r"[._\d-]", local):
+            continue
+        out.append((m.start(), m.end(), "email", "email"))
+    return out
+
+
+EMAIL_RE = re.compile(
+    r"(?<![\w.@-])(?P<local>[A-Za-z0-9][A-Za-z0-9._%+'-]*)[ ]?[@©][ ]?"
+    r"(?P<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[a-z]{2,6})(?![\w-])"
+)
+
+
+_SERVICE_NUMBERS = {
+    phonenumbers.PhoneNumberType.TOLL_FREE,
+    phonenumbers.PhoneNumberType.PREMIUM_RATE,
+    phonenumbers.PhoneNumberType.SHARED_COST,
+}
+
+
+def find_phones(text: str) -> list[Span]:
+    """Phone numbers valid under the Dutch numbering plan (and international
+    ones written with +), by libphonenumber's matcher.
+
+    Only numbers written as phone numbers are taken (a trunk 0, "+" or
+    "00"): libphonenumber would otherwise read "(31 475)" in a Kamerstuk
+    number as the country code 31. Service numbers (0800, 0900, the
+    municipal 14 0xx) reach an organisation, not a person."""
+    out = []
+    for m in phonenumbers.PhoneNumberMatcher(text, "NL", leniency=phonenumbers.Leniency.VALID):
+        if not re.match(r"\(?\s*(?:0|\+)", m.raw_string):
+            continue
+        kind = phonenumbers.number_type(m.number)
+        if kind in _SERVICE_NUMBERS or len(str(m.number.national_number)) < 8:
+            continue
+        out.append((m.start, m.end, "phone", "phone"))
+    return out
+
+
+BSN_RE = re.compile(r"(?<![\d.,/-])(\d{9}|\d{4}[. ]\d{2}[. ]\d{3}|\d{3}[. ]\d{3}[. ]\d{3}|\d{2}[. ]\d{3}[. ]\d{4})(?![\d])")
+
+
+def find_bsns(text: str) -> list[Span]:
+    """Nine-digit numbers that pass the BSN elfproef, unless a reference
+    label ("kenmerk", "zaaknummer") introduces them on their line."""
+    v = vocab()
+    ref = re.compile(rf"(?i)\b(?:{'|'.join(map(re.escape, v.reference_labels))})\b[^\n]{{0,25}}$")
+    lab = re.compile(rf"(?i)\b(?:{'|'.join(map(re.escape, v.bsn_labels))})\b[^\n]{{0,25}}$")
+    out = []
+    for m in BSN_RE.finditer(text):
+        number = re.sub(r"[. ]", "", m.group(1))
+        if not stdnum_bsn.is_valid(number):
+            continue
+        before = text[max(0, m.start() - 40) : m.start()]
+        if ref.search(before) and not lab.search(before):
+            continue
+        out.append((m.start(), m.end(), "bsn", "bsn"))
+    return out
+
+
+IBAN_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){10,30}")
+
+
+def find_ibans(text: str) -> list[Span]:
+    """IBANs passing the mod-97 check. The pattern may run on into the next
+    word, so the longest valid prefix is kept."""
+    out = []
+    for m in IBAN_RE.finditer(text):
+        s = m.group(0)
+        for end in range(len(s), 11, -1):
+            cand = s[:end]
+            if cand.endswith(" "):
+                continue
+            if stdnum_iban.is_valid(cand.replace(" ", "")):
+                out.append((m.start(), m.start() + end, "iban", "iban"))
+                break
+    return out
+
+
+_POSTCODE = r"[1-9]\d{3}[ ]?(?!SA|SD|SS)[A-Z]{2}(?![A-Za-z])"
+ADDRESS_RE = re.compile(
+    rf"(?P<street>{CAPW}(?:[ ]{CAPW}){{0,3}}[ ]\d{{1,5}}[ ]?[a-zA-Z]?(?:[-/ ]\d{{1,4}})?)[ ]*,?[ ]*\n?[ ]*(?P<pc>{_POSTCODE})"
+    rf"|(?P<pc2>{_POSTCODE})[ ]+(?P<num>\d{{1,5}}[a-z]?)\b"
+)
+
+
+def find_addresses(text: str) -> list[Span]:
+    """A postcode with a house number (street and number before it, or the
+    number after it) that belongs to a person: a name or an address label
+    ("woonadres") comes shortly before it. Other addresses are locations (a
+    permit's site, an office) and a Postbus is never personal."""
+    labels = re.compile(rf"(?i)\b(?:{'|'.join(map(re.escape, vocab().address_labels))})\b")
+    out = []
+    for m in ADDRESS_RE.finditer(text):
+        street = m.group("street") or ""
+        if re.match(r"(?i)(?:postbus|antwoordnummer)\b", street.strip()):
+            continue
+        before = text[max(0, m.start() - 120) : m.start()]
+        if re.search(r"(?i)(?:postbus|antwoordnummer)\s*$", before):
+            continue
+        if labels.search(before) or _names_in(before):
+            out.append((m.start(), m.end(), "postcode", "postcode"))
+    return out
+
+
+def _names_in(text: str) -> bool:
+    return any(f(text) for f in (find_titled_names, find_initialled_names, find_listed_names))
+
+
+_MONTHS = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
+_DATE = rf"(?:\d{{1,2}}[-/.]\d{{1,2}}[-/.](?:19|20)\d{{2}}|\d{{1,2}}\s+(?i:{_MONTHS})\s+(?:19|20)\d{{2}})"
+
+
+def find_birth_dates(text: str) -> list[Span]:
+    """Dates introduced as a date of birth ("geboren op", "geb.",
+    "geboortedatum"); other dates are not personal data."""
+    labels = "|".join(sorted((re.escape(x) for x in vocab().birth_labels), key=len, reverse=True))
+    rx = re.compile(rf"(?i)(?<!\w)(?:{labels})(?!\w)\s*(?:op|:)?\s*(?P<date>{_DATE})")
+    return [(m.start("date"), m.end("date"), "birth_date", "birth_date") for m in rx.finditer(text)]
+
+
+def find_titled_names(text: str) -> list[Span]:
+    """A title or form of address with a name: "dhr. Jansen", "mw. drs.
+    A.B. de Vries"."""
+    out = []
+    for m in _patterns()["title"].finditer(text):
+        s, e = m.span("name")
+        e = _trim_surname(text, s, e)
+        if _surname_ok(text[s:e]) and not _is_street(text, text[s:e].split()[-1], e):
+            out.append((s, e, "name", "title"))
+    return out
+
+
+def find_initialled_names(text: str) -> list[Span]:
+    """Initials with a surname: "J.P. de Vries", "H.G.J. Bruins Slot"."""
+    nl = name_lists()
+    out = []
+    for m in _patterns()["initials_name"].finditer(text):
+        s, e = m.span("name")
+        e = _trim_surname(text, s, e)
+        core = _core_tokens(text[s:e])
+        # "A. Intensievere beleidsdoorlichting": an enumeration, not a name.
+        single = re.match(r"[A-Z]\.\s", text[s:e]) is not None
+        if single and re.search(r"(?:^|[\n:])[ \t]*$", text[:s]) and not all(t in nl.surnames for t in core):
+            continue
+        if _surname_ok(text[s:e]) and not _is_street(text, text[s:e].split()[-1], e):
+            out.append((s, e, "name", "initials"))
+    return out
+
+
+def find_listed_names(text: str) -> list[Span]:
+    """A first name from the list followed by a surname ("Jan de Vries").
+
+    Tried at every capitalised word, so that a non-name word before a name
+    ("Kamerleden Nicolai Koffeman") does not hide it. A first name that is
+    also a frequent word is taken because the surname word must be a name
+    word too (on the surname list, or no frequent Dutch word)."""
+    nl = name_lists()
+    rx = _patterns()["first_surname"]
+    out = []
+    for w in re.finditer(rf"(?<![\w-]){CAP}", text):
+        m = rx.match(text, w.start())
+        if not m:
+            continue
+        first = m.group("first")
+        if first not in nl.first or first.casefold() in nl.stop:
+            continue
+        s, e = m.start(), _trim_surname(text, m.start("sur"), m.end("sur"))
+        core = _core_tokens(text[m.start("sur") : e])
+        if not core or not all(_is_name_word(t) for t in core) or _is_street(text, core[-1], e):
+            continue
+        out.append((s, e, "name", "name_list"))
+    return out
+
+
+def _is_street(text: str, last_word: str, end: int) -> bool:
+    """A street, not a person: the word has a street ending ("-laan") or a
+    house number follows it."""
+    low = last_word.casefold()
+    return any(low.endswith(sfx) for sfx in vocab().street_suffixes) or bool(
+        re.match(r"[ \t]*\n?[ \t]*\d{1,5}[a-zA-Z]?\b", text[end : end + 12])
+    )
+
+
+def find_header_names(text: str) -> list[Span]:
+    """Names as the value of a header label (Van, Aan, CC, Opgesteld door,
+    Behandeld door, Contactpersoon, ...), on the label's line or, when the
+    label stands alone, on the next non-empty line."""
+    p = _patterns()
+    out = []
+    for m in p["header"].finditer(text):
+        value, vstart = m.group("value"), m.start("value")
+        if not value.strip():
+            nxt = re.match(r"[ \t]*\n(?:[ \t]*\n){0,2}[ \t]*(?P<v>[^\n]+)", text[m.end() :])
+            if not nxt or p["header"].fullmatch(nxt.group("v")):
+                continue
+            value, vstart = nxt.group("v"), m.end() + nxt.start("v")
+        span = _looks_like_name(value)
+        if span:
+            out.append((vstart + span[0], vstart + span[1], "name", "header_label"))
+    return out
+
+
+def find_signature_names(text: str) -> list[Span]:
+    """The name under a closing ("Met vriendelijke groet,"): the first of
+    the next four lines that looks like a name."""
+    out = []
+    for m in _patterns()["closing"].finditer(text):
+        pos = m.end()
+        for line in list(re.finditer(r"[^\n]+", text[pos : pos + 300]))[:4]:
+            span = _looks_like_name(line.group(0))
+            if span:
+                out.append((pos + line.start() + span[0], pos + line.start() + span[1], "name", "signature"))
+                break
+    return out
+
+
+# Order matters where hits overlap: the first recogniser's hit is kept.
+RECOGNISERS: tuple[Callable[[str], list[Span]], ...] = (
+    find_emails,
+    find_ibans,
+    find_bsns,
+    find_birth_dates,
+    find_phones,
+    find_addresses,
+    find_header_names,
+    find_signature_names,
+    find_titled_names,
+    find_initialled_names,
+    find_listed_names,
+)
+
+
+# --------------------------------------------------------------------------
+# The allow-list
+
+
+@dataclass(frozen=True)
+class AllowList:
+    """Who and what may be named: public office holders named in the release
+    (normalised surnames and full names) and roles, organisations and places
+    (normalised words)."""
+
+    persons: frozenset[str]
+    words: frozenset[str]
+
+    def allows(self, value: str) -> bool:
+        """Whether a name hit is a public office holder, an organisation or a
+        place. A name matches a person by its surname (the words after any
+        first name or initials), OCR-tolerantly for longer surnames."""
+        norm = normalise(re.sub(r"(?<![\w])[A-Z][a-z]?\.", " ", value))
+        if not norm:
+            return True
+        if norm in self.words:
+            return True
+        tokens = norm.split()
+        # Part of a longer public name ("Michel Xavier" of "Michel Xavier Biang").
+        if len(tokens) >= 2 and any(f" {norm} " in f" {p} " for p in self.persons):
+            return True
+        for i in range(len(tokens)):
+            tail = " ".join(tokens[i:])
+            if tail in self.persons:
+                return True
+            if len(tail) >= 7 and any(
+                Levenshtein.distance(tail, p, score_cutoff=1) <= 1 for p in self.persons if abs(len(p) - len(tail)) <= 1
+            ):
+                return True
+        return False
+
+    def merged(self, other: "AllowList") -> "AllowList":
+        return AllowList(self.persons | other.persons, self.words | other.words)
+
+
+def static_allow_list() -> AllowList:
+    """Roles, organisations and places shipped as data, with no persons."""
+    return AllowList(frozenset(), _static_allow_words())
+
+
+def _person_keys(name: str) -> set[str]:
+    """The full name and its surname forms, normalised ("H.G.J. Bruins Slot"
+    -> {"bruins slot"}; "Van Houwelingen" -> {"van houwelingen",
+    "houwelingen"})."""
+    nl = name_lists()
+    norm = normalise(re.sub(r"(?<![\w])[A-Z][a-z]?\.", " ", name))
+    tokens = norm.split()
+    if not tokens:
+        return set()
+    keys = {norm}
+    interfixes = {normalise(i) for i in nl.interfixes}
+    # Without a leading first name: "nicolai koffeman" -> "koffeman".
+    for i in range(1, len(tokens)):
+        head = " ".join(tokens[:i])
+        if head in interfixes or tokens[i - 1] in interfixes:
+            continue
+        keys.add(" ".join(tokens[i:]))
+    for k in list(keys):
+        for ifx in sorted(interfixes, key=len, reverse=True):
+            if k.startswith(ifx + " "):
+                keys.add(k[len(ifx) + 1 :])
+                break
+    vocab_words = _static_allow_words()
+    return {
+        k
+        for k in keys
+        if k not in vocab_words and any(t not in interfixes and t not in nl.common for t in k.split())
+    }
+
+
+@lru_cache(maxsize=1)
+def _allow_patterns() -> dict[str, re.Pattern[str]]:
+    v = vocab()
+    p = _patterns()
+    roles = "|".join(sorted((re.escape(r).replace(r"\ ", r"\s+") for r in v.roles), key=len, reverse=True))
+    parties = "|".join(sorted((re.escape(x) for x in v.parties), key=len, reverse=True))
+    titles = "|".join(sorted((re.escape(t) for t in v.titles), key=len, reverse=True))
+    name = rf"(?:(?i:{titles})\s+)*(?:(?:{CAPW}\s+)?{p['initials'].pattern}\s*|{CAPW}\s+)?{p['surname'].pattern}"
+    signing = "|".join(sorted((re.escape(x) for x in v.signing), key=len, reverse=True))
+    return {
+        # "minister Bruins Slot", "de leden Nicolaï, Koffeman en Visseren-Hamakers"
+        "role_names": re.compile(
+            rf"(?i:(?<![\w-])(?:{roles}))(?:\s+(?i:van|voor)\s+(?:[{_UP}]\w+\s*)+)?,?\s+"
+            rf"(?P<names>{name}(?:\s*\([^)\n]{{1,40}}\))?(?:\s*(?:,|\ben\b)\s*{name}(?:\s*\([^)\n]{{1,40}}\))?)*)"
+        ),
+        # "Futselaar (SP)", "Van Houwelingen FvD", "J.J. van (Jan Jacob) (CDA)"
+        "party": re.compile(
+            rf"(?P<name>{name})\)?(?:\s*\([^)\n]{{1,30}}\))?\s*\(?\s*(?:(?i:beiden|allen)\s+)?(?:{parties})\b(?![\w-])"
+        ),
+        # "De minister van Buitenlandse Zaken,\nH.G.J. Bruins Slot"
+        "signed": re.compile(
+            rf"(?im)^[ \t]*(?:(?:{signing})[ \t]*)?(?:de|het)?[ \t]*(?:{roles}|{signing})(?![\w-])[^\n]{{0,80}},?[ \t]*\n"
+            rf"(?:[ \t]*(?:\n|(?:{signing})[ \t]*\n))*[ \t]*(?P<name>[^\n]{{2,60}})$"
+        ),
+        # "Drs. René J.P. Jansen\nVoorzitter": a name signed above its role.
+        "over_role": re.compile(rf"(?m)^[ \t]*(?P<name>[^\n]{{2,60}})\n[ \t]*(?i:{roles})(?![\w-])"),
+        "name": re.compile(name),
+    }
+
+
+def public_persons(text: str) -> set[str]:
+    """Normalised names of people the text names in a public role: after a
+    role word ("minister X", "de leden X, Y en Z"), before a party ("X
+    (SP)"), or signing under a role line."""
+    ap = _allow_patterns()
+    found: set[str] = set()
+    for m in ap["role_names"].finditer(text):
+        for n in ap["name"].finditer(re.sub(r"\([^)]*\)", " ", m.group("names"))):
+            found |= _person_keys(n.group(0))
+    for m in ap["party"].finditer(text):
+        found |= _person_keys(m.group("name"))
+    for key in ("signed", "over_role"):
+        for m in ap[key].finditer(text):
+            name = re.sub(rf"^(?:{_patterns()['titles'].pattern}\s+)+", "", m.group("name").strip(), flags=re.I)
+            if _looks_like_name(name):
+                found |= _person_keys(name)
+    return found
+
+
+def allow_list_for(doc) -> AllowList:
+    """The allow-list for one document: the static roles, organisations and
+    places, plus the public office holders the release names (from the
+    kamervragen rows where the parser filled them, and from role words,
+    party labels and signature lines in the text)."""
+    persons: set[str] = set()
+    for row in doc.rows.get("kamervragen", []):
+        for col in ("vragenstellers", "geadresseerden", "mede_namens"):
+            for name in row.get(col) or []:
+                persons |= _person_keys(name)
+        if row.get("beantwoord_door"):
+            persons |= _person_keys(row["beantwoord_door"])
+    persons |= public_persons(doc.text)
+    return static_allow_list().merged(AllowList(frozenset(persons), frozenset()))
+
+
+# --------------------------------------------------------------------------
+# Scanning
+
+
+def _merge(spans: Iterable[Span]) -> list[Span]:
+    """Drop spans overlapping an earlier-ranked one (RECOGNISERS order), so a
+    value is reported once, by its most specific recogniser."""
+    kept: list[Span] = []
+    for s in spans:
+        if any(s[0] < k[1] and k[0] < s[1] for k in kept):
+            continue
+        kept.append(s)
+    return sorted(kept)
+
+
+def scan(text: str, *, allow: AllowList | None = None) -> list[PiiHit]:
+    """All personal data in `text`, masked and hashed, in text order. Names
+    that the allow-list covers (public office holders, organisations,
+    places) are left out."""
+    allow = allow or static_allow_list()
+    spans: list[Span] = []
+    for recogniser in RECOGNISERS:
+        spans.extend(recogniser(text))
+    hits = []
+    for start, end, kind, rec in _merge(spans):
+        value = text[start:end]
+        if kind == "name" and allow.allows(value):
+            continue
+        hits.append(PiiHit(start, end, kind, rec, mask(value, kind), value_hash(value)))
+    return hits

@@ -1,0 +1,561 @@
+"""Redaction boxes in scanned page images, and the grounds stamped on them.
+
+On an image-only page there are no vector shapes to inspect: a redaction is a
+patch of pixels. Woo releases use four styles: black boxes, grey boxes,
+coloured boxes (often pastel, with a dark stamp) and outlined boxes (a thin
+border around white, the stamp inside). Most carry a stamped ground such as
+"5.1.2e", so a box's interior is never one colour.
+
+The method is image morphology, in the spirit of the UvA detector (van
+Heusden, Kamps, Marx, TPDL 2023), with no per-document tuning:
+
+* Pages are first scaled to about 200 dpi, so that every size below is in
+  pixels of a 200 dpi page whatever the scan resolution.
+* Filled boxes: the page's pixels are sorted into dark, grey and coloured
+  masks. An opening with a square kernel wipes out text strokes (a few pixels
+  thick) while a box, many pixels thick in both directions, survives; a
+  closing then heals the holes the stamp left. What remains must look like a
+  rectangle: it fills its bounding box and has straight edges.
+* Outlined boxes: long horizontal and vertical ink runs are kept; the white
+  regions they enclose are candidate boxes. A candidate is rejected when its
+  border runs on past its corners (a table grid) or when its inside holds
+  more than a line or two of text (a text frame or table cell).
+
+The thresholds live in `checks/data/scanboxes.toml`, so that they are data
+one can read and change, not constants buried in code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import cv2
+import numpy as np
+
+from checks.grounds import parse_ground
+
+if TYPE_CHECKING:
+    from flows.model import Document, OcrWord, Page
+
+PARAMS_PATH = Path(__file__).parent / "data" / "scanboxes.toml"
+RENDER_DPI = 200
+
+
+@dataclass(frozen=True)
+class ImageBox:
+    """A redaction box found in a page image, in pixels of that image
+    (origin top-left)."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    style: str  # "black" | "grey" | "colour" | "outlined"
+    color: tuple[int, int, int]  # mean fill (or border) colour, RGB 0..255
+    score: float  # 0..1: how box-like the region is
+
+    @property
+    def area(self) -> int:
+        return self.w * self.h
+
+
+@lru_cache(maxsize=1)
+def params() -> dict[str, Any]:
+    """Detector thresholds, in pixels of a 200 dpi page."""
+    return tomllib.loads(PARAMS_PATH.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------
+# Detection
+
+
+def _as_rgb(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    if image.ndim == 3 and image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_RGBA2RGB)
+    if image.ndim == 3 and image.shape[2] == 3:
+        return image
+    raise ValueError(f"expected an H×W gray or H×W×3 RGB image, got shape {image.shape}")
+
+
+def _work_scale(shape: tuple[int, ...]) -> float:
+    """Factor that brings the page to about 200 dpi: the short side of an A4
+    or letter page at 200 dpi is about 1650-1700 px."""
+    short = min(shape[0], shape[1])
+    return min(1.0, params()["page"]["short_side_px"] / short)
+
+
+def _kernel(w: int, h: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_RECT, (max(1, w), max(1, h)))
+
+
+def _fill_masks(rgb: np.ndarray) -> dict[str, np.ndarray]:
+    """Pixels that could belong to a black, a grey or a coloured box."""
+    p = params()["fill"]
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    sat, val = hsv[:, :, 1], hsv[:, :, 2]
+    dark = gray < p["dark_max"]
+    coloured = (sat >= p["colour_min_saturation"]) & (val >= p["colour_min_value"]) & ~dark
+    grey = (gray >= p["grey_min"]) & (gray <= p["grey_max"]) & (sat < p["colour_min_saturation"])
+    return {"black": dark, "grey": grey, "colour": coloured}
+
+
+def _fill_holes(mask: np.ndarray) -> np.ndarray:
+    """The mask with every enclosed hole filled: the white stamp inside a
+    dark box is a hole in the box's mask, and so is it gone."""
+    padded = cv2.copyMakeBorder(mask, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    outside = padded.copy()
+    ff = np.zeros((padded.shape[0] + 2, padded.shape[1] + 2), np.uint8)
+    cv2.floodFill(outside, ff, (0, 0), 255)
+    holes = cv2.bitwise_not(outside)[1:-1, 1:-1]
+    return cv2.bitwise_or(mask, holes)
+
+
+def _row_bands(filled: np.ndarray, tol: int, min_h: int) -> list[tuple[int, int, int, int]]:
+    """Split a region into bands of rows with the same left and right edge.
+
+    Boxes stacked on top of each other (the To/Cc/From lines of an e-mail
+    header) touch and form one region; where one box ends and the next
+    begins, the row's left or right end jumps. A band is kept only when its
+    edges are straight (drift at most `tol`), so that a curved shape sliced
+    into rows does not pass for a stack of boxes. Returns (x, y, w, h)
+    within the region."""
+    rows = filled.any(axis=1)
+    left = np.where(rows, filled.argmax(axis=1), -1).astype(np.int64)
+    right = np.where(rows, filled.shape[1] - 1 - filled[:, ::-1].argmax(axis=1), -1).astype(np.int64)
+    jump = (np.abs(np.diff(left)) > tol) | (np.abs(np.diff(right)) > tol) | (rows[1:] != rows[:-1])
+    cuts = [0, *(np.flatnonzero(jump) + 1).tolist(), len(rows)]
+    bands = []
+    for top, bottom in zip(cuts[:-1], cuts[1:]):
+        if bottom - top < min_h or not rows[top]:
+            continue
+        lo, hi = left[top:bottom], right[top:bottom]
+        if lo.max() - lo.min() > tol or hi.max() - hi.min() > tol:
+            continue
+        x0, x1 = int(np.median(lo)), int(np.median(hi))
+        bands.append((x0, top, x1 - x0 + 1, bottom - top))
+    return bands
+
+
+def _rect_components(mask: np.ndarray) -> list[tuple[int, int, int, int, float]]:
+    """Box-shaped regions of a class mask: (x, y, w, h, fill ratio)."""
+    p = params()["fill"]
+    m = mask.astype(np.uint8) * 255
+    m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, _kernel(p["preclose"], p["preclose"]))
+    m = _fill_holes(m)
+    m = cv2.morphologyEx(m, cv2.MORPH_OPEN, _kernel(p["open"], p["open"]))
+    m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, _kernel(p["close_w"], p["close_h"]))
+    m = _fill_holes(m)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, w, h, area = stats[i]
+        if w < p["min_w"] or h < p["min_h"]:
+            continue
+        region = labels[y : y + h, x : x + w] == i
+        for bx, by, bw, bh in _row_bands(region, p["band_tol"], p["min_h"]):
+            if bw < p["min_w"] or bh > p["max_aspect_h"] * bw:
+                continue
+            solid = float(region[by : by + bh, bx : bx + bw].mean())
+            if solid < p["min_fill"]:
+                continue
+            out.append((x + bx, y + by, bw, bh, solid))
+    return out
+
+
+def _edge_cover(mask: np.ndarray, x: int, y: int, w: int, h: int) -> tuple[float, float]:
+    """Share of each of the box's four edges (just inside it) covered by the
+    mask, as (worst edge, mean): a drawn box has straight, covered edges, a
+    blob in a photo does not. A stamp may touch one edge, hence two
+    numbers."""
+    inset = params()["fill"]["edge_inset"]
+    x0, y0, x1, y1 = x + inset, y + inset, x + w - 1 - inset, y + h - 1 - inset
+    if x1 <= x0 or y1 <= y0:
+        return 0.0, 0.0
+    edges = [float(e.mean()) for e in (mask[y0, x0:x1], mask[y1, x0:x1], mask[y0:y1, x0], mask[y0:y1, x1])]
+    return min(edges), sum(edges) / 4
+
+
+def _filled_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]]:
+    p = params()["fill"]
+    out = []
+    for style, mask in _fill_masks(rgb).items():
+        for x, y, w, h, solid in _rect_components(mask):
+            roi = mask[y : y + h, x : x + w]
+            cover = float(roi.mean())
+            if cover < p["min_cover"]:
+                continue
+            worst, edges = _edge_cover(mask, x, y, w, h)
+            if worst < p["min_edge"] or edges < p["mean_edge"]:
+                continue
+            out.append((x, y, w, h, style, (solid + cover + edges) / 3))
+    return out
+
+
+def _line_masks(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    p = params()["outline"]
+    ink = (gray < p["ink_max"]).astype(np.uint8) * 255
+    horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, _kernel(p["h_len"], 1))
+    vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, _kernel(1, p["v_len"]))
+    # Scans break thin lines; bridge small gaps along the line's direction.
+    horiz = cv2.morphologyEx(horiz, cv2.MORPH_CLOSE, _kernel(p["gap"], 1))
+    vert = cv2.morphologyEx(vert, cv2.MORPH_CLOSE, _kernel(1, p["gap"]))
+    return horiz, vert
+
+
+def _runs_on(lines: np.ndarray, xs: slice, ys: slice) -> bool:
+    return bool(lines[ys, xs].any())
+
+
+def _text_bands(ink: np.ndarray) -> int:
+    """Number of separate bands of ink rows: lines of text inside a box."""
+    rows = ink.any(axis=1).astype(np.int8)
+    return int(((rows[1:] == 1) & (rows[:-1] == 0)).sum() + rows[0])
+
+
+def _outlined_boxes(gray: np.ndarray) -> list[tuple[int, int, int, int, str, float]]:
+    p = params()["outline"]
+    horiz, vert = _line_masks(gray)
+    lines = cv2.bitwise_or(horiz, vert)
+    lines = cv2.dilate(lines, _kernel(3, 3))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - lines, connectivity=4)
+    H, W = gray.shape
+    ink = gray < p["ink_max"]
+    out = []
+    for i in range(1, n):
+        x, y, w, h, area = stats[i]
+        if x == 0 or y == 0 or x + w >= W or y + h >= H:
+            continue  # the page background, not an enclosed region
+        if w < p["min_w"] or h < p["min_h"] or h > p["max_h"] or w * h > p["max_area_share"] * W * H:
+            continue
+        fill = area / float(w * h)
+        if fill < p["min_fill"]:
+            continue
+        # The border: step out over the (dilated) line to the box's edge.
+        t = p["border"]
+        bx0, by0, bx1, by1 = max(0, x - t), max(0, y - t), min(W, x + w + t), min(H, y + h + t)
+        reach = p["grid_reach"]
+        # A table's rules run on past the cell's corners; a box's do not.
+        grid = (
+            _runs_on(horiz, slice(max(0, bx0 - reach), max(0, bx0 - 2)), slice(by0, by0 + t + 1))
+            or _runs_on(horiz, slice(min(W, bx1 + 2), min(W, bx1 + reach)), slice(by0, by0 + t + 1))
+            or _runs_on(horiz, slice(max(0, bx0 - reach), max(0, bx0 - 2)), slice(by1 - t - 1, by1))
+            or _runs_on(horiz, slice(min(W, bx1 + 2), min(W, bx1 + reach)), slice(by1 - t - 1, by1))
+            or _runs_on(vert, slice(bx0, bx0 + t + 1), slice(max(0, by0 - reach), max(0, by0 - 2)))
+            or _runs_on(vert, slice(bx0, bx0 + t + 1), slice(min(H, by1 + 2), min(H, by1 + reach)))
+            or _runs_on(vert, slice(bx1 - t - 1, bx1), slice(max(0, by0 - reach), max(0, by0 - 2)))
+            or _runs_on(vert, slice(bx1 - t - 1, bx1), slice(min(H, by1 + 2), min(H, by1 + reach)))
+        )
+        if grid:
+            continue
+        inside = ink[y + 2 : y + h - 2, x + 2 : x + w - 2]
+        if inside.size == 0 or inside.mean() > p["max_inside_ink"] or _text_bands(inside) > p["max_text_bands"]:
+            continue
+        out.append((bx0, by0, bx1 - bx0, by1 - by0, "outlined", fill))
+    return out
+
+
+def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    iw = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    ih = max(0, min(ay + ah, by + bh) - max(ay, by))
+    inter = iw * ih
+    union = aw * ah + bw * bh - inter
+    return inter / union if union else 0.0
+
+
+def _contains(a: tuple[int, int, int, int], b: tuple[int, int, int, int], share: float) -> bool:
+    """Whether box `a` holds at least `share` of box `b`'s area."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    iw = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    ih = max(0, min(ay + ah, by + bh) - max(ay, by))
+    return iw * ih >= share * bw * bh
+
+
+def _dedupe(cands: list[tuple[int, int, int, int, str, float]]) -> list[tuple[int, int, int, int, str, float]]:
+    """One box per place: a grey ring around a black box, or an outline
+    found around a filled box, is the same redaction. Larger, better-scored
+    candidates win."""
+    kept: list[tuple[int, int, int, int, str, float]] = []
+    for c in sorted(cands, key=lambda c: (-c[5], -c[2] * c[3])):
+        if any(_iou(c[:4], k[:4]) > 0.3 or _contains(k[:4], c[:4], 0.8) for k in kept):
+            continue
+        kept.append(c)
+    return kept
+
+
+def _mean_colour(rgb: np.ndarray, box: tuple[int, int, int, int], style: str) -> tuple[int, int, int]:
+    """The box's own colour: the median of its pixels, which is the fill
+    (the stamp covers less than half), or for an outline the darkest tenth
+    (the border)."""
+    x, y, w, h = box
+    px = rgb[y : y + h, x : x + w].reshape(-1, 3).astype(np.int32)
+    if style == "outlined":
+        lum = px.sum(axis=1)
+        px = px[lum <= np.percentile(lum, 10)]
+    med = np.median(px, axis=0)
+    return int(med[0]), int(med[1]), int(med[2])
+
+
+def _style_of(colour: tuple[int, int, int], found_as: str) -> str:
+    """Style from the fill colour itself, so that a box is named by what it
+    looks like, not by which mask found it."""
+    if found_as == "outlined":
+        return "outlined"
+    p = params()["style"]
+    r, g, b = colour
+    lum = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    if max(colour) - min(colour) >= p["colour_min_chroma"]:
+        return "colour"
+    return "black" if lum < p["black_max_luminance"] else "grey"
+
+
+def detect_boxes(image: np.ndarray) -> list[ImageBox]:
+    """Redaction boxes in a page image (H×W×3 RGB uint8 or H×W gray), in
+    pixels of that image, top to bottom."""
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+        raise ValueError("expected a uint8 numpy image")
+    rgb = _as_rgb(image)
+    s = _work_scale(rgb.shape)
+    small = cv2.resize(rgb, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1.0 else rgb
+    gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+    cands = _dedupe(_filled_boxes(small) + _outlined_boxes(gray))
+    boxes = []
+    for x, y, w, h, found_as, score in cands:
+        colour = _mean_colour(small, (x, y, w, h), found_as)
+        boxes.append(
+            ImageBox(
+                x=int(round(x / s)),
+                y=int(round(y / s)),
+                w=int(round(w / s)),
+                h=int(round(h / s)),
+                style=_style_of(colour, found_as),
+                color=colour,
+                score=round(float(min(1.0, score)), 3),
+            )
+        )
+    return sorted(boxes, key=lambda b: (b.y, b.x))
+
+
+# --------------------------------------------------------------------------
+# Stamps
+
+
+def _words_inside(box: tuple[float, float, float, float], words: list[OcrWord]) -> list[OcrWord]:
+    """OCR words whose centre lies in `box` (x0, y0, x1, y1, same space)."""
+    x0, y0, x1, y1 = box
+    inside = []
+    for w in words:
+        cx = (w.bbox[0] + w.bbox[2]) / 2
+        cy = (w.bbox[1] + w.bbox[3]) / 2
+        if x0 <= cx <= x1 and y0 <= cy <= y1:
+            inside.append(w)
+    # Reading order in PDF space: top line first (larger y), then left to right.
+    return sorted(inside, key=lambda w: (-round(w.bbox[3]), w.bbox[0]))
+
+
+def stamp_text(box: tuple[float, float, float, float], ocr_words: list[OcrWord]) -> str:
+    """The text of the OCR words inside a box (PDF points), in reading
+    order: what is stamped on it."""
+    return " ".join(w.text for w in _words_inside(box, ocr_words)).strip()
+
+
+def read_stamp(box: tuple[float, float, float, float], ocr_words: list[OcrWord]) -> str | None:
+    """The ground stamped on a box, read from the page's OCR words inside it
+    (box and words in PDF points); None when no ground is readable."""
+    text = stamp_text(box, ocr_words)
+    return parse_ground(text) if text else None
+
+
+def _stamp_crop(rgb: np.ndarray, box: ImageBox) -> np.ndarray:
+    """The inside of a box as dark text on white, the way Tesseract reads
+    best: white stamps on black or grey boxes are inverted, and the crop is
+    scaled so that the stamp is about 40 px tall."""
+    p = params()["stamp"]
+    inset = max(2, min(box.w, box.h) // 10)
+    crop = rgb[box.y + inset : box.y + box.h - inset, box.x + inset : box.x + box.w - inset]
+    gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else crop
+    if gray.size == 0:
+        return np.full((10, 10), 255, np.uint8)
+    _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # The fill is the majority of the crop; the stamp must come out dark.
+    if binary.mean() < 127:
+        binary = 255 - binary
+    scale = min(p["max_upscale"], max(1.0, p["line_px"] / max(1, min(gray.shape[0], p["max_line_px"]))))
+    if scale > 1.0:
+        binary = cv2.resize(binary, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        _, binary = cv2.threshold(binary, 127, 255, cv2.THRESH_BINARY)
+    return cv2.copyMakeBorder(binary, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)
+
+
+def _tesseract_lines(image: np.ndarray, psm: int) -> list[tuple[int, str]]:
+    """Words Tesseract reads in an image: (top y of the word, text)."""
+    exe = shutil.which("tesseract")
+    if exe is None:
+        raise RuntimeError("tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-nld)")
+    ok, png = cv2.imencode(".png", image)
+    if not ok:
+        raise RuntimeError("could not encode the stamp crops for tesseract")
+    proc = subprocess.run(
+        [exe, "stdin", "stdout", "--psm", str(psm), "-l", params()["stamp"]["languages"], "tsv"],
+        input=png.tobytes(),
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    out = []
+    for line in proc.stdout.decode("utf-8", "replace").splitlines()[1:]:
+        cols = line.split("\t")
+        if len(cols) == 12 and cols[0] == "5" and cols[11].strip():
+            out.append((int(cols[7]) + int(cols[9]) // 2, cols[11]))
+    return out
+
+
+def ocr_stamps(image: np.ndarray, boxes: list[ImageBox]) -> list[str]:
+    """The stamp text of each box, read by Tesseract from the box's crop.
+
+    For pages whose OCR layer missed the stamp (white on black is the usual
+    case). All crops go into one tall image, one Tesseract run, so the cost
+    is one process start per page, not per box."""
+    if not boxes:
+        return []
+    rgb = _as_rgb(image)
+    crops = [_stamp_crop(rgb, b) for b in boxes]
+    width = max(c.shape[1] for c in crops)
+    gap = params()["stamp"]["gap_px"]
+    tops, parts, y = [], [], 0
+    for c in crops:
+        pad = np.full((c.shape[0] + gap, width), 255, np.uint8)
+        pad[: c.shape[0], : c.shape[1]] = c
+        tops.append(y)
+        parts.append(pad)
+        y += pad.shape[0]
+    sheet = np.vstack(parts)
+    texts = [[] for _ in boxes]
+    for cy, word in _tesseract_lines(sheet, psm=6):
+        i = max(0, int(np.searchsorted(tops, cy, side="right")) - 1)
+        texts[i].append(word)
+    return [" ".join(t) for t in texts]
+
+
+def read_stamp_from_image(image: np.ndarray, box: ImageBox) -> str | None:
+    """The ground on one box, read by Tesseract from the page image."""
+    text = ocr_stamps(image, [box])[0]
+    return parse_ground(text) if text else None
+
+
+# --------------------------------------------------------------------------
+# Pipeline step
+
+
+def render_page(path: str | Path, number: int, dpi: int = RENDER_DPI) -> np.ndarray:
+    """Page `number` (1-based) of a PDF as an RGB array."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as e:
+        raise ValueError(f"{path}: cannot open as PDF to render page {number}: {e}") from e
+    try:
+        if not 1 <= number <= len(pdf):
+            raise ValueError(f"{path}: no page {number} (the file has {len(pdf)})")
+        bitmap = pdf[number - 1].render(scale=dpi / 72)
+        return np.asarray(bitmap.to_pil().convert("RGB"))
+    finally:
+        pdf.close()
+
+
+def _to_points(box: ImageBox, page: Page, image_shape: tuple[int, ...]) -> tuple[float, float, float, float]:
+    """Pixel box (origin top-left) to PDF points (origin bottom-left)."""
+    sx = page.width / image_shape[1]
+    sy = page.height / image_shape[0]
+    return (
+        round(box.x * sx, 2),
+        round(page.height - (box.y + box.h) * sy, 2),
+        round((box.x + box.w) * sx, 2),
+        round(page.height - box.y * sy, 2),
+    )
+
+
+def finding_id(document_id: str, page: int, bbox: tuple[float, float, float, float]) -> str:
+    """Stable id of a box-without-ground finding: same box, same id."""
+    key = f"{document_id}:{page}:box_without_ground:" + ",".join(f"{v:.1f}" for v in bbox)
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def find_scanned_redactions(doc: Document, page: Page, image: np.ndarray | None = None) -> None:
+    """Redaction boxes on an image-only page, as `redactions` rows, and a
+    `box_without_ground` finding (medium) for each box with no readable
+    ground.
+
+    The ground comes from the page's OCR words inside the box; where they
+    give none, Tesseract reads the box's own crop (inverted for white on
+    dark), because the page OCR usually drops white-on-black stamps. The
+    label is kept only when a ground was read from it: text inside a box
+    without a ground may be a false detection over personal data, and
+    clear text never goes into a table."""
+    if page.engine != "tesseract":
+        return
+    if image is None:
+        image = render_page(doc.path, page.number)
+    boxes = detect_boxes(image)
+    if not boxes:
+        return
+    part = doc.part_at(page.span[0]) if doc.parts else None
+    bboxes = [_to_points(b, page, image.shape) for b in boxes]
+    labels = [stamp_text(bb, page.ocr_words) for bb in bboxes]
+    grounds = [parse_ground(t) if t else None for t in labels]
+    unread = [i for i, g in enumerate(grounds) if g is None]
+    if unread:
+        for i, text in zip(unread, ocr_stamps(image, [boxes[i] for i in unread])):
+            ground = parse_ground(text) if text else None
+            if ground:
+                labels[i], grounds[i] = text, ground
+    for i, (box, bb, label, ground) in enumerate(zip(boxes, bboxes, labels, grounds)):
+        doc.add_row(
+            "redactions",
+            {
+                "part": part.index if part else None,
+                "page": page.number,
+                "box": i,
+                "x0": bb[0],
+                "y0": bb[1],
+                "x1": bb[2],
+                "y1": bb[3],
+                "source": "image",
+                "style": box.style,
+                "color": "#{:02x}{:02x}{:02x}".format(*box.color),
+                "area": round((bb[2] - bb[0]) * (bb[3] - bb[1]), 2),
+                "label": label if ground else None,
+                "ground_code": ground,
+                "text_under": None,
+            },
+        )
+        if ground is None:
+            doc.add_row(
+                "findings",
+                {
+                    "finding_id": finding_id(doc.id, page.number, bb),
+                    "part": part.index if part else None,
+                    "page": page.number,
+                    "check": "box_without_ground",
+                    "severity": "medium",
+                    "message": (
+                        f"page {page.number}, box {i} ({box.style}) at "
+                        f"x0={bb[0]:.0f} y0={bb[1]:.0f} x1={bb[2]:.0f} y1={bb[3]:.0f} pt: "
+                        "no readable ground stamped on it"
+                    ),
+                    "box": list(bb),
+                },
+            )

@@ -1,0 +1,110 @@
+"""The `lakmoes` command.
+
+Exit status (the same for every subcommand where it applies):
+  0  every input was published (or: no high-severity finding)
+  1  the run failed; no new release is visible and `latest` is unchanged
+  2  usage error
+  3  the run completed, but inputs were quarantined (or held back by the
+     personal-data gate; for `redactions`: a high-severity finding)
+  4  the quality gate stopped the release; it is set aside under DIR/failed/
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_QUARANTINED, EXIT_QUALITY = 0, 1, 2, 3, 4
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lakmoes", description=__doc__.split("\n\n")[0],
+                                epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="process a release and publish its datasets")
+    run.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")], help="files or folders (default: seeds/)")
+    run.add_argument("--out", type=Path, default=Path("published"), help="output directory (default: ./published)")
+    run.add_argument("--allow-findings", action="store_true",
+                     help="publish documents with high-severity findings anyway, marking those findings")
+    run.add_argument("--workers", type=int, default=None, help="worker processes (default: number of cores)")
+    run.add_argument("--doc-timeout", type=float, default=900.0, help="seconds per document before it is quarantined")
+
+    norm = sub.add_parser("normalise", help="normalise and OCR-correct text; print it")
+    norm.add_argument("file", nargs="?", default="-", help="text file, or - for standard input")
+    norm.add_argument("--log", type=Path, help="write the corrections as JSON lines to this file")
+
+    red = sub.add_parser("redactions", help="check the redactions of PDF files only")
+    red.add_argument("files", nargs="+", type=Path)
+    red.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    rep = sub.add_parser("report", help="summarise the latest release in DIR")
+    rep.add_argument("dir", nargs="?", type=Path, default=Path("published"))
+    return p
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    # The temporary Prefect server takes ~20 s to start on a cold 2-core
+    # machine, Prefect's own limit; it is read when Prefect is imported.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    from flows.pipeline import RunOptions
+    from flows.release_flow import run
+
+    options = RunOptions(out=args.out, allow_findings=args.allow_findings, doc_timeout=args.doc_timeout,
+                         **({"workers": args.workers} if args.workers else {}))
+    try:
+        outcome = run(list(args.paths), options)
+    except Exception as e:  # noqa: BLE001 - report, then exit with the documented status
+        print(f"lakmoes: run failed, nothing published: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    for rec in outcome.inputs:
+        if rec.status == "quarantined":
+            print(f"lakmoes: quarantined {rec.path}: {rec.reason}", file=sys.stderr)
+    print(outcome.message)
+    return outcome.exit_code
+
+
+def cmd_normalise(args: argparse.Namespace) -> int:
+    from flows.correct import normalise_and_correct
+
+    raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    text, corrections = normalise_and_correct(raw)
+    sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
+    if args.log:
+        with args.log.open("w", encoding="utf-8") as f:
+            for c in corrections:
+                f.write(json.dumps({"start": c.start, "end": c.end, "before": c.before, "after": c.after,
+                                    "score": c.score, "margin": c.margin, "reason": c.reason}, ensure_ascii=False) + "\n")
+    return EXIT_OK
+
+
+def cmd_redactions(args: argparse.Namespace) -> int:
+    from checks.boxes import redactions_command
+
+    return redactions_command(list(args.files), as_json=args.json)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from flows.report import terminal_summary
+
+    try:
+        print(terminal_summary(args.dir))
+    except FileNotFoundError as e:
+        print(f"lakmoes: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "normalise": cmd_normalise, "redactions": cmd_redactions, "report": cmd_report}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return COMMANDS[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,419 @@
+"""OCR post-correction: a noisy-channel corrector in the spirit of TICCL.
+
+For each word of an OCR'd text the corrector asks which intended word most
+probably produced what Tesseract read: prior (how common the word is in the
+line's language, boosted when the same release spells it cleanly elsewhere)
+times channel (how likely the OCR engine turns that word into the one read,
+from confusions learned on aligned truth/OCR pairs, see
+`flows/correct_channel.py`). A word is replaced only when the best candidate
+beats keeping the word by a wide margin; a word that is itself in the lexicon
+is only replaced on strong evidence: the release's own clean text, a known
+field label, or a word foreign to the line's language. Numbers, dates, codes,
+identifiers, acronyms, e-mail addresses, names and compounds of known words
+are left alone. Run-together words are split where the case change shows the
+seam and both halves are words (or the right half is a known label).
+
+There is no table of word replacements: every change comes from the lexicon,
+the learned channel and the text itself, and each change is returned as a
+`Correction` with its score, margin and reason, for the `corrections` table.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from flows.correct_channel import ChannelModel, load_model
+from flows.correct_lexicon import Lexicon, known_labels, load_lexicon
+
+LN10 = math.log(10)
+_TOKEN = re.compile(r"\S+")
+_EDGE = re.compile(r"^[^\w]*(.*?)[^\w]*$", re.DOTALL)
+_LETTERS = re.compile(r"[^\W\d_]+")
+_SEAM = re.compile(r"^(.*[^\W_A-Z])([A-Z][^\W\d_A-Z]{2,})$")
+_GUARDED = re.compile(r"@|://|^www\.|\d")
+_SENTENCE_END = ".!?:;•·"
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One change to the text, in offsets of the text that was corrected."""
+
+    start: int
+    end: int
+    before: str
+    after: str
+    score: float  # log-probability (prior + channel) of the chosen candidate
+    margin: float  # how far it beats keeping the word or the next candidate
+    reason: str  # "confusion:cl->d", "document_lexicon", "language:en", "field_label", "split", ...
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Decision thresholds, chosen on the train split (`python bench/ocr_eval.py --split train`).
+
+    Zipf values are log10 frequency per billion words; margins are in nats.
+    """
+
+    protect_zipf: float = 4.0  # words this common in the line's language are never changed
+    known_zipf: float = 2.0  # below this a word counts as unknown
+    unknown_zipf: float = 1.0  # prior of a correct word the lexicon does not know
+    name_zipf: float = 2.0  # prior of an unknown capitalised word inside a sentence (most are names)
+    compound_zipf: float = 2.5  # prior of an unlisted compound of two known words
+    doc_weight: float = 0.5  # share of the release's own word counts in the prior (a cache language model)
+    foreign_penalty: float = 2.0  # zipf taken off a word more common in the other language
+    margin: float = 4.0  # needed to replace an unknown word
+    known_margin: float = 3.0  # needed to replace a known word on strong evidence
+    ambiguity: float = 1.0  # the best candidate must beat the runner-up by this much
+    label_similarity: float = 0.8  # normalised similarity for a fuzzy label word
+    min_length: int = 2
+
+
+@dataclass
+class _Line:
+    start: int
+    text: str
+    lang: str
+
+
+@dataclass
+class Corrector:
+    """A loaded corrector: lexicons, labels and the learned channel model."""
+
+    lexicon: Lexicon
+    channel: ChannelModel
+    labels: tuple[str, ...]
+    settings: Settings = field(default_factory=Settings)
+
+    def __post_init__(self) -> None:
+        self._label_words = {w.lower() for label in self.labels for w in _LETTERS.findall(label)}
+        self._label_first = {label.split()[0] for label in self.labels}
+        anchors: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        for label in self.labels:
+            words = tuple(label.split())
+            if len(words) < 2:
+                continue
+            for i, w in enumerate(words):
+                if len(w) >= 3:
+                    anchors.setdefault(w.lower(), []).append((words, i))
+        self._anchors = anchors
+
+    # -- public -----------------------------------------------------------
+
+    def correct(self, text: str, *, doc_lexicon: Counter[str] | None = None) -> list[Correction]:
+        """All corrections for `text`, sorted and non-overlapping (apply them as `Edit`s)."""
+        doc = _DocIndex.of(doc_lexicon)
+        out: dict[int, Correction] = {}
+        for line in self._lines(text):
+            tokens = list(_TOKEN.finditer(line.text))
+            for c in self._label_corrections(line, tokens):
+                out.setdefault(c.start, c)
+            for i, m in enumerate(tokens):
+                start = line.start + m.start()
+                if start in out:
+                    continue
+                c = self._token(line, tokens, i, doc)
+                if c is not None:
+                    out[c.start] = c
+        return sorted(out.values(), key=lambda c: c.start)
+
+    # -- lines and language -------------------------------------------------
+
+    def _lines(self, text: str) -> list[_Line]:
+        """Lines with their language; a line without clear evidence keeps the previous one's."""
+        lines, lang, pos = [], "nl", 0
+        for raw in text.split("\n"):
+            lang = self._language(raw) or lang
+            lines.append(_Line(pos, raw, lang))
+            pos += len(raw) + 1
+        return lines
+
+    def _language(self, line: str) -> str | None:
+        """Dutch or English by summed frequency differences of the line's words; None when unclear."""
+        nl, en = self.lexicon.zipf["nl"], self.lexicon.zipf["en"]
+        score, n = 0.0, 0
+        for w in _LETTERS.findall(line.lower()):
+            d = en.get(w, 0.0) - nl.get(w, 0.0)
+            score += max(-3.0, min(3.0, d))
+            n += 1
+        if n < 3 or abs(score) < 3.0:
+            return None
+        return "en" if score > 0 else "nl"
+
+    # -- field labels -------------------------------------------------------
+
+    def _label_corrections(self, line: _Line, tokens: list[re.Match[str]]) -> list[Correction]:
+        """Fix words of a known multi-word label ("Onze Reference" -> "Onze Referentie").
+
+        A label is anchored on one of its words read exactly; every other word
+        must be close to the label's word and not a common word of the line's
+        language, so only damaged words are touched. The last word may run on
+        into the next one (the split rule separates them).
+        """
+        out = []
+        lowered = [_core(m.group(0))[0].lower() for m in tokens]
+        for i, w in enumerate(lowered):
+            for words, k in self._anchors.get(w, ()):
+                first = i - k
+                if first < 0 or first + len(words) > len(tokens):
+                    continue
+                fixes, ok = [], True
+                for j, want in enumerate(words):
+                    m = tokens[first + j]
+                    have, offset = _core(m.group(0))
+                    if have.lower() == want.lower():
+                        continue
+                    if j == len(words) - 1 and have.lower().startswith(want.lower()):
+                        continue
+                    similar = 1 - Levenshtein.normalized_distance(have.lower(), want.lower())
+                    common = self.lexicon.freq(have.lower(), line.lang) >= self.settings.protect_zipf
+                    if similar < self.settings.label_similarity or common or not have.isalpha():
+                        ok = False
+                        break
+                    fixes.append((m, have, offset, _recase(want, have)))
+                if not ok or not fixes:
+                    continue
+                for m, have, offset, want in fixes:
+                    logp = self.channel.logp(have, want)[0]
+                    start = line.start + m.start() + offset
+                    out.append(Correction(start, start + len(have), have, want, round(logp, 3), 0.0,
+                                          f"field_label:{' '.join(words)}"))
+        return out
+
+    # -- words ----------------------------------------------------------------
+
+    def _token(self, line: _Line, tokens: list[re.Match[str]], i: int, doc: _DocIndex) -> Correction | None:
+        m = tokens[i]
+        word, offset = _core(m.group(0))
+        start = line.start + m.start() + offset
+        split = self._split(word, line.lang)
+        if split is not None:
+            after, reason = split
+            return Correction(start, start + len(word), word, after, 0.0, 0.0, reason)
+        if len(word) < self.settings.min_length or _GUARDED.search(m.group(0)) or not word.isalpha():
+            return None
+        if sum(ch.isupper() for ch in word) > 1 and not (word.isupper() and len(word) >= 6):
+            return None  # acronyms and mixed-case identifiers (NAVO, PvdD, minDEF); long capitals are words
+        at_sentence_start = i == 0 or tokens[i - 1].group(0)[-1] in _SENTENCE_END
+        choice = self._choose(word, line.lang, doc, name_like=word[0].isupper() and not at_sentence_start)
+        if choice is None:
+            return None
+        after, score, margin, reason = choice
+        return Correction(start, start + len(word), word, after, round(score, 3), round(margin, 3), reason)
+
+    def _split(self, word: str, lang: str) -> tuple[str, str] | None:
+        """Split "levenssfeerAfgestemd" / "02uAan" at the case seam when the halves are words."""
+        m = _SEAM.match(word)
+        if m is None:
+            return None
+        left, right = m.group(1), m.group(2)
+        if right in self._label_first and (any(ch.isdigit() for ch in left) or self._is_word(left, lang)):
+            return f"{left} {right}", "split:label"
+        # A capitalised left half is a CamelCase name ("CyrusOne"), not two run-together words.
+        if len(left) >= 3 and left.isalpha() and left[0].islower() and self._is_word(left, lang) and self._is_word(right, lang) \
+                and not self._is_word(word, lang):
+            return f"{left} {right}", "split"
+        return None
+
+    def _is_word(self, word: str, lang: str) -> bool:
+        return self.lexicon.freq(word.lower(), lang) >= self.settings.known_zipf
+
+    def _prior(self, lw: str, lang: str, doc: _DocIndex, floor: float = 0.0) -> float:
+        """log P(word): the general frequency mixed with the release's own counts.
+
+        As in a cache language model, a word the release uses often is likely
+        in it again, whatever its frequency elsewhere.
+        """
+        general = 10 ** (max(self.lexicon.freq(lw, lang), floor) - 9)
+        w = self.settings.doc_weight if doc.total else 0.0
+        p = (1 - w) * general + w * doc.counts.get(lw, 0) / max(doc.total, 1)
+        return math.log(p) if p > 0 else -math.inf
+
+    def _is_compound(self, lw: str, lang: str) -> bool:
+        """Made of two known words (with a Dutch linking s/e/en allowed), e.g. "levenssfeer"."""
+        for k in range(3, len(lw) - 2):
+            left, right = lw[:k], lw[k:]
+            if not self._is_word(right, lang):
+                continue
+            if self._is_word(left, lang) or (left[-1] in "se" and self._is_word(left[:-1], lang)) \
+                    or (left.endswith("en") and self._is_word(left[:-2], lang)):
+                return True
+        return False
+
+    def _choose(self, word: str, lang: str, doc: _DocIndex, *, name_like: bool) -> tuple[str, float, float, str] | None:
+        """The best replacement for `word` with its score, margin and reason, or None to keep it."""
+        s = self.settings
+        lw = word.lower()
+        if lw in doc.words:
+            return None  # spelled this way in the release's clean text
+        z = self.lexicon.freq(lw, lang)
+        other = self.lexicon.freq(lw, "en" if lang == "nl" else "nl")
+        if z >= s.protect_zipf:
+            return None
+        known = z >= s.known_zipf
+        foreign = other >= z + 0.5 and other >= s.known_zipf
+        # Candidate sources, from strongest to weakest evidence.
+        cands: dict[str, str] = {c: "document_lexicon" for c in doc.near(lw)}
+        # In-lexicon words change only on strong evidence; so do compounds of known words.
+        restricted = not foreign if known else self._is_compound(lw, lang)
+        if not restricted:
+            reason = f"language:{lang}" if foreign else "confusion"
+            for v, steps in self.channel.variants(word).items():
+                lv = v.lower()
+                if lv != lw and (self.lexicon.freq(lv, lang) >= s.known_zipf
+                                 or (steps == 1 and not known and self._is_compound(lv, lang))):
+                    cands.setdefault(lv, reason)
+            if not known:
+                for c in self.lexicon.within_one(lw, lang):
+                    cands.setdefault(c, "confusion")
+                for c in self.lexicon.within_two(lw, lang):
+                    cands.setdefault(c, "confusion")
+        cands.pop(lw, None)
+        if not cands:
+            return None
+        keep = self._prior(lw, lang, doc, floor=s.name_zipf if name_like else s.unknown_zipf)
+        if known and foreign:
+            keep -= s.foreign_penalty * LN10
+        scored = []
+        for c, source in cands.items():
+            surface = doc.surface.get(c) or _recase(c, word)
+            if surface.lower() == lw:
+                continue
+            channel, used, unknown = self.channel.logp(word, surface)
+            if unknown > (1 if len(word) <= 5 else 2):
+                continue  # short words have too many neighbours two blind edits away
+            prior = self._prior(c, lang, doc, floor=s.compound_zipf if self._is_compound(c, lang) else 0.0)
+            scored.append((prior + channel, surface, source, used))
+        if not scored:
+            return None
+        scored.sort(key=lambda x: -x[0])
+        best, surface, source, used = scored[0]
+        runner = scored[1][0] if len(scored) > 1 else -math.inf
+        margin = best - max(keep, runner)
+        need = s.known_margin if known else s.margin
+        if best - keep < need or best - runner < s.ambiguity:
+            return None
+        reason = f"confusion:{used}" if source == "confusion" else source
+        return surface, best, margin, reason
+
+
+@dataclass(frozen=True)
+class _DocIndex:
+    """The release's clean words: lowercase set, surface spelling, near-neighbour search."""
+
+    words: frozenset[str]
+    surface: dict[str, str]
+    pool: tuple[str, ...]
+    counts: dict[str, int]
+    total: int
+
+    @classmethod
+    def of(cls, lexicon: Counter[str] | None) -> _DocIndex:
+        if not lexicon:
+            return _EMPTY_DOC
+        key = id(lexicon), len(lexicon)
+        cached = _DOC_CACHE.get(key)
+        if cached is not None and cached[0] is lexicon:
+            return cached[1]
+        best: dict[str, tuple[int, str]] = {}
+        counts: Counter[str] = Counter()
+        for w, n in lexicon.items():
+            lw = w.lower()
+            counts[lw] += n
+            if lw not in best or n > best[lw][0]:
+                best[lw] = (n, w)
+        index = cls(frozenset(best), {lw: w for lw, (_, w) in best.items()}, tuple(best),
+                    dict(counts), sum(counts.values()))
+        _DOC_CACHE.clear()
+        _DOC_CACHE[key] = (lexicon, index)
+        return index
+
+    def near(self, lw: str) -> list[str]:
+        if not self.pool:
+            return []
+        hits = process.extract(lw, self.pool, scorer=Levenshtein.distance, score_cutoff=2, limit=10)
+        return [w for w, d, _ in hits if d > 0 and len(w) >= 4]
+
+
+_EMPTY_DOC = _DocIndex(frozenset(), {}, (), {}, 0)
+_DOC_CACHE: dict[tuple[int, int], tuple[Counter[str], _DocIndex]] = {}
+
+
+def _core(token: str) -> tuple[str, int]:
+    """A token without surrounding punctuation, and the offset of the core in the token."""
+    m = _EDGE.match(token)
+    return m.group(1), m.start(1)
+
+
+def _recase(word: str, like: str) -> str:
+    """Spell `word` with the case pattern of `like` (Capitalised, UPPER or lower)."""
+    if like.isupper() and len(like) > 1:
+        return word.upper()
+    if like[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word.lower() if like.islower() else word
+
+
+# -- module API ---------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def load_corrector() -> Corrector:
+    """The corrector with its lexicons and the shipped confusion model (cached; ~1 s)."""
+    return Corrector(lexicon=load_lexicon(), channel=load_model(), labels=known_labels())
+
+
+def document_lexicon(clean_texts: Iterable[str]) -> Counter[str]:
+    """Words seen in the clean (non-OCR) parts of a release, with their counts.
+
+    They are evidence for the spelling of the same words in OCR'd parts
+    ("Oekraïne" in the public answers fixes "Oekraine" in the scanned memo).
+    """
+    counts: Counter[str] = Counter()
+    for text in clean_texts:
+        counts.update(w for w in _LETTERS.findall(text) if len(w) >= 2)
+    return counts
+
+
+def looks_like_ocr(text: str) -> bool:
+    """Whether a plain-text part reads like OCR output rather than typed text.
+
+    Typed Dutch prose has a sentence mark every ~20 words and commas besides;
+    OCR output of scans loses much of that punctuation, runs words together at
+    case seams ("levenssfeerAfgestemd") and reads words the lexicon does not
+    know. Two of the three signs must show.
+    """
+    words = _LETTERS.findall(text)
+    if len(words) < 30:
+        return False
+    lex = load_lexicon()
+    punct = sum(text.count(ch) for ch in ".,;:?!")
+    seams = sum(1 for t in _TOKEN.findall(text) if _SEAM.match(_core(t)[0]))
+    unknown = sum(
+        1 for w in words
+        if len(w) > 2 and max(lex.freq(w.lower(), "nl"), lex.freq(w.lower(), "en")) < 1.0
+    )
+    signs = (
+        punct / len(words) < 0.04,
+        seams / len(words) > 0.002,
+        unknown / len(words) > 0.02,
+    )
+    return sum(signs) >= 2
+
+
+def normalise_and_correct(text: str) -> tuple[str, list[Correction]]:
+    """`lakmoes normalise`: normalised, corrected text and the corrections (offsets in the normalised text)."""
+    from flows.model import Edit, apply_text_edits
+    from flows.normalise import normalise_text
+
+    normal = normalise_text(text)
+    corrections = load_corrector().correct(normal)
+    corrected, _ = apply_text_edits(normal, [Edit(c.start, c.end, c.after) for c in corrections])
+    return corrected, corrections

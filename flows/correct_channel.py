@@ -1,0 +1,163 @@
+"""The OCR channel model: how likely Tesseract turns an intended word into the one we read.
+
+The model is a table of character-segment confusions (intended segment ->
+observed segment, e.g. "cl" -> "d", "ïn" -> "m", "y" -> "v") with their
+probabilities, learned from aligned (truth, OCR) word pairs by
+`bench/ocr_train.py` and shipped as `flows/data/ocr_confusions.json`. Edits the
+table does not know cost a flat, also learned, per-edit probability. Learning
+and scoring share `segments()` so that a word is cut into confusions the same
+way in both.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz.distance import Levenshtein
+
+MODEL_PATH = Path(__file__).parent / "data" / "ocr_confusions.json"
+MAX_SEGMENT = 3  # longest intended/observed segment kept, in characters
+
+
+def segments(intended: str, observed: str) -> list[tuple[str, str]]:
+    """Cut the difference between two strings into (intended, observed) confusion segments.
+
+    Adjacent edits merge into one segment ("rn" -> "m" is one confusion, not
+    two edits). A pure insertion or deletion takes one neighbouring character
+    as context, so that every segment has two non-empty sides and can be
+    looked up from the observed side when generating candidates.
+    """
+    out: list[tuple[int, int, int, int]] = []
+    for op in Levenshtein.opcodes(intended, observed):
+        if op.tag == "equal":
+            continue
+        if out and out[-1][1] == op.src_start and out[-1][3] == op.dest_start:
+            i1, _, j1, _ = out.pop()
+            out.append((i1, op.src_end, j1, op.dest_end))
+        else:
+            out.append((op.src_start, op.src_end, op.dest_start, op.dest_end))
+    result = []
+    for i1, i2, j1, j2 in out:
+        if i1 == i2 or j1 == j2:
+            if i1 > 0 and j1 > 0:
+                i1, j1 = i1 - 1, j1 - 1
+            elif i2 < len(intended) and j2 < len(observed):
+                i2, j2 = i2 + 1, j2 + 1
+        result.append((intended[i1:i2], observed[j1:j2]))
+    return result
+
+
+@dataclass(frozen=True)
+class ChannelModel:
+    """Learned confusion probabilities, indexed both ways."""
+
+    confusions: dict[tuple[str, str], float]  # (intended, observed) -> log P(observed | intended)
+    by_observed: dict[str, tuple[tuple[str, float], ...]]  # observed -> ((intended, logp), ...)
+    edit_logp: float  # log-probability of one edit the table does not know
+
+    def logp(self, observed: str, intended: str) -> tuple[float, str, int]:
+        """log P(observed | intended), a label naming the confusions used, and
+        the number of edits the table did not know.
+
+        The identity costs nothing: the prior of the word carries that side.
+        """
+        total, used, unknown = 0.0, [], 0
+        for seg_in, seg_out in segments(intended, observed):
+            learned = self.confusions.get((seg_in, seg_out))
+            if learned is None:
+                learned = self.confusions.get((seg_in.lower(), seg_out.lower()))
+            if learned is not None:
+                total += learned
+                used.append(f"{seg_in}->{seg_out}")
+            else:
+                n = Levenshtein.distance(seg_in, seg_out)
+                total += self.edit_logp * n
+                unknown += n
+                used.append(f"edit:{seg_in}->{seg_out}")
+        return total, ",".join(used), unknown
+
+    def variants(self, observed: str, depth: int = 2, limit: int = 4000) -> dict[str, int]:
+        """Strings that could have been read as `observed` through up to `depth` learned
+        confusions, with the number of confusions needed."""
+        found: dict[str, int] = {}
+        frontier = {observed}
+        for step in range(1, depth + 1):
+            nxt: set[str] = set()
+            for word in frontier:
+                for cand in self._one_step(word):
+                    if cand not in found and cand != observed:
+                        found[cand] = step
+                        nxt.add(cand)
+                        if len(found) >= limit:
+                            return found
+            frontier = nxt
+        return found
+
+    def _one_step(self, word: str) -> Iterator[str]:
+        index = self.by_observed
+        for i in range(len(word)):
+            for k in range(1, MAX_SEGMENT + 1):
+                if i + k > len(word):
+                    break
+                for intended, _ in index.get(word[i : i + k], ()):
+                    yield word[:i] + intended + word[i + k :]
+
+
+def learn(pairs: Iterable[tuple[str, str]], truth_words: Iterable[str], *, min_count: int = 2) -> dict:
+    """Learn confusion probabilities from (intended, observed) word pairs.
+
+    P(observed segment | intended segment) = count of the confusion / number of
+    times the intended segment occurs in the truth text. The per-edit
+    probability of unknown edits is the rate of edits that fall outside the
+    table, per character of truth.
+    """
+    counts: Counter[tuple[str, str]] = Counter()
+    for intended, observed in pairs:
+        for seg in segments(intended, observed):
+            if len(seg[0]) <= MAX_SEGMENT and len(seg[1]) <= MAX_SEGMENT:
+                counts[seg] += 1
+    kept = {seg: n for seg, n in counts.items() if n >= min_count}
+    wanted = {seg_in for seg_in, _ in kept}
+    occurrences: Counter[str] = Counter()
+    chars = 0
+    for word in truth_words:
+        chars += len(word)
+        for k in range(1, MAX_SEGMENT + 1):
+            for i in range(len(word) - k + 1):
+                sub = word[i : i + k]
+                if sub in wanted:
+                    occurrences[sub] += 1
+    unexplained = sum(
+        Levenshtein.distance(a, b) * n for (a, b), n in counts.items() if (a, b) not in kept
+    )
+    confusions = [
+        {"intended": a, "observed": b, "count": n, "logp": math.log(n / max(occurrences[a], n) )}
+        for (a, b), n in sorted(kept.items(), key=lambda kv: -kv[1])
+    ]
+    return {
+        "edit_logp": math.log(max(unexplained, 1) / max(chars, 1)),
+        "truth_chars": chars,
+        "confusions": confusions,
+    }
+
+
+def load_model(path: Path = MODEL_PATH) -> ChannelModel:
+    """Read the shipped model; a missing or broken file is an installation error."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(f"{path}: cannot read the OCR confusion model ({exc}); run bench/ocr_train.py") from exc
+    confusions = {(c["intended"], c["observed"]): float(c["logp"]) for c in data["confusions"]}
+    by_observed: dict[str, list[tuple[str, float]]] = {}
+    for (intended, observed), logp in confusions.items():
+        by_observed.setdefault(observed, []).append((intended, logp))
+    return ChannelModel(
+        confusions=confusions,
+        by_observed={k: tuple(sorted(v, key=lambda x: -x[1])) for k, v in by_observed.items()},
+        edit_logp=float(data["edit_logp"]),
+    )

@@ -1,0 +1,286 @@
+"""Parse an internal memo (beslisnota): its kind, the header fields of the
+Rijkshuisstijl margin, and the body sections with their bullets and quoted
+actions.
+
+OCR scrambles the margin: labels and values come out in reading order of the
+columns, labels are damaged ("Onze Reference", "Uiterlljk bij") and glued to
+the word before them ("02uAan", "levenssfeerAfgestemd met"). So labels are
+found OCR-tolerantly, also at a lower-to-upper-case seam, and a field's value
+is the text between its label and the next label: "as far as the text
+allows", never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz.distance import Levenshtein
+
+from checks.markers import find_markers
+from flows.dates import parse_date
+from flows.model import Document, Part
+
+FIELDS_PATH = Path(__file__).parent / "data" / "memo_fields.toml"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    labels: tuple[str, ...]
+    type: str  # date | text | person | recipient
+
+
+@dataclass(frozen=True)
+class MemoSpec:
+    fields: tuple[FieldSpec, ...]
+    sections: tuple[str, ...]
+    kinds: tuple[str, ...]
+    empty_values: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def memo_spec() -> MemoSpec:
+    data = tomllib.loads(FIELDS_PATH.read_text(encoding="utf-8"))
+    return MemoSpec(
+        fields=tuple(FieldSpec(f["name"], tuple(f["labels"]), f["type"]) for f in data["field"]),
+        sections=tuple(data["sections"]["names"]),
+        kinds=tuple(data["kinds"]["names"]),
+        empty_values=tuple(data["empty_values"]["values"]),
+    )
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    start: int
+    end: int
+    field: FieldSpec
+    text: str
+
+
+def _label_budget(label: str) -> int:
+    """Edits tolerated in a label: none for short ones ("Aan", "Van", "Via"
+    are common words), one per six letters beyond that."""
+    return 0 if len(label) <= 5 else min(2, len(label) // 6)
+
+
+def find_field_labels(text: str, start: int, end: int) -> list[LabelHit]:
+    """Labels of header fields in text[start:end], in order, not
+    overlapping. A label must start a line, follow a space, or follow a
+    lower-case letter or digit directly (a seam where OCR lost the line
+    break), and must be followed by a line end, a space or a capital."""
+    hits: list[LabelHit] = []
+    for spec in memo_spec().fields:
+        for label in spec.labels:
+            budget = _label_budget(label)
+            n = len(label)
+            for m in re.finditer(re.escape(label[:2]) if budget else re.escape(label), text[start:end]):
+                s = start + m.start()
+                prev = text[s - 1] if s > start else "\n"
+                if not (prev in " \n" or (prev.islower() or prev.isdigit()) and label[0].isupper()):
+                    continue
+                best = None
+                for length in range(n - budget, n + budget + 1):
+                    cand = text[s : s + length]
+                    d = Levenshtein.distance(cand, label, score_cutoff=budget)
+                    if d <= budget and (best is None or d < best[0]):
+                        best = (d, length)
+                if best is None:
+                    continue
+                e = s + best[1]
+                nxt = text[e] if e < len(text) else "\n"
+                if not (nxt in " \n" or nxt.isupper() or nxt.isdigit()):
+                    continue
+                hits.append(LabelHit(s, e, spec, text[s:e]))
+    # Longest label wins where two overlap ("Onze Referentie" over "Referentie").
+    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+    out: list[LabelHit] = []
+    for h in hits:
+        if out and h.start < out[-1].end:
+            continue
+        out.append(h)
+    return out
+
+
+def _section_heading_re() -> re.Pattern[str]:
+    names = "|".join(re.escape(s) for s in memo_spec().sections)
+    return re.compile(rf"^(?P<name>{names})\s*$", re.MULTILINE)
+
+
+_FUNCTION_WORDS = frozenset(
+    "de het een en of van aan in op met voor door bij om te tot als dat die dit is zijn naar over the of and to a an in on for by with".split()
+)
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out = []
+    pos = start
+    for line in text[start:end].split("\n"):
+        s, e = pos, pos + len(line)
+        if line.strip():
+            out.append((s, e))
+        pos = e + 1
+    return out
+
+
+def _is_free_heading(text: str, lines: list[tuple[int, int]], i: int, headings: set[int]) -> bool:
+    """A heading not in the registry: a short capitalised line that neither
+    continues the sentence before it (the line before ends in a function
+    word) nor follows another heading, with a capitalised line after it."""
+    s, e = lines[i]
+    words = text[s:e].split()
+    if not (2 <= len(words) <= 10 and len(text[s:e]) <= 70 and words[0][:1].isupper()):
+        return False
+    if words[0][:1] in "•-–*" or re.match(r"^[a-z]$", words[0]):
+        return False
+    if words[-1].lower() in _FUNCTION_WORDS:
+        return False
+    if i == 0 or i + 1 >= len(lines) or (i - 1) in headings:
+        return False
+    prev_words = text[lines[i - 1][0] : lines[i - 1][1]].split()
+    if prev_words and prev_words[-1].lower() in _FUNCTION_WORDS:
+        return False
+    nxt = text[lines[i + 1][0] : lines[i + 1][1]].lstrip()
+    return nxt[:1].isupper()
+
+
+_BULLET_RE = re.compile(r"^\s*[•●▪◦·\-–*]\s+", re.MULTILINE)
+_ACTION_RE = re.compile(r"^(?P<label>Action\s+\d+|Actie\s+\d+)\b", re.MULTILINE)
+_SUBITEM_RE = re.compile(r"^(?P<label>[a-h])\s+(?=[A-Za-z])", re.MULTILINE)
+
+
+def parse_memo(doc: Document, part: Part) -> None:
+    """Add `memo_fields` and `memo_sections` rows for a memo part."""
+    text = doc.text
+    start, end = part.span
+    spec = memo_spec()
+    heading_re = _section_heading_re()
+    first_section = heading_re.search(text, start, end)
+    header_end = first_section.start() if first_section else end
+
+    kind = re.search(r"\b(" + "|".join(re.escape(k) for k in spec.kinds) + r")\b", text[start:header_end])
+    if kind:
+        doc.add_row(
+            "memo_fields",
+            {"part": part.index, "span_start": start + kind.start(), "span_end": start + kind.end(),
+             "field": "Soort", "label": None, "value": kind.group(1)},
+        )
+    _parse_header(doc, part, find_field_labels(text, start, header_end), header_end)
+    if first_section:
+        _parse_sections(doc, part, first_section.start(), end)
+
+
+def _parse_header(doc: Document, part: Part, labels: list[LabelHit], header_end: int) -> None:
+    text = doc.text
+    spec = memo_spec()
+    seen: set[str] = set()
+    for i, hit in enumerate(labels):
+        if hit.field.name in seen:
+            continue  # a running header on a later page repeats fields
+        seen.add(hit.field.name)
+        v_end = labels[i + 1].start if i + 1 < len(labels) else header_end
+        v_start, v_end = _strip(text, hit.end, v_end)
+        value = " ".join(text[v_start:v_end].split()) or None
+        row = {"part": part.index, "span_start": hit.start, "span_end": v_end if value else hit.end,
+               "field": hit.field.name, "label": hit.text, "value": value}
+        if value:
+            empty = next((e for e in spec.empty_values if re.match(e, value, re.IGNORECASE)), None)
+            if empty:
+                # "n v t" followed by text: the rest is the memo's subject,
+                # which OCR put after the last field.
+                m = re.match(empty, value, re.IGNORECASE)
+                rest = value[m.end() :].strip()
+                row["value"] = value[: m.end()]
+                if rest:
+                    rest_start = text.find(rest.split()[0], v_start)
+                    doc.add_row("memo_fields", {"part": part.index, "span_start": rest_start, "span_end": v_end,
+                                                "field": "Onderwerp", "label": None, "value": rest})
+                    row["span_end"] = rest_start
+            if hit.field.type == "date":
+                d = parse_date(value)
+                row["value_date"] = d[0] if d else None
+            grounds = {m.ground.code for m in find_markers(value) if m.ground is not None}
+            row["ground_code"] = ";".join(sorted(grounds)) or None
+        doc.add_row("memo_fields", row)
+
+
+def _strip(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def _running_header_lines(text: str, lines: list[tuple[int, int]]) -> set[int]:
+    """Indices of lines that repeat header fields on a later page ("Datum" /
+    date / "Onze Referentie" / number): not part of the section text."""
+    out: set[int] = set()
+    for i, (s, e) in enumerate(lines):
+        line = text[s:e].strip()
+        labels = find_field_labels(text, s, e)
+        if labels and labels[0].start == s and labels[0].end - s >= len(line) - 1 and i + 1 < len(lines):
+            out.update({i, i + 1})
+    return out
+
+
+def _parse_sections(doc: Document, part: Part, start: int, end: int) -> None:
+    text = doc.text
+    heading_re = _section_heading_re()
+    lines = _lines(text, start, end)
+    running = _running_header_lines(text, lines)
+    headings: dict[int, str] = {}
+    for i, (s, e) in enumerate(lines):
+        if i in running:
+            continue
+        line = text[s:e].strip()
+        if m := heading_re.match(line):
+            headings[i] = m.group("name")
+        elif find_markers(line) and any(mk.kind == "withheld_heading" for mk in find_markers(line)):
+            headings[i] = line
+        elif _is_free_heading(text, lines, i, set(headings)):
+            headings[i] = line
+    order = sorted(headings)
+    for k, i in enumerate(order):
+        body = [j for j in range(i + 1, order[k + 1] if k + 1 < len(order) else len(lines)) if j not in running]
+        name = headings[i]
+        if not body:
+            continue
+        s, e = lines[body[0]][0], lines[body[-1]][1]
+        body_text = "\n".join(text[lines[j][0] : lines[j][1]] for j in body)
+        doc.add_row("memo_sections", {"part": part.index, "span_start": s, "span_end": e, "section": name,
+                                      "kind": "section", "item": 0, "label": None, "text": body_text})
+        _add_items(doc, part, name, [lines[j] for j in body])
+
+
+def _add_items(doc: Document, part: Part, section: str, lines: list[tuple[int, int]]) -> None:
+    """Bullets ("•") and quoted actions ("Action 11", with sub-items "a",
+    "b") as rows of their own."""
+    text = doc.text
+    items: list[tuple[str, str, int]] = []  # (kind, label, line index)
+    action = None
+    for j, (s, e) in enumerate(lines):
+        line = text[s:e]
+        if _BULLET_RE.match(line):
+            items.append(("bullet", "", j))
+        elif m := _ACTION_RE.match(line):
+            action = m.group("label")
+            items.append(("action", action, j))
+        elif action and (m := _SUBITEM_RE.match(line)):
+            items.append(("action", f"{action} {m.group('label')}", j))
+    counters: dict[str, int] = {}
+    for k, (kind, label, j) in enumerate(items):
+        last = items[k + 1][2] - 1 if k + 1 < len(items) else len(lines) - 1
+        s, e = lines[j][0], lines[last][1]
+        body = "\n".join(text[a:b] for a, b in lines[j : last + 1])
+        if kind == "bullet":
+            body = _BULLET_RE.sub("", body, count=1)
+        elif label:
+            body = re.sub(r"^(?:Action|Actie)\s+\d+\s*|^[a-h]\s+", "", body, count=1)
+        counters[kind] = counters.get(kind, 0) + 1
+        doc.add_row("memo_sections", {"part": part.index, "span_start": s, "span_end": e, "section": section,
+                                      "kind": kind, "item": counters[kind], "label": label or None,
+                                      "text": " ".join(body.split())})

@@ -1,0 +1,768 @@
+"""The PDF backend: every page through pdfminer.six, scans through OCRmyPDF.
+
+Why a page walk of our own rather than `pdfminer.high_level`: the redaction
+checks need to know what was painted on top of what. `high_level` always runs
+layout analysis, which reorders objects and costs most of pdfminer's time.
+Here a `PDFPageInterpreter` drives a `PDFPageAggregator(laparams=None)`, so
+the objects arrive in content-stream (paint) order, and the subclasses below
+stamp what pdfminer does not keep: the text render mode (mode 3 is invisible
+text), the fill alpha of the ExtGState (`/ca`; pdfminer ignores `gs`), colours
+normalised to RGB whatever the colour space, and the paint order. The page
+text is then built from the glyphs (lines by baseline, spaces from gaps).
+
+A page without a usable text layer (no text, or mostly unmapped `(cid:N)`
+codes) is OCRed with OCRmyPDF + Tesseract (`nld+eng`), only those pages, with
+as many jobs as cores. Words and confidences come from the hOCR that
+OCRmyPDF's own pipeline produces (`ocrmypdf.api._pdf_to_hocr`): it rasterises
+at the image's resolution and runs Tesseract exactly as `ocrmypdf` does, and
+hOCR carries word boxes and `x_wconf`, which the searchable-PDF output drops.
+A small OCRmyPDF plugin (`flows/pdf_ocr_plugin.py`) inverts solid dark boxes
+in the image Tesseract sees, because Tesseract does not read the white
+"5.1.2e" stamps on black redaction boxes otherwise.
+
+Hostile input: every failure becomes `PdfError(reason)` with a short, stable
+reason. Memory is bounded before decoding (stream sizes are inflated with a
+cap, images per page and objects per page are capped); time is bounded by an
+optional alarm here and by the pipeline's per-document timeout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import shutil
+import signal
+import tempfile
+import threading
+import zlib
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import Any, Iterator
+from xml.etree import ElementTree
+
+import pdfminer
+from pdfminer.converter import PDFPageAggregator
+from pdfminer.layout import LTChar, LTCurve, LTFigure, LTImage, LTLine, LTPage, LTRect
+from pdfminer.pdfcolor import PDFColorSpace
+from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfinterp import PDFGraphicState, PDFPageInterpreter, PDFResourceManager
+from pdfminer.pdfpage import PDFPage
+from pdfminer.pdfparser import PDFParser
+from pdfminer.pdftypes import PDFObjRef, PDFStream, resolve1
+from pdfminer.psparser import PSLiteral
+from pdfminer.utils import decode_text
+
+from flows.model import Annotation, Glyph, OcrWord, Page, PageImage, Shape
+
+log = logging.getLogger(__name__)
+
+# Bounds on hostile input. Real pages stay far below them: a dense text page
+# has ~5k glyphs, a detailed map some 100k paths; content streams are KBs.
+MAX_STREAM_BYTES = 64 * 1024 * 1024  # decompressed content/form stream
+MAX_IMAGES_PER_PAGE = 1000
+MAX_OBJECTS_PER_PAGE = 300_000
+MAX_FORM_DEPTH = 24
+MAX_LUMINANCE_BYTES = 32 * 1024 * 1024  # decode an image for its luminance only below this
+
+# A page needs OCR when it has fewer printable characters than this ...
+MIN_TEXT_CHARS = 20
+# ... or when more than this share of its characters are unmapped glyph codes.
+MAX_CID_SHARE = 0.3
+OCR_LANGUAGES = ("nld", "eng")
+
+PDFMINER_ENGINE = "pdfminer.six"
+OCR_ENGINE = "tesseract"
+
+
+class PdfError(Exception):
+    """A PDF that cannot be read. `reason` is short and stable (it lands in
+    the quarantine table); `detail` says more, never personal data."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+# --------------------------------------------------------------------------
+# Opening and bounds
+
+
+def _check_header_and_tail(path: Path) -> None:
+    """Refuse what is not a PDF, and a file cut off before its end (the
+    trailer's `%%EOF` is missing): pdfminer would otherwise quietly rebuild
+    what it can and return fewer pages."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        head = f.read(1024)
+        if b"%PDF-" not in head:
+            raise PdfError("not a PDF", "no %PDF- header in the first 1024 bytes")
+        f.seek(max(0, size - 2048))
+        tail = f.read().rstrip(b"\x00\r\n\t \x0c")
+    if b"%%EOF" not in tail[-1100:]:
+        raise PdfError("truncated or damaged", "no %%EOF at the end of the file")
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise PdfError("timed out") after `seconds`, so that a pure-Python
+    loop on hostile input cannot run forever. Needs the main thread (SIGALRM);
+    elsewhere the pipeline's per-document timeout is the bound."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _alarm(signum: int, frame: Any) -> None:
+        raise PdfError("timed out", f"after {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def _open(path: Path) -> Iterator[PDFDocument]:
+    """Open with pdfminer; an empty user password is tried (pdfminer's
+    default), a real one is refused as "encrypted"."""
+    _check_header_and_tail(path)
+    with path.open("rb") as fp:
+        try:
+            doc = PDFDocument(PDFParser(fp), password="")
+        except (PDFPasswordIncorrect, PDFEncryptionError) as e:
+            raise PdfError("encrypted", type(e).__name__) from e
+        except PdfError:
+            raise
+        except Exception as e:  # pdfminer raises many types on damaged files
+            raise PdfError("truncated or damaged", f"{type(e).__name__}: {e}"[:200]) from e
+        yield doc
+
+
+def _pages(doc: PDFDocument) -> Iterator[PDFPage]:
+    try:
+        yield from PDFPage.create_pages(doc)
+    except PdfError:
+        raise
+    except Exception as e:
+        raise PdfError("truncated or damaged", f"page tree: {type(e).__name__}: {e}"[:200]) from e
+
+
+def page_count(path: Path) -> int:
+    """Number of pages; PdfError for a file that cannot be read or has none."""
+    with _open(Path(path)) as doc:
+        n = sum(1 for _ in _pages(doc))
+    if n == 0:
+        raise PdfError("no pages")
+    return n
+
+
+def _inflate_bounded(data: bytes, limit: int = MAX_STREAM_BYTES) -> bytes:
+    """zlib-inflate at most `limit` bytes; a stream that inflates further is a
+    decompression bomb (pdfminer would inflate it whole into memory)."""
+    d = zlib.decompressobj()
+    try:
+        out = d.decompress(data, limit)
+    except zlib.error:
+        return b""  # pdfminer treats corrupt zlib the same way (best effort)
+    if d.unconsumed_tail:
+        raise PdfError("decompression bomb", f"a stream inflates beyond {limit // 2**20} MB")
+    return out
+
+
+def _guard_stream(stream: PDFStream) -> None:
+    """Decode a content or form stream ourselves when it is plain Flate (the
+    common case), with a size cap, so pdfminer never inflates a bomb; other
+    filter chains get the cap checked on their Flate stage."""
+    if stream.data is not None or stream.rawdata is None:
+        return
+    raw = stream.rawdata
+    if stream.decipher and stream.objid is not None and stream.genno is not None:
+        raw = stream.decipher(stream.objid, stream.genno, raw, stream.attrs)
+    filters = stream.get_filters()
+    names = [f.name if isinstance(f, PSLiteral) else str(f) for f, _ in filters]
+    if names in (["FlateDecode"], ["Fl"]) and not (filters[0][1] or {}).get("Predictor"):
+        stream.data = _inflate_bounded(raw)
+        stream.rawdata = None
+    elif names and names[0] in ("FlateDecode", "Fl"):
+        _inflate_bounded(raw)
+    elif len(raw) > MAX_STREAM_BYTES:
+        raise PdfError("decompression bomb", f"a stream is larger than {MAX_STREAM_BYTES // 2**20} MB")
+
+
+def _guard_page(page: PDFPage) -> None:
+    """Bound the content streams and the form XObjects of a page (recursively,
+    each once) before pdfminer decodes them."""
+    seen: set[int] = set()
+
+    def form_streams(resources: Any, depth: int) -> None:
+        if depth > MAX_FORM_DEPTH:
+            raise PdfError("too deeply nested", f"forms nested deeper than {MAX_FORM_DEPTH}")
+        xobjects = resolve1((resolve1(resources) or {}).get("XObject")) if resources else None
+        if not isinstance(xobjects, dict):
+            return
+        for ref in xobjects.values():
+            key = ref.objid if isinstance(ref, PDFObjRef) else id(ref)
+            if key in seen:
+                continue
+            seen.add(key)
+            xobj = resolve1(ref)
+            if isinstance(xobj, PDFStream) and _name(xobj.get("Subtype")) == "Form":
+                _guard_stream(xobj)
+                form_streams(xobj.get("Resources"), depth + 1)
+
+    for s in page.contents:
+        s = resolve1(s)
+        if isinstance(s, PDFStream):
+            _guard_stream(s)
+    form_streams(page.resources, 0)
+
+
+def _name(obj: Any) -> str:
+    obj = resolve1(obj)
+    return obj.name if isinstance(obj, PSLiteral) else str(obj or "")
+
+
+# --------------------------------------------------------------------------
+# Colours
+
+
+def _clamp(v: float) -> float:
+    return 0.0 if v < 0 else 1.0 if v > 1 else float(v)
+
+
+def _components_to_rgb(values: tuple[float, ...] | list[float]) -> tuple[float, float, float] | None:
+    """Gray (1), RGB (3) or CMYK (4) components to RGB 0..1."""
+    v = [_clamp(float(x)) for x in values]
+    if len(v) == 1:
+        return (v[0], v[0], v[0])
+    if len(v) == 3:
+        return (v[0], v[1], v[2])
+    if len(v) == 4:
+        c, m, y, k = v
+        return ((1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k))
+    return None
+
+
+class _IndexedSpace(PDFColorSpace):
+    """pdfminer keeps only the name of an /Indexed space; keep its palette so
+    an index can be turned into a colour."""
+
+    def __init__(self, base_n: int, palette: bytes):
+        super().__init__("Indexed", 1)
+        self.base_n = base_n
+        self.palette = palette
+
+
+def to_rgb(color: Any, space: PDFColorSpace | None) -> tuple[tuple[float, float, float] | None, bool]:
+    """(RGB 0..1 or None, is_pattern) for a pdfminer colour in its space.
+
+    Separation/DeviceN tints are taken as ink on white (tint 1 = black): the
+    alternate space's function is not evaluated, which is right for the
+    usual black or grey spot inks of redaction boxes."""
+    name = space.name if space is not None else "DeviceGray"
+    if name == "Pattern" or isinstance(color, str) or (
+        isinstance(color, tuple) and len(color) == 2 and isinstance(color[1], str)
+    ):
+        return None, True
+    if isinstance(color, (int, float)):
+        color = (color,)
+    if not isinstance(color, (tuple, list)):
+        return None, False
+    try:
+        if isinstance(space, _IndexedSpace):
+            i = int(color[0]) * space.base_n
+            chunk = space.palette[i : i + space.base_n]
+            if len(chunk) != space.base_n:
+                return None, False
+            return _components_to_rgb([b / 255 for b in chunk]), False
+        if name in ("Separation", "DeviceN"):
+            return _components_to_rgb([1 - max(float(x) for x in color)]), False
+        if name in ("Lab", "Indexed"):
+            return None, False
+        return _components_to_rgb(color), False
+    except (TypeError, ValueError):
+        return None, False
+
+
+# --------------------------------------------------------------------------
+# The page walk
+
+
+class _GState(PDFGraphicState):
+    """Graphics state that also carries the ExtGState fill/stroke alpha."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fill_alpha = 1.0
+        self.stroke_alpha = 1.0
+
+    def copy(self) -> _GState:
+        obj = _GState()
+        obj.__dict__.update(super().copy().__dict__)
+        obj.fill_alpha = self.fill_alpha
+        obj.stroke_alpha = self.stroke_alpha
+        return obj
+
+
+class _Interpreter(PDFPageInterpreter):
+    """Tracks `/ca` and `/CA` from ExtGState, keeps /Indexed palettes, and lets
+    form XObjects inherit the graphics state at their `Do` (pdfminer resets
+    it, which would paint every glyph inside a form black)."""
+
+    _inherit: _GState | None = None
+
+    def subinterp(self) -> _Interpreter:
+        interp = super().subinterp()
+        assert isinstance(interp, _Interpreter)
+        interp._inherit = self.graphicstate.copy()
+        return interp
+
+    def init_state(self, ctm: Any) -> None:
+        super().init_state(ctm)
+        self.graphicstate = self._inherit.copy() if self._inherit is not None else _GState()
+
+    def init_resources(self, resources: dict[object, object]) -> None:
+        super().init_resources(resources)
+        spaces = resolve1((resolve1(resources) or {}).get("ColorSpace")) if resources else None
+        if not isinstance(spaces, dict):
+            return
+        for csid, spec in spaces.items():
+            spec = resolve1(spec)
+            if isinstance(spec, list) and len(spec) == 4 and _name(spec[0]) in ("Indexed", "I"):
+                base = resolve1(spec[1])
+                base_name = _name(base[0] if isinstance(base, list) else base)
+                base_n = {"DeviceGray": 1, "G": 1, "DeviceRGB": 3, "RGB": 3, "DeviceCMYK": 4, "CMYK": 4}.get(base_name)
+                if base_name == "ICCBased" and isinstance(base, list):
+                    base_n = int(resolve1(resolve1(base[1]).get("N", 3)))
+                lookup = resolve1(spec[3])
+                palette = lookup.get_data() if isinstance(lookup, PDFStream) else lookup
+                if base_n and isinstance(palette, bytes):
+                    self.csmap[csid] = _IndexedSpace(base_n, palette)
+
+    def do_gs(self, name: Any) -> None:
+        ext = resolve1((resolve1(self.resources) or {}).get("ExtGState")) if self.resources else None
+        params = resolve1(ext.get(_name(name))) if isinstance(ext, dict) else None
+        if not isinstance(params, dict):
+            return
+        gs = self.graphicstate
+        for key, attr in (("ca", "fill_alpha"), ("CA", "stroke_alpha")):
+            value = resolve1(params.get(key))
+            if isinstance(value, (int, float)) and isinstance(gs, _GState):
+                setattr(gs, attr, _clamp(value))
+
+
+class _Walker(PDFPageAggregator):
+    """Aggregator (no layout analysis) that stamps on every object what the
+    checks need and pdfminer does not keep."""
+
+    def __init__(self, rsrcmgr: PDFResourceManager):
+        super().__init__(rsrcmgr, laparams=None)
+        self.order = 0
+        self.images = 0
+        self._render = 0
+
+    def begin_page(self, page: PDFPage, ctm: Any) -> None:
+        self.order = 0
+        self.images = 0
+        super().begin_page(page, ctm)
+
+    def begin_figure(self, name: str, bbox: Any, matrix: Any) -> None:
+        if len(self._stack) >= MAX_FORM_DEPTH:
+            raise PdfError("too deeply nested", f"forms nested deeper than {MAX_FORM_DEPTH}")
+        super().begin_figure(name, bbox, matrix)
+
+    def _stamp(self, item: Any) -> None:
+        item.order = self.order
+        self.order += 1
+        if self.order > MAX_OBJECTS_PER_PAGE:
+            raise PdfError("too many objects", f"more than {MAX_OBJECTS_PER_PAGE} on a page")
+
+    def render_string(self, textstate: Any, seq: Any, ncs: Any, graphicstate: Any) -> None:
+        self._render = textstate.render
+        super().render_string(textstate, seq, ncs, graphicstate)
+
+    def render_char(self, matrix: Any, font: Any, fontsize: float, scaling: float, rise: float,
+                    cid: int, ncs: Any, graphicstate: Any) -> float:
+        adv = super().render_char(matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate)
+        item = self.cur_item._objs[-1]
+        self._stamp(item)
+        item.render_mode = self._render
+        item.alpha = getattr(graphicstate, "fill_alpha", 1.0)
+        item.rgb, _ = to_rgb(graphicstate.ncolor, graphicstate.ncs)
+        return adv
+
+    def paint_path(self, gstate: Any, stroke: bool, fill: bool, evenodd: bool, path: Any) -> None:
+        before = len(self.cur_item._objs)
+        super().paint_path(gstate, stroke, fill, evenodd, path)
+        fill_rgb, pattern = to_rgb(gstate.ncolor, gstate.ncs)
+        stroke_rgb, _ = to_rgb(gstate.scolor, gstate.scs)
+        for item in self.cur_item._objs[before:]:
+            self._stamp(item)
+            item.fill_rgb, item.stroke_rgb, item.pattern = fill_rgb, stroke_rgb, pattern and fill
+            item.alpha = getattr(gstate, "fill_alpha", 1.0)
+
+    def render_image(self, name: str, stream: PDFStream) -> None:
+        self.images += 1
+        if self.images > MAX_IMAGES_PER_PAGE:
+            raise PdfError("too many images", f"more than {MAX_IMAGES_PER_PAGE} on a page")
+        super().render_image(name, stream)
+        self._stamp(self.cur_item._objs[-1])
+
+
+def _image_luminance(stream: PDFStream) -> float | None:
+    """Mean luminance 0..1 of an image, where that is cheap and safe: JPEG
+    via Pillow's draft mode (decodes at 1/8 scale), Flate 8-bit gray/RGB/CMYK
+    and 1-bit gray below a size cap. None otherwise (masks, CCITT, JBIG2,
+    JPX, indexed)."""
+    try:
+        if stream.get("ImageMask") or stream.get("IM"):
+            return None
+        w, h = int(resolve1(stream.get("Width") or stream.get("W"))), int(resolve1(stream.get("Height") or stream.get("H")))
+        bpc = int(resolve1(stream.get("BitsPerComponent") or stream.get("BPC") or 8))
+        space = resolve1(stream.get("ColorSpace") or stream.get("CS"))
+        space_name = _name(space[0] if isinstance(space, list) else space)
+        n = {"DeviceGray": 1, "G": 1, "CalGray": 1, "DeviceRGB": 3, "RGB": 3, "CalRGB": 3, "DeviceCMYK": 4, "CMYK": 4}.get(space_name)
+        if space_name == "ICCBased" and isinstance(space, list):
+            n = int(resolve1(resolve1(space[1]).get("N", 0)))
+        filters = [_name(f) for f, _ in stream.get_filters()]
+        raw = stream.rawdata if stream.data is None else None
+        if filters and filters[-1] in ("DCTDecode", "DCT") and raw is not None and len(filters) == 1:
+            from PIL import Image, ImageStat
+
+            with Image.open(BytesIO(raw)) as im:
+                im.draft("L", (max(1, w // 8), max(1, h // 8)))
+                return ImageStat.Stat(im.convert("L")).mean[0] / 255
+        if n is None or bpc not in (1, 8) or (bpc == 1 and n != 1):
+            return None
+        if w * h * n * bpc // 8 > MAX_LUMINANCE_BYTES or not set(filters) <= {"FlateDecode", "Fl"}:
+            return None
+        if raw is not None and filters:
+            _inflate_bounded(raw, MAX_LUMINANCE_BYTES + h * 8 + 1024)
+        import numpy as np
+
+        data = np.frombuffer(stream.get_data(), dtype=np.uint8)
+        if bpc == 1:
+            row = (w + 7) // 8
+            bits = np.unpackbits(data[: row * h].reshape(h, row), axis=1)[:, :w]
+            mean = float(bits.mean()) if bits.size else None
+        else:
+            px = data[: w * h * n].astype(np.float32) / 255
+            if px.size < w * h * n:
+                return None
+            px = px.reshape(-1, n)
+            if n == 1:
+                mean = float(px.mean())
+            elif n == 3:
+                mean = float((px @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)).mean())
+            else:
+                k = 1 - px[:, 3]
+                rgb = (1 - px[:, :3]) * k[:, None]
+                mean = float((rgb @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)).mean())
+        decode = resolve1(stream.get("Decode") or stream.get("D"))
+        if mean is not None and isinstance(decode, list) and len(decode) >= 2 and resolve1(decode[0]) == 1:
+            mean = 1 - mean
+        return mean
+    except PdfError:
+        raise
+    except Exception:  # a damaged image must not sink the page; luminance is optional
+        return None
+
+
+def _rgb3(rgb: Any) -> tuple[float, float, float] | None:
+    return rgb if rgb is None else (float(rgb[0]), float(rgb[1]), float(rgb[2]))
+
+
+@dataclass
+class _TextGlyph:
+    text: str
+    x0: float
+    x1: float
+    baseline: float
+    size: float
+    order: int
+
+
+def _collect(item: Any, page: Page, text_glyphs: list[_TextGlyph], rotated: list[tuple[int, str]]) -> None:
+    """Turn the aggregator's tree into plain data, depth first (= paint
+    order), recursing into figures."""
+    for obj in item:
+        if isinstance(obj, LTChar):
+            bbox = (obj.x0, obj.y0, obj.x1, obj.y1)
+            page.glyphs.append(Glyph(obj.get_text(), bbox, _rgb3(obj.rgb), obj.render_mode, obj.alpha,
+                                     obj.order, obj.fontname, obj.size))
+            m = obj.matrix
+            if abs(m[1]) < 1e-6 and abs(m[2]) < 1e-6 and m[0] > 0 and m[3] > 0:
+                text_glyphs.append(_TextGlyph(obj.get_text(), obj.x0, obj.x1, m[5], max(obj.size, 1.0), obj.order))
+            else:
+                rotated.append((obj.order, obj.get_text()))
+        elif isinstance(obj, (LTRect, LTCurve)):
+            kind = "rect" if isinstance(obj, LTRect) else "line" if isinstance(obj, LTLine) else "curve"
+            page.shapes.append(Shape((obj.x0, obj.y0, obj.x1, obj.y1), kind, bool(obj.fill), bool(obj.stroke),
+                                     _rgb3(obj.fill_rgb), _rgb3(obj.stroke_rgb), obj.alpha, obj.order,
+                                     float(obj.linewidth or 0.0), bool(obj.pattern)))
+        elif isinstance(obj, LTImage):
+            s = obj.stream
+            w, h = resolve1(s.get("Width") or s.get("W")), resolve1(s.get("Height") or s.get("H"))
+            page.images.append(PageImage((obj.x0, obj.y0, obj.x1, obj.y1), obj.order,
+                                         int(w) if isinstance(w, (int, float)) else 0,
+                                         int(h) if isinstance(h, (int, float)) else 0,
+                                         _image_luminance(s)))
+        elif isinstance(obj, LTFigure):
+            _collect(obj, page, text_glyphs, rotated)
+
+
+def build_text(glyphs: list[_TextGlyph], rotated: list[tuple[int, str]] = ()) -> str:  # type: ignore[assignment]
+    """Page text from upright glyphs: rows by baseline (top to bottom), a row
+    split where a gap is wider than 2.5 em (a margin column or a table cell
+    becomes its own line, so "Datum" in the Rijkshuisstijl margin is not
+    glued into a body sentence), spaces where a gap exceeds 0.2 em, a blank
+    line where rows are far apart. Rotated text follows, in paint order."""
+    lines: list[str] = []
+    rows: list[list[_TextGlyph]] = []
+    for g in sorted(glyphs, key=lambda g: -g.baseline):
+        if rows and abs(rows[-1][0].baseline - g.baseline) <= 0.35 * min(rows[-1][0].size, g.size):
+            rows[-1].append(g)
+        else:
+            rows.append([g])
+    prev_base: float | None = None
+    for row in rows:
+        row.sort(key=lambda g: (g.x0, g.order))
+        base, size = row[0].baseline, max(g.size for g in row)
+        if prev_base is not None and prev_base - base > 1.9 * size and lines and lines[-1]:
+            lines.append("")
+        prev_base = base
+        out: list[str] = []
+        last: _TextGlyph | None = None
+        for g in row:
+            if last is not None:
+                gap = g.x0 - last.x1
+                if g.text == last.text and abs(g.x0 - last.x0) < 0.15 * g.size:
+                    continue  # the same glyph painted twice (fake bold, shadow)
+                if gap > 2.5 * g.size:
+                    lines.append("".join(out).strip())
+                    out = []
+                elif gap > 0.2 * g.size and not g.text.isspace() and not last.text.isspace():
+                    out.append(" ")
+            out.append(g.text)
+            last = g
+        lines.append("".join(out).strip())
+    if rotated:
+        lines.append("")
+        run: list[str] = []
+        prev = None
+        for order, text in sorted(rotated):
+            if prev is not None and order != prev + 1:
+                lines.append("".join(run).strip())
+                run = []
+            run.append(text)
+            prev = order
+        lines.append("".join(run).strip())
+    return "\n".join(lines).strip("\n")
+
+
+_CID = re.compile(r"\(cid:\d+\)")
+
+
+def needs_ocr(text: str, page: Page) -> bool:
+    """No usable text layer: little text (and an image to read it from, so a
+    blank page is not OCRed) or mostly unmapped glyph codes."""
+    cids = len(_CID.findall(text))
+    plain = _CID.sub("", text)
+    printable = sum(1 for c in plain if c.isprintable() and not c.isspace() and c != "\ufffd")
+    if cids and cids / (cids + printable) > MAX_CID_SHARE:
+        return True
+    return printable < MIN_TEXT_CHARS and bool(page.images)
+
+
+def _annotations(pdfpage: PDFPage) -> list[Annotation]:
+    out: list[Annotation] = []
+    annots = resolve1(pdfpage.annots)
+    if not isinstance(annots, list):
+        return out
+    for ref in annots[:MAX_IMAGES_PER_PAGE]:
+        a = resolve1(ref)
+        if not isinstance(a, dict):
+            continue
+        rect = resolve1(a.get("Rect"))
+        try:
+            x0, y0, x1, y1 = (float(resolve1(v)) for v in rect)
+        except (TypeError, ValueError):
+            continue
+
+        def colour(key: str) -> tuple[float, float, float] | None:
+            c = resolve1(a.get(key))
+            if not isinstance(c, list) or not c:
+                return None
+            try:
+                return _components_to_rgb([float(resolve1(v)) for v in c])
+            except (TypeError, ValueError):
+                return None
+
+        contents = resolve1(a.get("Contents"))
+        out.append(Annotation(_name(a.get("Subtype")), (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)),
+                              colour("C"), colour("IC"),
+                              decode_text(contents) if isinstance(contents, bytes) else ""))
+    return out
+
+
+def walk_page(pdfpage: PDFPage, number: int, rsrcmgr: PDFResourceManager) -> Page:
+    """One page through pdfminer: geometry in paint order and the text built
+    from the glyphs."""
+    _guard_page(pdfpage)
+    device = _Walker(rsrcmgr)
+    _Interpreter(rsrcmgr, device).process_page(pdfpage)
+    layout: LTPage = device.get_result()
+    page = Page(number=number, width=float(layout.width), height=float(layout.height),
+                engine=PDFMINER_ENGINE, engine_version=pdfminer.__version__, text="")
+    text_glyphs: list[_TextGlyph] = []
+    rotated: list[tuple[int, str]] = []
+    _collect(layout, page, text_glyphs, rotated)
+    page.annotations = _annotations(pdfpage)
+    page.text = build_text(text_glyphs, rotated)
+    return page
+
+
+# --------------------------------------------------------------------------
+# OCR
+
+
+def tesseract_version() -> str:
+    """Version of the Tesseract binary on PATH; PdfError when there is none."""
+    exe = shutil.which("tesseract")
+    if exe is None:
+        raise PdfError("OCR engine not installed", "tesseract is not on PATH")
+    import subprocess
+
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30)
+    first = (out.stdout or out.stderr).splitlines()[0] if (out.stdout or out.stderr) else ""
+    return first.replace("tesseract", "").strip() or "unknown"
+
+
+_BBOX = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+)")
+_WCONF = re.compile(r"x_wconf (\d+)")
+
+
+def parse_hocr(hocr: str, width: float, height: float) -> tuple[str, list[OcrWord]]:
+    """Text (lines in Tesseract's reading order, a blank line between
+    paragraphs) and words with boxes converted from image pixels (origin
+    top-left) to page points (origin bottom-left)."""
+    root = ElementTree.fromstring(hocr)
+    cls = lambda el: el.get("class", "")  # noqa: E731
+    page_el = next((el for el in root.iter() if cls(el) == "ocr_page"), None)
+    if page_el is None:
+        return "", []
+    m = _BBOX.search(page_el.get("title", ""))
+    if not m or int(m.group(3)) == 0 or int(m.group(4)) == 0:
+        return "", []
+    sx, sy = width / int(m.group(3)), height / int(m.group(4))
+    words: list[OcrWord] = []
+    paragraphs: list[str] = []
+    for par in (el for el in page_el.iter() if cls(el) == "ocr_par"):
+        lines = []
+        for line in (el for el in par.iter() if cls(el) in ("ocr_line", "ocr_caption", "ocr_header", "ocr_textfloat")):
+            texts = []
+            for w in (el for el in line.iter() if cls(el) == "ocrx_word"):
+                text = "".join(w.itertext()).strip()
+                bm, cm = _BBOX.search(w.get("title", "")), _WCONF.search(w.get("title", ""))
+                if not text or not bm:
+                    continue
+                x0, y0, x1, y1 = (int(v) for v in bm.groups())
+                words.append(OcrWord(text, (x0 * sx, height - y1 * sy, x1 * sx, height - y0 * sy),
+                                     float(cm.group(1)) if cm else 0.0))
+                texts.append(text)
+            if texts:
+                lines.append(" ".join(texts))
+        if lines:
+            paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs), words
+
+
+def _page_ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 7] -> "1-3,7" (OCRmyPDF's --pages syntax)."""
+    out: list[str] = []
+    start = prev = numbers[0]
+    for n in numbers[1:] + [None]:  # type: ignore[list-item]
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        out.append(f"{start}-{prev}" if prev != start else str(start))
+        if n is not None:
+            start = prev = n
+    return ",".join(out)
+
+
+def ocr_pages(path: Path, pages: list[Page], jobs: int | None = None) -> None:
+    """OCR these pages of `path` in place (text, words, confidence, engine)
+    with OCRmyPDF's hOCR pipeline: only these pages, `jobs` = cores."""
+    if not pages:
+        return
+    version = tesseract_version()
+    from ocrmypdf.api import _pdf_to_hocr
+    from ocrmypdf.exceptions import ExitCodeException, MissingDependencyError
+
+    plugin = Path(__file__).with_name("pdf_ocr_plugin.py")
+    with tempfile.TemporaryDirectory(prefix="lakmoes-ocr-") as tmp:
+        try:
+            _pdf_to_hocr(Path(path), Path(tmp), language=list(OCR_LANGUAGES), jobs=jobs or os.cpu_count() or 1,
+                         force_ocr=True, pages=_page_ranges(sorted(p.number for p in pages)),
+                         plugins=[plugin], progress_bar=False)
+        except MissingDependencyError as e:
+            raise PdfError("OCR engine not installed", str(e)[:200]) from e
+        except ExitCodeException as e:
+            raise PdfError("OCR failed", f"{type(e).__name__}: {e}"[:200]) from e
+        for page in pages:
+            hocr = Path(tmp) / f"{page.number:06d}_ocr_hocr.hocr"
+            if not hocr.exists():
+                raise PdfError("OCR failed", f"no OCR output for page {page.number}")
+            page.text, page.ocr_words = parse_hocr(hocr.read_text(encoding="utf-8"), page.width, page.height)
+            confs = [w.confidence for w in page.ocr_words if w.confidence >= 0]
+            page.ocr_confidence = sum(confs) / len(confs) if confs else None
+            page.engine, page.engine_version = OCR_ENGINE, version
+
+
+# --------------------------------------------------------------------------
+# The entry point
+
+
+def extract_pages(path: Path, first: int = 1, last: int | None = None, *, ocr: bool = True,
+                  ocr_jobs: int | None = None, timeout: float | None = None) -> list[Page]:
+    """Pages `first`..`last` (1-based, inclusive) of a PDF: every page walked
+    by pdfminer.six; pages without a usable text layer OCRed when `ocr`
+    (otherwise they keep their pdfminer text and engine, for callers that
+    only want geometry). Raises PdfError with a short reason for a file that
+    cannot be read; `timeout` bounds the pdfminer part in seconds (main
+    thread only)."""
+    path = Path(path)
+    out: list[Page] = []
+    scans: list[Page] = []
+    with _time_limit(timeout), _open(path) as doc:
+        rsrcmgr = PDFResourceManager(caching=True)
+        number = 0
+        for number, pdfpage in enumerate(_pages(doc), start=1):
+            if number < first:
+                continue
+            if last is not None and number > last:
+                break
+            try:
+                page = walk_page(pdfpage, number, rsrcmgr)
+            except PdfError:
+                raise
+            except RecursionError as e:
+                raise PdfError("too deeply nested", f"page {number}") from e
+            except MemoryError as e:
+                raise PdfError("out of memory", f"page {number}") from e
+            except Exception as e:  # pdfminer raises all sorts deep inside on hostile input
+                raise PdfError("unreadable by pdfminer", f"page {number}: {type(e).__name__}: {e}"[:200]) from e
+            if ocr and needs_ocr(page.text, page):
+                scans.append(page)
+            out.append(page)
+        if number == 0:
+            raise PdfError("no pages")
+    ocr_pages(path, scans, ocr_jobs)
+    return out

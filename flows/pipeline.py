@@ -1,0 +1,251 @@
+"""The stages of lakmoes as plain functions, and the per-document work unit
+that runs them in a worker process.
+
+    ingest -> extract -> normalise -> split -> correct -> parse -> markers
+           -> checks -> gate                  (per document, in a worker)
+    -> tables -> quality -> publish           (per release, in the flow)
+
+Each per-document stage is `stage(doc, options) -> None` and is listed in
+`STAGES` by name, so an error names the stage that failed and the document
+is quarantined with it. Orchestration (which process runs what, Prefect)
+lives in `flows/release_flow.py`; nothing here knows about Prefect.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from checks import boxes, gate, memo_checks, removals
+from flows import correct, ingest
+from flows.model import Document, Edit, Page, QuarantineEntry
+from flows.normalise import normalise
+from flows.parse_kamervragen import parse_kamervragen
+from flows.parse_memo import parse_memo
+from flows.split import split
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What a run may be told; the CLI maps its flags onto this."""
+
+    out: Path = Path("published")
+    allow_findings: bool = False
+    workers: int = max(1, os.cpu_count() or 1)
+    doc_timeout: float = 900.0  # seconds per work unit before it is killed
+    chunk_pages: int = 40  # a PDF with more pages is extracted in chunks in parallel
+    memory_limit_mb: int = 6144  # address-space limit of a worker process
+    ocr: bool = True
+
+
+@dataclass
+class DocumentResult:
+    """What a worker sends back: plain rows, never layout objects."""
+
+    source_path: str
+    document_id: str | None
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    quarantine: QuarantineEntry | None = None
+    # Rows that are published even when the document is held back (the
+    # findings that explain why, masked), so a Woo coordinator can act.
+    status: str = "published"
+
+
+# --------------------------------------------------------------------------
+# Per-document stages
+
+
+def stage_correct(doc: Document, options: RunOptions) -> None:
+    """Correct OCR errors in parts whose text came from OCR or looks like
+    it, with the clean parts of the same document as its lexicon."""
+    for part in doc.parts:
+        pages = [p for p in doc.pages if p.span[0] < part.span[1] and p.span[1] > part.span[0]]
+        if pages:
+            part.ocr_like = any(p.engine == "tesseract" for p in pages)
+        else:
+            part.ocr_like = correct.looks_like_ocr(doc.text[part.span[0] : part.span[1]])
+    ocr_parts = [p for p in doc.parts if p.ocr_like]
+    if not ocr_parts:
+        return
+    corrector = correct.load_corrector()
+    lexicon = correct.document_lexicon(doc.text[p.span[0] : p.span[1]] for p in doc.parts if not p.ocr_like)
+    edits: list[Edit] = []
+    found: list[tuple[int, int, correct.Correction]] = []
+    for part in ocr_parts:
+        s, e = part.span
+        for c in corrector.correct(doc.text[s:e], doc_lexicon=lexicon):
+            edits.append(Edit(s + c.start, s + c.end, c.after))
+            found.append((s + c.start, s + c.end, c))
+    for p in ocr_parts:
+        p.uncorrected = doc.text[p.span[0] : p.span[1]]
+    m = doc.apply_edits(edits)
+    for s, e, c in found:
+        ns, ne = m.span(s, e)
+        doc.add_row("corrections", {"span_start": ns, "span_end": ne, "before": c.before, "after": c.after,
+                                    "score": c.score, "margin": c.margin, "reason": c.reason})
+
+
+PARSERS: dict[str, Callable[[Document, Any], None]] = {
+    "kamervragen_antwoorden": parse_kamervragen,
+    "beslisnota": parse_memo,
+}
+
+
+def stage_parse(doc: Document, options: RunOptions) -> None:
+    for part in doc.parts:
+        if parser := PARSERS.get(part.kind):
+            parser(doc, part)
+
+
+def stage_markers(doc: Document, options: RunOptions) -> None:
+    memo_checks.add_marker_rows(doc)
+
+
+def stage_checks(doc: Document, options: RunOptions) -> None:
+    memo_checks.check_person_fields(doc)
+    removals.check_document(doc)
+    if doc.pages:
+        boxes.check_pdf_redactions(doc)
+
+
+STAGES: tuple[tuple[str, Callable[[Document, RunOptions], None]], ...] = (
+    ("normalise", lambda doc, o: normalise(doc)),
+    ("split", lambda doc, o: split(doc)),
+    ("correct", stage_correct),
+    ("parse", stage_parse),
+    ("markers", stage_markers),
+    ("checks", stage_checks),
+)
+
+
+def analyse(doc: Document, options: RunOptions) -> DocumentResult:
+    """Run every per-document stage; the gate decides at the end whether the
+    document is published."""
+    for name, stage in STAGES:
+        try:
+            stage(doc, options)
+        except Exception as e:  # noqa: BLE001 - any failure quarantines this document only
+            return DocumentResult(
+                doc.path, doc.id,
+                quarantine=QuarantineEntry(doc.path, f"{name} failed", name,
+                                           f"{type(e).__name__}: {e}\n{_short_tb()}", doc.id),
+            )
+    held = gate.apply_gate(doc, allow_findings=options.allow_findings)
+    summary = gate.redaction_summary(doc)
+    doc.add_row("redaction_summary", summary)
+    if held:
+        rows = {t: doc.rows.get(t, []) for t in ("findings", "redaction_summary")}
+        return DocumentResult(doc.path, doc.id, rows=rows, status="quarantined",
+                              quarantine=QuarantineEntry(doc.path, "personal data in internal part", "gate", held, doc.id))
+    status = "published_with_findings" if any(f.get("allowed") for f in doc.rows.get("findings", [])) else "published"
+    return DocumentResult(doc.path, doc.id, rows=document_rows(doc, status), status=status)
+
+
+def _short_tb() -> str:
+    return "".join(traceback.format_exc(limit=-3).splitlines(keepends=True)[-6:])
+
+
+def document_rows(doc: Document, status: str) -> dict[str, list[dict[str, Any]]]:
+    """The rows of every table for one document, pages and parts included."""
+    rows = dict(doc.rows)
+    counts: dict[str, Counter[int]] = {t: Counter(r.get("part") for r in doc.rows.get(t, [])) for t in ("corrections", "markers")}
+    parts = []
+    for p in doc.parts:
+        text = doc.text[p.span[0] : p.span[1]]
+        n_markers = counts["markers"][p.index]
+        if n_markers:
+            status_, reason = "redacted", None
+        elif p.visibility == "public":
+            status_, reason = "no_redaction_needed", "public part: published as is by the body"
+        else:
+            status_, reason = "unredacted", None
+        page_nums = [pg.number for pg in doc.pages if pg.span[0] < p.span[1] and pg.span[1] > p.span[0]]
+        parts.append({
+            "document_id": doc.id, "source_path": doc.path, "part": p.index, "kind": p.kind,
+            "visibility": p.visibility, "diwoo_type": p.diwoo_type, "title": p.title,
+            "span_start": p.span[0], "span_end": p.span[1],
+            "page_start": min(page_nums) if page_nums else None, "page_end": max(page_nums) if page_nums else None,
+            "ocr_like": p.ocr_like, "text": text, "raw_text": p.uncorrected if p.uncorrected is not None else text,
+            "correction_count": counts["corrections"][p.index], "marker_count": n_markers,
+            "redaction_status": status_, "no_redaction_reason": reason,
+        })
+    rows["parts"] = parts
+    rows["pages"] = [page_row(doc, p) for p in doc.pages]
+    ocr_pages = sum(1 for p in doc.pages if p.engine == "tesseract")
+    rows["documents"] = [{
+        "document_id": doc.id, "source_path": doc.path, "size_bytes": doc.size, "media_type": doc.media_type,
+        "encoding": doc.encoding, "page_count": len(doc.pages) if doc.pages else None,
+        "ocr_page_share": ocr_pages / len(doc.pages) if doc.pages else None,
+        "char_count": len(doc.text), "part_count": len(doc.parts), "text": doc.text, "raw_text": doc.raw_text,
+        "status": status,
+    }]
+    return rows
+
+
+def page_row(doc: Document, p: Page) -> dict[str, Any]:
+    text = doc.text[p.span[0] : p.span[1]]
+    return {"document_id": doc.id, "source_path": doc.path, "page": p.number, "width": p.width, "height": p.height,
+            "engine": p.engine, "engine_version": p.engine_version, "ocr_confidence": p.ocr_confidence,
+            "char_count": len(text), "span_start": p.span[0], "span_end": p.span[1], "text": text}
+
+
+# --------------------------------------------------------------------------
+# Work units (run in worker processes)
+
+
+def _quarantined(path: Path, e: ingest.InputError, stage: str, doc_id: str | None) -> DocumentResult:
+    return DocumentResult(str(path), doc_id, quarantine=QuarantineEntry(str(path), e.reason, stage, e.detail, doc_id))
+
+
+def process_input(inp: ingest.Input, options: RunOptions) -> DocumentResult:
+    """One whole document: read, extract, analyse."""
+    try:
+        doc = ingest.read_document(inp)
+    except ingest.InputError as e:
+        return _quarantined(inp.path, e, "ingest", inp.sha256)
+    return analyse(doc, options)
+
+
+def extract_chunk(inp: ingest.Input, first: int, last: int) -> list[Page]:
+    """Pages first..last of a large PDF (raises InputError)."""
+    from flows import pdf
+
+    try:
+        return pdf.extract_pages(inp.path, first, last)
+    except pdf.PdfError as e:
+        raise ingest.InputError(e.reason, e.detail) from e
+
+
+def count_pages(inp: ingest.Input) -> int:
+    from flows import pdf
+
+    try:
+        return pdf.page_count(inp.path)
+    except pdf.PdfError as e:
+        raise ingest.InputError(e.reason, e.detail) from e
+
+
+def analyse_pages(inp: ingest.Input, pages: list[Page], options: RunOptions) -> DocumentResult:
+    """The rest of the stages for a PDF whose pages were extracted in chunks."""
+    doc = ingest.Document(id=inp.sha256, path=str(inp.path), size=inp.size, media_type=inp.media_type)
+    ingest.attach_pages(doc, pages)
+    doc.text = doc.raw_text
+    return analyse(doc, options)
+
+
+def limit_memory(limit_mb: int) -> None:
+    """Worker initialiser: a hostile file (a decompression bomb) then fails
+    with MemoryError in its own worker instead of starving the machine."""
+    import resource
+
+    limit = limit_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+
+
+def chunks(page_count: int, size: int) -> list[tuple[int, int]]:
+    return [(a, min(a + size - 1, page_count)) for a in range(1, page_count + 1, size)]

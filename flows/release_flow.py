@@ -1,0 +1,196 @@
+"""The Prefect flow: thin tasks around the stage functions of
+`flows/pipeline.py` and `flows/publish.py`.
+
+Concurrency: Prefect runs one task per document in threads; each task hands
+its CPU work to one shared process pool (pebble), because pdfminer.six is
+pure Python and threads do not help it. The workers run plain functions and
+never talk to Prefect, so no worker starts a Prefect server of its own
+(REFERENCE: process pools with the temporary server lock its database). The
+pool also gives every work unit a time limit and kills a worker that
+exceeds it, so a hostile PDF cannot stall the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from pebble import ProcessExpired, ProcessPool
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows import ingest, pipeline, publish
+from flows.model import QuarantineEntry
+from flows.pipeline import DocumentResult, RunOptions
+
+
+@dataclass
+class RunOutcome:
+    """What the CLI needs to report and to choose its exit status."""
+
+    exit_code: int
+    release: Path | None
+    inputs: list[publish.InputRecord] = field(default_factory=list)
+    quality_ok: bool = True
+    quality_failed: list[str] = field(default_factory=list)
+    message: str = ""
+
+
+class _Pool:
+    """The run's process pool; set by the flow, used by its tasks."""
+
+    pool: ProcessPool | None = None
+
+
+def _run_unit(fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
+    assert _Pool.pool is not None, "the flow starts the pool before any task"
+    future = _Pool.pool.schedule(fn, args=args, timeout=timeout)
+    try:
+        return future.result()
+    except FutureTimeout as e:
+        raise ingest.InputError("timed out", f"no result after {timeout:.0f} s (see --doc-timeout)") from e
+    except ProcessExpired as e:
+        raise ingest.InputError("worker crashed", f"the worker process died (exit code {e.exitcode})") from e
+    except MemoryError as e:
+        raise ingest.InputError("out of memory", "the document needs more memory than a worker may use") from e
+
+
+@task(name="discover", cache_policy=NO_CACHE)
+def discover_task(paths: list[Path]) -> tuple[list[ingest.Input], list[QuarantineEntry]]:
+    files, refused = ingest.discover(paths)
+    inputs = []
+    for f in files:
+        try:
+            inputs.append(ingest.identify(f))
+        except ingest.InputError as e:
+            refused.append(QuarantineEntry(str(f), e.reason, "ingest", e.detail))
+    return inputs, refused
+
+
+@task(name="process-document", cache_policy=NO_CACHE, task_run_name="process-{inp.path.name}")
+def process_document_task(inp: ingest.Input, options: RunOptions) -> DocumentResult:
+    """Extract and analyse one document in the pool; a large PDF is
+    extracted in chunks of pages that run in parallel."""
+    logger = get_run_logger()
+    t = options.doc_timeout
+    try:
+        if inp.media_type == "application/pdf":
+            pages = _run_unit(pipeline.count_pages, inp, timeout=t)
+            if pages > options.chunk_pages:
+                futures = [
+                    _Pool.pool.schedule(pipeline.extract_chunk, args=(inp, a, b), timeout=t)  # type: ignore[union-attr]
+                    for a, b in pipeline.chunks(pages, options.chunk_pages)
+                ]
+                extracted = [p for f in futures for p in _result(f, t)]
+                result = _run_unit(pipeline.analyse_pages, inp, extracted, options, timeout=t)
+            else:
+                result = _run_unit(pipeline.process_input, inp, options, timeout=t)
+        else:
+            result = _run_unit(pipeline.process_input, inp, options, timeout=t)
+    except ingest.InputError as e:
+        result = DocumentResult(str(inp.path), inp.sha256,
+                                quarantine=QuarantineEntry(str(inp.path), e.reason, "extract", e.detail, inp.sha256))
+    if result.quarantine:
+        logger.warning("quarantined %s: %s", inp.path, result.quarantine.reason)
+    return result
+
+
+def _result(future: Any, timeout: float) -> Any:
+    try:
+        return future.result()
+    except FutureTimeout as e:
+        raise ingest.InputError("timed out", f"no result after {timeout:.0f} s (see --doc-timeout)") from e
+    except ProcessExpired as e:
+        raise ingest.InputError("worker crashed", f"the worker process died (exit code {e.exitcode})") from e
+
+
+@task(name="quality", cache_policy=NO_CACHE)
+def quality_task(tables: dict, manifest: dict, staging: Path) -> Any:
+    from checks.quality import validate_release
+
+    return validate_release(tables, manifest, staging)
+
+
+@task(name="publish", cache_policy=NO_CACHE)
+def publish_task(staging: Path, out: Path, ok: bool) -> Path:
+    return publish.promote(staging, out) if ok else publish.set_aside(staging, out)
+
+
+@flow(name="lakmoes-release", log_prints=False, validate_parameters=False)
+def release_flow(paths: list[Path], options: RunOptions) -> RunOutcome:
+    """Take a release from input files to a published, validated release
+    directory. Returns the outcome; raises only on a failure of lakmoes
+    itself, in which case nothing new is visible."""
+    from flows import report
+
+    started = dt.datetime.now(dt.timezone.utc)
+    inputs, refused = discover_task(paths)
+    # "spawn": forking a process that runs Prefect's threads can copy a held
+    # lock into the child and hang it.
+    _Pool.pool = ProcessPool(max_workers=options.workers, initializer=pipeline.limit_memory,
+                             initargs=(options.memory_limit_mb,), context=multiprocessing.get_context("spawn"))
+    try:
+        futures = [process_document_task.submit(inp, options) for inp in inputs]
+        results: list[DocumentResult] = [f.result() for f in futures]
+    finally:
+        _Pool.pool.close()
+        _Pool.pool.join()
+        _Pool.pool = None
+
+    quarantine = refused + [r.quarantine for r in results if r.quarantine]
+    rows: dict[str, list[dict]] = {}
+    for r in results:
+        for table, table_rows in r.rows.items():
+            rows.setdefault(table, []).extend(table_rows)
+    tables = publish.build_tables(rows, quarantine)
+
+    records = [publish.InputRecord(q.source_path, None, None, "quarantined", q.reason) for q in refused]
+    by_path = {str(i.path): i for i in inputs}
+    for r in results:
+        i = by_path[r.source_path]
+        records.append(publish.InputRecord(str(i.path), i.size, i.sha256,
+                                           "quarantined" if r.quarantine else r.status,
+                                           r.quarantine.reason if r.quarantine else None))
+
+    out = options.out
+    release_id = publish.new_release_id(started)
+    staging = publish.stage(out, release_id)
+    try:
+        manifest: dict[str, Any] = {
+            "release": release_id,
+            "started": started,
+            "inputs": [vars(rec) for rec in records],
+            "options": {"allow_findings": options.allow_findings, "workers": options.workers,
+                        "doc_timeout": options.doc_timeout, "ocr": options.ocr},
+            "versions": publish.versions(),
+            "redaction_summary": tables["redaction_summary"].to_pylist(),
+        }
+        manifest["tables"] = publish.write_tables(tables, staging)
+        quality = quality_task(tables, manifest, staging)
+        manifest["quality"] = quality.summary
+        manifest["finished"] = dt.datetime.now(dt.timezone.utc)
+        publish.write_manifest(staging, manifest)
+        report.write_report(staging, tables, manifest, quality)
+        report.publish_artifacts(tables, manifest, quality)
+        final = publish_task(staging, out, quality.ok)
+    except BaseException:
+        publish.discard(staging)
+        raise
+
+    if not quality.ok:
+        return RunOutcome(4, final, records, False, quality.failed,
+                          f"quality gate failed ({', '.join(quality.failed)}); release set aside in {final}")
+    code = 3 if quarantine else 0
+    return RunOutcome(code, final, records, True, [], f"release {release_id} published in {final}")
+
+
+def run(paths: list[Path], options: RunOptions) -> RunOutcome:
+    """Entry point for the CLI and tests: the flow with the embedded Prefect
+    default (a temporary local server when no API is configured)."""
+    task_runner = ThreadPoolTaskRunner(max_workers=max(2, options.workers * 2))
+    return release_flow.with_options(task_runner=task_runner)(paths, options)

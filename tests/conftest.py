@@ -1,0 +1,25 @@
+"""Shared test set-up: where the real documents live, and the repository root."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "000_0ab521027ec415e7.txt"
+
+
+def shared_data() -> Path:
+    """../shared/data beside the checkout (or LAKMOES_SHARED_DATA)."""
+    env = os.environ.get("LAKMOES_SHARED_DATA")
+    return Path(env) if env else ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture
+def real_data() -> Path:
+    path = shared_data()
+    if not path.is_dir():
+        pytest.skip(f"real documents not available at {path}")
+    return path

@@ -1,0 +1,79 @@
+"""The release gate and the redaction summary."""
+
+from __future__ import annotations
+
+import json
+
+from checks import gate, removals
+from flows.model import Document, Part, Page
+
+from conftest import SEED
+from test_removals import internal_doc, prepared
+
+
+def two_part_doc(public_text: str, internal_text: str) -> Document:
+    text = public_text + "\n" + internal_text
+    doc = internal_doc(text)
+    n = len(public_text)
+    doc.parts = [
+        Part(index=0, kind="kamervragen_antwoorden", visibility="public", span=(0, n)),
+        Part(index=1, kind="beslisnota", visibility="internal", span=(n + 1, len(text))),
+    ]
+    return doc
+
+
+def test_seed_is_published():
+    doc = prepared(SEED)
+    removals.check_document(doc)
+    assert gate.apply_gate(doc, allow_findings=False) is None
+
+
+def test_internal_part_with_personal_data_is_held_back_with_a_masked_reason():
+    doc = two_part_doc("Antwoord van de minister.", "Opgesteld door: Karin Mulder, tel. 06-12345678")
+    removals.check_document(doc)
+    reason = gate.apply_gate(doc, allow_findings=False)
+    assert reason is not None and "internal part(s) 1" in reason and "personal_data_internal x2" in reason
+    assert "Mulder" not in reason and "12345678" not in reason
+    assert not any(f["allowed"] for f in doc.rows["findings"])
+
+
+def test_allow_findings_publishes_and_marks_the_holding_findings():
+    doc = two_part_doc("Antwoord van de minister.", "Opgesteld door: Karin Mulder")
+    removals.check_document(doc)
+    assert gate.apply_gate(doc, allow_findings=True) is None
+    high = [f for f in doc.rows["findings"] if f["severity"] == "high"]
+    assert high and all(f["allowed"] for f in high)
+
+
+def test_public_part_is_never_held_back_for_what_it_names():
+    doc = two_part_doc(
+        "Vragen van het lid Omtzigt (NSC). Antwoord van minister Bruins Slot. Bel 06-12345678.",
+        "Aanleiding\nVragen van het lid Omtzigt aan uzelf.",
+    )
+    removals.check_document(doc)
+    assert [f["severity"] for f in doc.rows["findings"]] == ["medium"]  # the phone number, in public
+    assert gate.apply_gate(doc, allow_findings=False) is None
+
+
+def test_summary_counts_markers_removals_findings_and_boxes():
+    doc = prepared(SEED)
+    removals.check_document(doc)
+    summary = gate.redaction_summary(doc)
+    assert json.loads(summary["markers_by_ground"]) == {"5.1.2a": 1, "5.1.2e": 2, "none": 1}
+    assert summary["removals"] == len(doc.rows["removals"]) == 4
+    assert json.loads(summary["findings_by_severity"]) == {"low": 1}
+    assert json.loads(summary["boxes_by_ground_style"]) == {}
+    withheld = sum(r["char_count"] for r in doc.rows["removals"])
+    assert summary["withheld_share"] == withheld / len(doc.text)
+
+
+def test_withheld_share_of_a_pdf_is_box_area_over_page_area():
+    doc = internal_doc("tekst")
+    doc.pages = [Page(number=1, width=100.0, height=200.0, engine="pdfminer.six", engine_version="x", text="tekst")]
+    doc.rows["redactions"] = [
+        {"document_id": doc.id, "page": 1, "box": 0, "area": 500.0, "style": "black", "ground_code": "5.1.2e"},
+        {"document_id": doc.id, "page": 1, "box": 1, "area": 1500.0, "style": "black", "ground_code": None},
+    ]
+    summary = gate.redaction_summary(doc)
+    assert summary["withheld_share"] == 0.1
+    assert json.loads(summary["boxes_by_ground_style"]) == {"5.1.2e/black": 1, "none/black": 1}

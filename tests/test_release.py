@@ -1,0 +1,141 @@
+"""The release flow end to end: the seed through Prefect, bad inputs, a
+failed run, and the `lakmoes run` command itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import ROOT, SEED
+from flows.pipeline import RunOptions
+from flows.release_flow import run
+
+
+@pytest.fixture(scope="session")
+def prefect_api():
+    """One Prefect test server for the session (it takes ~17 s to start)."""
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield PREFECT_API_URL.value()
+
+
+@pytest.fixture(scope="session")
+def seed_release(prefect_api, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("published")
+    outcome = run([SEED], RunOptions(out=out))
+    assert outcome.exit_code == 0, outcome.message
+    return out / "latest"
+
+
+def table(release: Path, name: str) -> list[dict]:
+    return pq.read_table(release / f"{name}.parquet").to_pylist()
+
+
+def test_seed_release_publishes_questions_and_answers(seed_release: Path) -> None:
+    qa = {r["vraag_nr"]: r for r in table(seed_release, "qa")}
+    assert sorted(qa) == list(range(1, 11))
+    assert all(r["antwoord"] for r in qa.values())
+    assert qa[2]["see_vraag_nrs"] == [1]
+    assert qa[7]["see_vraag_nrs"] == [3]
+    assert qa[8]["see_vraag_nrs"] == [6]
+
+
+def test_seed_release_publishes_memo_fields_and_kernpunten(seed_release: Path) -> None:
+    fields = {r["field"]: r for r in table(seed_release, "memo_fields")}
+    assert fields["Datum"]["value_date"] == dt.date(2023, 9, 29)
+    assert fields["Binnengekomen op"]["value_date"] == dt.date(2023, 7, 17)
+    assert "173615" in fields["Onze Referentie"]["value"]
+    bullets = [r for r in table(seed_release, "memo_sections") if r["section"] == "Kernpunten" and r["kind"] == "bullet"]
+    assert len(bullets) == 5
+
+
+def test_seed_release_markers_and_no_marker_in_public_part(seed_release: Path) -> None:
+    markers = table(seed_release, "markers")
+    assert sorted(r["ground_code"] for r in markers if r["kind"] == "label") == ["5.1.2a", "5.1.2e", "5.1.2e"]
+    parts = {r["part"]: r for r in table(seed_release, "parts")}
+    assert parts[0]["visibility"] == "public" and parts[0]["marker_count"] == 0
+    assert parts[0]["redaction_status"] == "no_redaction_needed"
+    assert all(r["part"] == 1 for r in markers)
+    assert not [f for f in table(seed_release, "findings") if f["check"] == "person_field_without_marker"]
+
+
+def test_every_row_carries_its_provenance(seed_release: Path) -> None:
+    doc_id = hashlib.sha256(SEED.read_bytes()).hexdigest()
+    for name in ("qa", "memo_fields", "memo_sections", "markers"):
+        for r in table(seed_release, name):
+            assert r["document_id"] == doc_id and r["source_path"].endswith(SEED.name)
+            assert 0 <= r["span_start"] <= r["span_end"]
+            assert r["part"] is not None
+
+
+def test_manifest_checksums_match_the_files(seed_release: Path) -> None:
+    manifest = json.loads((seed_release / "manifest.json").read_text())
+    assert manifest["inputs"][0]["sha256"] == hashlib.sha256(SEED.read_bytes()).hexdigest()
+    assert manifest["inputs"][0]["status"] == "published"
+    for name, entry in manifest["tables"].items():
+        for filename, meta in entry["files"].items():
+            assert hashlib.sha256((seed_release / filename).read_bytes()).hexdigest() == meta["sha256"], filename
+        assert pq.read_table(seed_release / f"{name}.parquet").num_rows == entry["rows"]
+    assert {"lakmoes", "prefect", "pdfminer.six", "great-expectations"} <= set(manifest["versions"])
+    assert manifest["started"] <= manifest["finished"]
+
+
+def test_bad_inputs_are_quarantined_and_the_rest_published(prefect_api, tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "leeg.txt").write_bytes(b"")
+    (inputs / "cp1252.txt").write_bytes("Vraag 1\nWat kost Oekraïne?\n\nAntwoord\nVeel.\n".encode("cp1252"))
+    (inputs / "utf16.txt").write_bytes("Vraag 1\nWat kost België?\n\nAntwoord\nNiets.\n".encode("utf-16"))
+    (inputs / "binair.txt").write_bytes(bytes(range(256)) * 64)
+    (inputs / "seed.txt").write_bytes(SEED.read_bytes())
+    empty_folder = tmp_path / "leeg"
+    empty_folder.mkdir()
+    out = tmp_path / "out"
+    outcome = run([inputs, tmp_path / "bestaat-niet.txt", empty_folder], RunOptions(out=out))
+    assert outcome.exit_code == 3
+    quarantine = {Path(r["source_path"]).name: r["reason"] for r in table(out / "latest", "quarantine")}
+    assert quarantine == {
+        "leeg.txt": "empty file",
+        "binair.txt": "binary content, not text",
+        "bestaat-niet.txt": "path does not exist",
+        "leeg": "no documents in folder",
+    }
+    docs = {Path(r["source_path"]).name: r for r in table(out / "latest", "documents")}
+    assert set(docs) == {"cp1252.txt", "utf16.txt", "seed.txt"}
+    assert docs["cp1252.txt"]["encoding"] == "cp1252" and "Oekraïne" in docs["cp1252.txt"]["text"]
+    assert docs["utf16.txt"]["encoding"] == "utf-16" and "België" in docs["utf16.txt"]["text"]
+
+
+def test_failed_run_leaves_no_release_and_latest_unchanged(prefect_api, seed_release: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run([SEED], RunOptions(out=out)).exit_code == 0
+    before = os.readlink(out / "latest")
+    releases = sorted((out / "releases").iterdir())
+    (out / ".staging").rmdir()
+    (out / ".staging").write_text("not a folder: staging cannot be created")
+    with pytest.raises(Exception):
+        run([SEED], RunOptions(out=out))
+    assert os.readlink(out / "latest") == before
+    assert sorted((out / "releases").iterdir()) == releases
+
+
+def test_lakmoes_run_command_exit_status_and_messages(prefect_api, tmp_path: Path) -> None:
+    env = {**os.environ, "PREFECT_API_URL": prefect_api}
+    missing = tmp_path / "bestaat-niet.txt"
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "run", str(SEED), str(missing), "--out", str(tmp_path / "out")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    assert f"quarantined {missing}: path does not exist" in proc.stderr
+    assert (tmp_path / "out" / "latest" / "manifest.json").exists()
