@@ -9,7 +9,8 @@ JSON under `bench/out/ocr_pairs/`. Sources are split by file into a train half
 half (`bench/ocr_eval.py` reports on it), so no figure is measured on text the
 model was learned from.
 
-Run: `python bench/ocr_generate.py [--chunks-per-source 2] [--jobs 2]`.
+Run: `python bench/ocr_generate.py [--chunks-per-source 2] [--jobs 2] [--qualities NAME ...]`
+(about 250 pages; 10-30 minutes on two busy cores; pages already cached are skipped).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Quality:
     noise: float = 0.0  # std-dev of Gaussian grey noise before thresholding
     skew: float = 0.0  # degrees
     train_only: bool = False
+    font: str | None = None  # fixed font; by default each chunk draws one from FONTS
 
 
 # Tuned so that CER lands where REFERENCE.md measured real scans with
@@ -63,6 +65,8 @@ QUALITIES = (
     # Harsher buckets (bold-ish and thin strokes), only there to show the model more confusions.
     Quality("150_heavy", 150, 190, blur=0.9, noise=35, train_only=True),
     Quality("150_thin", 150, 130, blur=0.8, noise=30, train_only=True),
+    # Faint serif print (memos in a serif face, light toner) loses descenders: y -> v.
+    Quality("150_faint_serif", 150, 115, blur=0.9, noise=30, train_only=True, font=FONTS[1]),
 )
 
 
@@ -178,7 +182,7 @@ def ocr(img: Image.Image, dpi: int) -> str:
 def job(args: tuple[str, int, str, Quality]) -> dict:
     name, index, text, quality = args
     seed = int.from_bytes(hashlib.sha1(f"{name}/{index}".encode()).digest()[:4], "big")
-    font = FONTS[seed % len(FONTS)]
+    font = quality.font or FONTS[seed % len(FONTS)]
     img, truth = render(text, quality, font, seed)
     return {
         "source": name, "chunk": index, "quality": quality.name, "split": split_of(name),
@@ -191,6 +195,7 @@ def main() -> None:
     parser.add_argument("--chunks-per-source", type=int, default=2)
     parser.add_argument("--words", type=int, default=220)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--qualities", nargs="*", help="only these buckets (default: all)")
     args = parser.parse_args()
     if not (shared_data() / "dutch-gov-pdfs").is_dir():
         sys.exit(f"no reference PDFs at {shared_data() / 'dutch-gov-pdfs'} (set LAKMOES_SHARED_DATA)")
@@ -199,6 +204,8 @@ def main() -> None:
     for name, text in sources().items():
         for index, chunk in enumerate(chunks(text, args.words, args.chunks_per_source)):
             for quality in QUALITIES:
+                if args.qualities and quality.name not in args.qualities:
+                    continue
                 if quality.train_only and split_of(name) != "train":
                     continue
                 if not (OUT / f"{name}.{index}.{quality.name}.json").exists():

@@ -16,7 +16,8 @@ so it drops every Woo box that carries a stamp: exactly the normal case.
 Here the stamp does not matter for the leak, and leaked text is only ever
 reported masked and hashed (`checks.masking`).
 
-What counts as a redaction box (the rules, with their reasons):
+What counts as a redaction box (the rules, with their reasons; the numbers
+are the defaults in `checks/data/boxes.toml`):
 
 * Filled shapes (rectangles and closed paths) of fill alpha 1. A shape with
   alpha < 1 is a highlight: text under it stays readable, so it hides
@@ -56,6 +57,8 @@ import json
 import re
 import statistics
 import sys
+import tomllib
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,34 +67,42 @@ from typing import Any
 from checks.grounds import find_codes, parse_ground
 from checks.markers import find_labels, find_markers
 from checks.masking import mask, value_hash
-from flows.model import RGB, BBox, Document, Glyph, Page, Shape, luminance
+from flows.model import RGB, BBox, Document, Glyph, Page, luminance
 
 # --------------------------------------------------------------------------
-# Thresholds. Each is explained where it is used; they are measured in
-# multiples of the page's glyph height so that they hold at any font size.
+# Thresholds and the catalogue of checks are data: checks/data/boxes.toml
+# explains each one.
 
-COVER_SHARE = 0.8  # share of a glyph's area a box must cover to hide it (x-ray's rule)
-ON_TOP_SHARE = 0.5  # share of a glyph inside a box for it to be read as painted on it
-OPAQUE_ALPHA = 0.99
-DARK_LUMINANCE = 0.8  # below: a fill dark enough to be a redaction on its own
-BLACK_LUMINANCE = 0.25
-COLOUR_SATURATION = 0.25
-DARK_IMAGE_LUMINANCE = 0.25
-SAME_COLOUR = 0.1  # luminance difference under which text cannot be read on its ground
-NEAR_TEXT = 2.0  # glyph heights: how close an empty box must be to text
-DEFAULT_GLYPH_HEIGHT = 10.0  # for pages without text
-INVISIBLE_RENDER_MODES = {3, 7}  # neither filled nor stroked
-CLEAR_ALPHA = 0.05
-WIDTH_LEAK_GAP = 0.75  # glyph heights between a box edge and its neighbour: the box fills the gap
-WIDTH_LEAK_MAX_CHARS = 40  # longer than this is a passage, not a word or a name
+PARAMS_PATH = Path(__file__).parent / "data" / "boxes.toml"
+PARAMS: dict[str, Any] = tomllib.loads(PARAMS_PATH.read_text(encoding="utf-8"))
+_T = PARAMS["thresholds"]
+COVER_SHARE: float = _T["cover_share"]
+ON_TOP_SHARE: float = _T["on_top_share"]
+OPAQUE_ALPHA: float = _T["opaque_alpha"]
+DARK_LUMINANCE: float = _T["dark_luminance"]
+BLACK_LUMINANCE: float = _T["black_luminance"]
+COLOUR_SATURATION: float = _T["colour_saturation"]
+DARK_IMAGE_LUMINANCE: float = _T["dark_image_luminance"]
+SAME_COLOUR: float = _T["same_colour"]
+MIN_SIDE: float = _T["min_side"]
+NEAR_TEXT: float = _T["near_text"]
+DEFAULT_GLYPH_HEIGHT: float = _T["default_glyph_height"]
+CLEAR_ALPHA: float = _T["clear_alpha"]
+WIDTH_LEAK_GAP: float = _T["width_leak_gap"]
+WIDTH_LEAK_MAX_CHARS: float = _T["width_leak_max_chars"]
+MASK_WORDS: int = _T["mask_words"]
+PROSE_CONTEXT = frozenset(PARAMS["prose_context"]["words"])
+INVISIBLE_RENDER_MODES = {3, 7}  # PDF text render modes that neither fill nor stroke
 
 # A stamp that is not a known ground but is shaped like a code ("5.1.2",
 # "10.2"): still a stamp (a box with an unreadable ground), not a panel.
 _CODE_SHAPED = re.compile(r"^\s*(?:art\.?\s*)?\d{1,2}(?:\s*\.\s*\d{1,2}){1,3}\s*\.?\s*[a-z]?\s*$", re.IGNORECASE)
 
-# Words that make a ground code part of a sentence or a legend rather than a
-# stamp in place of text ("op grond van artikel 5.1.2e Woo").
-_PROSE_CONTEXT = {"artikel", "art", "art.", "grond", "lid", "sub", "onder", "woo", "wob", "ingevolge", "bedoeld", "zie"}
+
+def severity(check: str, key: str = "severity") -> str:
+    """A check's severity from the catalogue."""
+    return PARAMS["checks"][check][key]
+
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2, "info": 3}
 
@@ -153,10 +164,36 @@ def _covered(inner: BBox, outer: BBox) -> float:
     return _intersection(inner, outer) / a
 
 
-def _overlapping(glyphs: Iterable[Glyph], b: BBox) -> list[Glyph]:
-    """Glyphs whose box meets `b`: a cheap filter before the area sums."""
-    x0, y0, x1, y1 = b
-    return [g for g in glyphs if g.bbox[0] < x1 and g.bbox[2] > x0 and g.bbox[1] < y1 and g.bbox[3] > y0]
+class _Index:
+    """A grid of buckets over items with a `bbox` (glyphs, shapes), so that
+    "what meets this box" costs the items nearby, not all of them: a map or
+    a chart can put thousands of shapes over thousands of glyphs."""
+
+    def __init__(self, items: Iterable[Any], cell: float):
+        self.cell = max(cell, 1.0)
+        self.buckets: dict[tuple[int, int], list[Any]] = defaultdict(list)
+        for item in items:
+            self.add(item)
+
+    def add(self, item: Any) -> None:
+        for key in self._cells(item.bbox):
+            self.buckets[key].append(item)
+
+    def _cells(self, b: BBox) -> Iterable[tuple[int, int]]:
+        c = self.cell
+        for i in range(int(b[0] // c), int(b[2] // c) + 1):
+            for j in range(int(b[1] // c), int(b[3] // c) + 1):
+                yield i, j
+
+    def meeting(self, b: BBox) -> list[Any]:
+        """Items whose box meets `b`, in paint order."""
+        x0, y0, x1, y1 = b
+        seen: dict[int, Any] = {}
+        for key in self._cells(b):
+            for g in self.buckets.get(key, ()):
+                if g.bbox[0] < x1 and g.bbox[2] > x0 and g.bbox[1] < y1 and g.bbox[3] > y0:
+                    seen[id(g)] = g
+        return sorted(seen.values(), key=lambda g: g.order)
 
 
 def _iou(a: BBox, b: BBox) -> float:
@@ -165,11 +202,8 @@ def _iou(a: BBox, b: BBox) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def _gap(a: BBox, b: BBox) -> float:
-    """Distance between two boxes (0 when they touch or overlap)."""
-    dx = max(0.0, max(a[0], b[0]) - min(a[2], b[2]))
-    dy = max(0.0, max(a[1], b[1]) - min(a[3], b[3]))
-    return (dx * dx + dy * dy) ** 0.5
+def _grown(b: BBox, by: float) -> BBox:
+    return (b[0] - by, b[1] - by, b[2] + by, b[3] + by)
 
 
 def _hex(rgb: RGB | None) -> str | None:
@@ -268,9 +302,7 @@ def _bbox_of(glyphs: Iterable[Glyph]) -> BBox:
     )
 
 
-def _hidden_finding(
-    page: Page, check: str, severity: str, what: str, glyphs: list[Glyph], box: int | None
-) -> BoxFinding:
+def _hidden_finding(page: Page, check: str, what: str, glyphs: list[Glyph], box: int | None = None) -> BoxFinding:
     """A finding about text that is present but not visible: masked and
     hashed, with the word hashes for the document-level checks."""
     text, words = _text_of(glyphs)
@@ -278,7 +310,7 @@ def _hidden_finding(
     return BoxFinding(
         page=page.number,
         check=check,
-        severity=severity,
+        severity=severity(check),
         message=f"{what}: {len(words)} word(s), {len(text.replace(' ', ''))} characters, shown masked as {masked!r}",
         bbox=_round(_bbox_of(glyphs)),
         masked=masked,
@@ -288,7 +320,7 @@ def _hidden_finding(
     )
 
 
-def _masked_passage(words: list[str], keep: int = 4) -> str:
+def _masked_passage(words: list[str], keep: int = MASK_WORDS) -> str:
     """Masked rendering of hidden text. A long passage shows only its first
     few words masked: every further word's first letter would say more
     about the text than a reader needs to find it."""
@@ -328,7 +360,7 @@ def _candidates(page: Page, unit: float) -> list[_Candidate]:
     """Opaque filled shapes, stroked rectangles and dark images big enough to
     cover a glyph."""
     out: list[_Candidate] = []
-    min_side = 0.6 * unit
+    min_side = MIN_SIDE * unit
     for s in page.shapes:
         w, h = s.bbox[2] - s.bbox[0], s.bbox[3] - s.bbox[1]
         if min(w, h) < min_side or max(w, h) < unit or s.kind == "line":
@@ -365,21 +397,25 @@ def _in_grid(c: _Candidate, page: Page) -> bool:
     return False
 
 
-def _decorated(c: _Candidate, page: Page) -> bool:
+def _decorated(c: _Candidate, shapes: _Index, page: Page) -> bool:
     """Shapes or images painted on top of an empty box inside it (a logo on a
     band)."""
-    for s in page.shapes:
+    for s in shapes.meeting(c.bbox):
         if s.order > c.order and _covered(s.bbox, c.bbox) >= ON_TOP_SHARE and _area(s.bbox) > 0:
             return True
     return any(im.order > c.order and _covered(im.bbox, c.bbox) >= ON_TOP_SHARE for im in page.images)
 
 
-def _read_candidate(c: _Candidate, glyphs: list[Glyph]) -> tuple[list[Glyph], str, bool]:
+def _read_candidate(c: _Candidate, index: _Index) -> tuple[list[Glyph], str, bool]:
     """The glyphs a candidate box hides (painted before it and covered, or
     painted on it in its own colour), the text stamped on it, and whether
     that text is a stamp."""
-    glyphs = _overlapping(glyphs, c.bbox)
+    glyphs = index.meeting(c.bbox)
     under = [] if c.outlined else [g for g in glyphs if g.order < c.order and _covered(g.bbox, c.bbox) >= COVER_SHARE]
+    if c.source == "overlay":
+        # Invisible text under a picture is its OCR layer (OCRmyPDF paints it
+        # before the scan). Under a vector box it is a leak all the same.
+        under = [g for g in under if _visible(g)]
     on_top = [g for g in glyphs if g.order > c.order and _covered(g.bbox, c.bbox) >= ON_TOP_SHARE]
     same = [
         g
@@ -407,10 +443,13 @@ def find_redactions(page: Page) -> tuple[list[RedactionBox], list[BoxFinding]]:
     findings: list[BoxFinding] = []
     claimed: set[int] = set()  # ids of glyphs already reported as hidden under a box
 
-    read = [(c, *_read_candidate(c, text_glyphs)) for c in sorted(_candidates(page, unit), key=lambda c: c.order)]
+    glyph_index = _Index(text_glyphs, 4 * unit)
+    shape_index = _Index(page.shapes, 4 * unit)
+    box_index = _Index([], 4 * unit)
+    read = [(c, *_read_candidate(c, glyph_index)) for c in sorted(_candidates(page, unit), key=lambda c: c.order)]
     panels = [c for c, hidden, label, is_stamp in read if not hidden and label and not is_stamp]
     for c, hidden, label, is_stamp in read:
-        if any(_iou(c.bbox, b.bbox) > 0.9 for b in boxes):
+        if any(_iou(c.bbox, b.bbox) > 0.9 for b in box_index.meeting(c.bbox)):
             continue  # the same box painted twice (common in Word output)
         if c.source == "overlay" and not hidden:
             continue  # a dark picture, not laid over text
@@ -420,8 +459,8 @@ def find_redactions(page: Page) -> tuple[list[RedactionBox], list[BoxFinding]]:
             if label and not is_stamp:
                 continue  # a labelled panel: header cell, title band, frame with text
             if not label:
-                near = any(_gap(g.bbox, c.bbox) <= NEAR_TEXT * unit for g in text_glyphs)
-                if not near or _decorated(c, page) or _part_of_panel(c, panels):
+                near = glyph_index.meeting(_grown(c.bbox, NEAR_TEXT * unit))
+                if not near or _decorated(c, shape_index, page) or _part_of_panel(c, panels):
                     continue
             if c.outlined and _in_grid(c, page):
                 continue
@@ -440,6 +479,7 @@ def find_redactions(page: Page) -> tuple[list[RedactionBox], list[BoxFinding]]:
             order=c.order,
         )
         boxes.append(box)
+        box_index.add(box)
         fresh = [g for g in hidden if id(g) not in claimed]
         claimed.update(id(g) for g in hidden)
         if fresh:
@@ -450,13 +490,13 @@ def find_redactions(page: Page) -> tuple[list[RedactionBox], list[BoxFinding]]:
             )
             if c.source == "overlay":
                 what = "text left under a dark image laid over it"
-            findings.append(_hidden_finding(page, "hidden_text", "high", what, fresh, index))
+            findings.append(_hidden_finding(page, "hidden_text", what, fresh, index))
         if box.ground_code is None:
             findings.append(
                 BoxFinding(
                     page=page.number,
                     check="box_without_ground",
-                    severity="medium",
+                    severity=severity("box_without_ground"),
                     message=f"{box.style} box without a readable ground"
                     + (f" (stamp {mask(label)!r} names no known ground)" if label else ""),
                     bbox=box.bbox,
@@ -508,7 +548,7 @@ def _width_leak(page: Page, box: RedactionBox, glyphs: list[Glyph]) -> BoxFindin
     return BoxFinding(
         page=page.number,
         check="width_leak",
-        severity="low",
+        severity=severity("width_leak"),
         message=(
             f"box {box.index} is {x1 - x0:.1f} pt wide and fills the gap in its line: about {chars:.0f} characters "
             f"of the surrounding {h:.0f} pt text. The width narrows down the removed word (Edact-Ray); "
@@ -523,13 +563,9 @@ def _over_image(g: Glyph, page: Page) -> bool:
     return any(_covered(g.bbox, im.bbox) >= ON_TOP_SHARE for im in page.images)
 
 
-def _grouped(page: Page, glyphs: list[Glyph], check: str, severity: str, what: str) -> list[BoxFinding]:
+def _grouped(page: Page, glyphs: list[Glyph], check: str, what: str) -> list[BoxFinding]:
     """One finding per line of affected text."""
-    return [
-        _hidden_finding(page, check, severity, what, line, None)
-        for line in _lines(glyphs)
-        if any(g.text.strip() for g in line)
-    ]
+    return [_hidden_finding(page, check, what, line) for line in _lines(glyphs) if any(g.text.strip() for g in line)]
 
 
 def _invisible_text(page: Page, claimed: set[int]) -> list[BoxFinding]:
@@ -541,14 +577,14 @@ def _invisible_text(page: Page, claimed: set[int]) -> list[BoxFinding]:
         for g in page.glyphs
         if g.text.strip() and id(g) not in claimed and not _visible(g) and not _over_image(g, page)
     ]
-    return _grouped(page, gs, "invisible_text", "medium", "invisible text (not an OCR layer over an image)")
+    return _grouped(page, gs, "invisible_text", "invisible text (not an OCR layer over an image)")
 
 
-def _ground_under(g: Glyph, fills: list[Shape], page: Page) -> RGB | None | bool:
+def _ground_under(g: Glyph, fills: _Index, page: Page) -> RGB | None | bool:
     """Colour of what lies under a glyph: the topmost opaque filled shape
     (of `fills`) painted before it that covers it; the white page when none;
     False when an image lies under it (its colour is unknown)."""
-    under = [s for s in fills if s.order < g.order and _covered(g.bbox, s.bbox) >= COVER_SHARE]
+    under = [s for s in fills.meeting(g.bbox) if s.order < g.order and _covered(g.bbox, s.bbox) >= COVER_SHARE]
     best = max(under, key=lambda s: s.order, default=None)
     for im in page.images:
         if im.order < g.order and _covered(g.bbox, im.bbox) >= ON_TOP_SHARE and (best is None or im.order > best.order):
@@ -565,14 +601,14 @@ def _white_on_white(page: Page, claimed: set[int]) -> list[BoxFinding]:
     own colour on top of it), so only light glyphs are looked at here."""
     gs = []
     light = [g for g in page.glyphs if g.color is not None and (luminance(g.color) or 0.0) >= DARK_LUMINANCE]
-    fills = [s for s in page.shapes if s.filled and s.alpha >= OPAQUE_ALPHA and _area(s.bbox) > 0]
+    fills = _Index((s for s in page.shapes if s.filled and s.alpha >= OPAQUE_ALPHA and _area(s.bbox) > 0), 50.0)
     for g in light:
         if not g.text.strip() or id(g) in claimed or not _visible(g):
             continue
         ground = _ground_under(g, fills, page)
         if ground is not False and ground is not None and _same_colour(g.color, ground):
             gs.append(g)
-    return _grouped(page, gs, "white_on_white", "medium", "text in the colour of its background")
+    return _grouped(page, gs, "white_on_white", "text in the colour of its background")
 
 
 def _annotations(page: Page, glyphs: list[Glyph]) -> list[BoxFinding]:
@@ -584,39 +620,17 @@ def _annotations(page: Page, glyphs: list[Glyph]) -> list[BoxFinding]:
         under = [g for g in glyphs if _covered(g.bbox, a.bbox) >= COVER_SHARE]
         if a.subtype == "Redact":
             if under:
-                out.append(
-                    _hidden_finding(
-                        page,
-                        "unapplied_redaction",
-                        "high",
-                        "unapplied /Redact annotation over text still in the file",
-                        under,
-                        None,
-                    )
-                )
+                what = "unapplied /Redact annotation over text still in the file"
+                out.append(_hidden_finding(page, "unapplied_redaction", what, under))
             else:
-                out.append(
-                    BoxFinding(
-                        page.number,
-                        "unapplied_redaction",
-                        "medium",
-                        "unapplied /Redact annotation: the marked area has not been removed",
-                        _round(a.bbox),
-                    )
-                )
+                what = "unapplied /Redact annotation: the marked area has not been removed"
+                level = severity("unapplied_redaction", "severity_without_text")
+                out.append(BoxFinding(page.number, "unapplied_redaction", level, what, _round(a.bbox)))
             continue
         fill = a.interior_color
         if under and fill is not None and (luminance(fill) or 0.0) < DARK_LUMINANCE:
-            out.append(
-                _hidden_finding(
-                    page,
-                    "annotation_over_text",
-                    "high",
-                    f"dark /{a.subtype} annotation over text still in the file",
-                    under,
-                    None,
-                )
-            )
+            what = f"dark /{a.subtype} annotation over text still in the file"
+            out.append(_hidden_finding(page, "annotation_over_text", what, under))
     return out
 
 
@@ -641,7 +655,7 @@ def _stamps_outside_boxes(page: Page, boxes: list[RedactionBox]) -> list[BoxFind
             h = wb[3] - wb[1]
             before = texts[max(0, i - 4) : i]
             after = texts[i + 1 : i + 3]
-            if {_norm_word(t) for t in before + after} & _PROSE_CONTEXT or find_labels(" ".join(texts[i + 1 :])):
+            if {_norm_word(t) for t in before + after} & PROSE_CONTEXT or find_labels(" ".join(texts[i + 1 :])):
                 continue
             left = i > 0 and wb[0] - _bbox_of(words[i - 1])[2] < 1.5 * h
             right = i + 1 < len(words) and _bbox_of(words[i + 1])[0] - wb[2] < 1.5 * h
@@ -651,7 +665,7 @@ def _stamps_outside_boxes(page: Page, boxes: list[RedactionBox]) -> list[BoxFind
                 BoxFinding(
                     page=page.number,
                     check="stamp_outside_box",
-                    severity="low",
+                    severity=severity("stamp_outside_box"),
                     message=f"ground {codes[0].code} stands in the text without a box: check the text it replaces was removed",
                     bbox=_round(wb),
                 )
@@ -664,26 +678,31 @@ def _stamps_outside_boxes(page: Page, boxes: list[RedactionBox]) -> list[BoxFind
 
 
 def outline_and_metadata(path: str | Path) -> list[tuple[str, str]]:
-    """(where, text) for every bookmark title and document-information value
-    of a PDF. The page walker reads pages only; these live in the document
-    catalogue and the trailer."""
+    """(where, text) for every bookmark title, document-information value and
+    the XMP metadata of a PDF. The page walker reads pages only; these live in
+    the document catalogue and the trailer. A damaged outline (pdfminer
+    recurses through it) reads as no outline rather than sinking the check."""
     from pdfminer.pdfdocument import PDFDocument, PDFNoOutlines
-    from pdfminer.pdfparser import PDFParser
-    from pdfminer.pdftypes import resolve1
+    from pdfminer.pdfparser import PDFParser, PDFSyntaxError
+    from pdfminer.pdftypes import PDFStream, resolve1
+    from pdfminer.psexceptions import PSException
 
     out: list[tuple[str, str]] = []
     with open(path, "rb") as fh:
         pdf = PDFDocument(PDFParser(fh))
         try:
-            for level, title, *_ in pdf.get_outlines():
-                out.append(("bookmark", _pdf_string(title)))
-        except PDFNoOutlines:
+            out += [("bookmark", _pdf_string(title)) for _level, title, *_ in pdf.get_outlines()]
+        except (PDFNoOutlines, PDFSyntaxError, PSException, RecursionError):
             pass
         for info in pdf.info:
             for key, value in info.items():
                 value = resolve1(value)
                 if isinstance(value, (bytes, str)):
                     out.append((f"metadata /{key}", _pdf_string(value)))
+        xmp = resolve1(pdf.catalog.get("Metadata"))
+        if isinstance(xmp, PDFStream):
+            text = re.sub(r"<[^>]*>", " ", xmp.get_data().decode("utf-8", "replace"))
+            out.append(("XMP metadata", " ".join(text.split())))
     return out
 
 
@@ -712,7 +731,7 @@ def _side_channel_findings(places: list[tuple[str, str]], hidden: list[BoxFindin
                     BoxFinding(
                         page=f.page,
                         check="side_channel_leak",
-                        severity="high",
+                        severity=severity("side_channel_leak"),
                         message=f"{where} repeats {len(shared)} word(s) of the text hidden under box {f.box} on page {f.page}: {mask(text)!r}",
                         bbox=f.bbox,
                         masked=mask(text),
@@ -825,16 +844,6 @@ def check_pdf_redactions(doc: Document, source_path: str | Path | None = None) -
             doc.add_row("findings", finding_row(doc, pages[f.page], f))
 
 
-def boxes_by_ground_style(doc: Document) -> str:
-    """The `boxes_by_ground_style` column of `redaction_summary`: a JSON
-    object 'ground/style' -> number of boxes ('none' for no ground)."""
-    counts: dict[str, int] = {}
-    for r in doc.rows.get("redactions", []):
-        key = f"{r['ground_code'] or 'none'}/{r['style']}"
-        counts[key] = counts.get(key, 0) + 1
-    return json.dumps(dict(sorted(counts.items())))
-
-
 # --------------------------------------------------------------------------
 # `lakmoes redactions`
 
@@ -938,7 +947,6 @@ def redactions_command(files: list[Path], as_json: bool) -> int:
 __all__ = [
     "BoxFinding",
     "RedactionBox",
-    "boxes_by_ground_style",
     "check_pdf_redactions",
     "fill_style",
     "find_redactions",

@@ -64,6 +64,9 @@ class Vocab:
     birth_labels: tuple[str, ...]
     titles: tuple[str, ...]
     initials: tuple[str, ...]
+    company_forms: frozenset[str]
+    organisation_context: tuple[str, ...]
+    organisation_lines: int
     header_labels: tuple[str, ...]
     closings: tuple[str, ...]
     stop_words: frozenset[str]
@@ -92,6 +95,9 @@ def vocab() -> Vocab:
         birth_labels=tuple(data["birth_date"]["labels"]),
         titles=tuple(data["names"]["titles"]),
         initials=tuple(data["names"]["initials"]),
+        organisation_context=tuple(data["organisation"]["context"]),
+        organisation_lines=int(data["organisation"]["lines"]),
+        company_forms=frozenset(x.replace(".", "") for x in data["names"]["company_forms"]),
         header_labels=tuple(dict.fromkeys([*data["names"]["header_labels"], *person_labels])),
         closings=tuple(data["names"]["closings"]),
         stop_words=frozenset(data["names"]["stop_words"]),
@@ -172,6 +178,26 @@ def normalise(value: str) -> str:
 # --------------------------------------------------------------------------
 # Name phrases
 
+# Glyphs Tesseract confuses, for label words that must be found in OCR text
+# ("mevronw", "hcer", "Geboortedatnm", "geb0ren").
+_OCR_CLASSES = {
+    "e": "[eéc]", "c": "[ce]", "o": "[o0]", "u": "[unü]", "n": "[nu]", "l": "[l1I|]",
+    "i": "[il1ïI]", "h": "[hb]", "m": "(?:m|rn)", "b": "[bh]",
+}
+
+
+def ocr_pattern(word: str) -> str:
+    """A regex matching `word` with Tesseract's usual glyph confusions and a
+    lost space between words (case-insensitive use intended)."""
+    out = []
+    for ch in word:
+        if ch == " ":
+            out.append(r"\s*")
+        else:
+            out.append(_OCR_CLASSES.get(ch.lower(), re.escape(ch)))
+    return "".join(out)
+
+
 _UP = "A-ZÀ-ÖØ-Þ"
 _LO = "a-zß-öø-ÿ"
 CAP = rf"[{_UP}][{_LO}'’]+"
@@ -190,7 +216,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     init = rf"(?:[{_UP}]\.|(?:{'|'.join(map(re.escape, v.initials))})\.)"
     initials = rf"(?:{init}\s?){{1,5}}"
     surname = rf"(?:(?:{interfix})\s+)?{CAPW}(?:\s+{CAPW})?"
-    titles = "|".join(sorted((re.escape(t) for t in v.titles), key=len, reverse=True))
+    titles = "|".join(ocr_pattern(t) for t in sorted(v.titles, key=len, reverse=True))
     labels = "|".join(sorted((re.escape(x).replace(r"\ ", r"\s+") for x in v.header_labels), key=len, reverse=True))
     closings = "|".join(sorted((re.escape(x).replace(r"\ ", r"\s+") for x in v.closings), key=len, reverse=True))
     return {
@@ -199,8 +225,10 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "initials_token": re.compile(rf"{init}+"),
         "titles": re.compile(rf"(?:{titles})"),
         "surname": re.compile(surname),
+        # The title may be glued to the name by OCR ("heerPostma", "De heerI.E.A.").
         "title": re.compile(
-            rf"(?<![\w.])(?i:{titles})(?<=[\w.])\s+(?P<name>(?:(?:{CAPW}\s+)?{initials}\s*|{CAPW}\s+)?{surname})"
+            rf"(?<![\w.])(?i:{titles})(?<=[\w.])(?:\s+|(?=[{_UP}]))"
+            rf"(?P<name>(?:(?:{CAPW}\s+)?{initials}\s*|{CAPW}\s+)?{surname})"
         ),
         "initials_name": re.compile(rf"(?<![\w.])(?P<name>{initials}\s*{surname})"),
         "first_surname": re.compile(rf"(?P<first>{CAPW})\s+(?P<sur>{surname})"),
@@ -242,6 +270,33 @@ def _static_allow_words() -> frozenset[str]:
     )
 
 
+@lru_cache(maxsize=1)
+def _role_org_words() -> frozenset[str]:
+    """Roles, parties and organisations (not places: many surnames are
+    places, and in a strong context a place-like word is a surname)."""
+    v = vocab()
+    return frozenset({normalise(w) for w in v.allow_words} | {normalise(r) for r in v.roles} | {normalise(p) for p in v.parties})
+
+
+def _blocked(token: str) -> bool:
+    """A capitalised word that cannot be part of a person's name in any
+    context: a role, party or organisation word, a function word, an
+    abbreviation in capitals."""
+    return (
+        any(p.isupper() and len(p) > 1 for p in token.split("-"))
+        or normalise(token) in _role_org_words()
+        or token.casefold() in name_lists().stop
+    )
+
+
+def _surname_plausible(phrase: str) -> bool:
+    """For names in a strong context (a title, two or more initials): every
+    capitalised word may be a surname unless it is blocked. Frequent words
+    are surnames too ("dhr. Flink", "mw. De Grote")."""
+    core = _core_tokens(phrase)
+    return bool(core) and not any(_blocked(t) for t in core)
+
+
 def _surname_ok(phrase: str) -> bool:
     core = _core_tokens(phrase)
     return bool(core) and all(_is_name_word(t) for t in core)
@@ -261,13 +316,15 @@ def _trim_surname(text: str, start: int, end: int) -> int:
 
 
 def _looks_like_name(value: str) -> tuple[int, int] | None:
-    """The span of a person's name in a short field value, or None when the
-    value is a role, a unit, a stamp or ordinary words.
+    """The span of a person's name in a short field value or signature
+    line, or None when the value is a role, a unit, a stamp or ordinary
+    words.
 
-    Every word must be an initial, an interfix or a capitalised word that
-    can be a name; and something must point at a person: initials, or a
-    word the name lists know that is not also a frequent Dutch word, or a
-    first name followed by a listed surname."""
+    Every word must be an initial, an interfix or a capitalised word that is
+    not blocked (role, organisation, function word, abbreviation); and
+    something must point at a person: initials, a listed name that is not
+    also a frequent Dutch word, a first name with a listed surname, or a
+    first name with a word no frequency list knows ("Yfke Wright")."""
     # The name ends where an address, a bracket or a separator begins
     # ("Jan Jansen <j.jansen@minbuza.nl>", "J. Jansen j.jansen@...").
     m = re.match(r"\s*(?P<v>[^<\[(;@]*?)(?=\s*(?:\S*@|[<\[(;]|$))", value)
@@ -282,25 +339,26 @@ def _looks_like_name(value: str) -> tuple[int, int] | None:
         return None
     nl = name_lists()
     interfixes = {i.casefold() for i in nl.interfixes}
-    evidence = False
+    evidence = first_seen = unknown_seen = False
     for i, t in enumerate(tokens):
         if _patterns()["initials_token"].fullmatch(t):
             evidence = True
             continue
-        if t.casefold() in interfixes:
+        if t.casefold() in interfixes and i > 0:
             continue
-        if not re.fullmatch(CAPW, t):
+        if not re.fullmatch(CAPW, t) or _blocked(t):
             return None
-        listed = t in nl.first or all(p in nl.surnames for p in t.split("-"))
-        if not listed and not _is_name_word(t):
-            return None
-        if listed and t.casefold() not in nl.very_common:
+        is_first = t in nl.first
+        is_sur = all(p in nl.surnames for p in t.split("-"))
+        if (is_first or is_sur) and t.casefold() not in nl.very_common:
             evidence = True
-        elif t in nl.first and any(x in nl.surnames for x in tokens[i + 1 :] if x.casefold() not in interfixes):
+        elif is_first and any(x in nl.surnames for x in tokens[i + 1 :] if x.casefold() not in interfixes):
             evidence = True
-        elif not listed:
-            evidence = evidence or len(tokens) > 1
-    return (start, start + len(core)) if evidence else None
+        first_seen |= is_first
+        unknown_seen |= not (is_first or is_sur) and t.casefold() not in nl.common
+    if not evidence and not (first_seen and unknown_seen):
+        return None
+    return start, start + len(core)
 
 
 # --------------------------------------------------------------------------
@@ -317,7 +375,7 @@ def find_emails(text: str) -> list[Span]:
     out = []
     for m in EMAIL_RE.finditer(text):
         local = m.group("local")
-        if local.casefold() in generic or not re.search(r"[A-Za-z]{2}", local) or find_codes(local):
+        if _generic_mailbox(local) or not re.search(r"[A-Za-z]{2}", local) or find_codes(local):
             continue
         # OCR may put a space at the "@"; then the local part must look like
         # one ("p.jansen"), not be a word ("contact en @politie.nl").
@@ -325,6 +383,18 @@ def find_emails(text: str) -> list[Span]:
             continue
         out.append((m.start(), m.end(), "email", "email"))
     return out
+
+
+def _generic_mailbox(local: str) -> bool:
+    """A shared mailbox, also when OCR damaged it ("lnfo", "inf0")."""
+    generic = vocab().generic_mailboxes
+    for low in [local.casefold(), *re.split(r"[._-]", local.casefold())]:
+        if low in generic or any(
+            len(g) >= 4 and abs(len(g) - len(low)) <= 1 and Levenshtein.distance(low, g, score_cutoff=1) <= 1
+            for g in generic
+        ):
+            return True
+    return False
 
 
 EMAIL_RE = re.compile(
@@ -348,10 +418,17 @@ def find_phones(text: str) -> list[Span]:
     "00"): libphonenumber would otherwise read "(31 475)" in a Kamerstuk
     number as the country code 31. Service numbers (0800, 0900, the
     municipal 14 0xx) reach an organisation, not a person."""
+    # OCR glues a label to the number ("T06-20528245", "op06 ..."), which
+    # hides it from the matcher: blank that one letter (same length, so the
+    # offsets stay right).
+    unglued = re.sub(r"(?<=[A-Za-z])[A-Za-z](?=[0+]\d)", " ", text)
+    unglued = re.sub(r"(?<![A-Za-z])[A-Za-z](?=[0+]\d)", " ", unglued)
     out = []
-    for m in phonenumbers.PhoneNumberMatcher(text, "NL", leniency=phonenumbers.Leniency.VALID):
+    for m in phonenumbers.PhoneNumberMatcher(unglued, "NL", leniency=phonenumbers.Leniency.VALID):
         if not re.match(r"\(?\s*(?:0|\+)", m.raw_string):
             continue
+        if re.fullmatch(r"\d{4}\s*-\s*\d{4}(?:\s\d{1,2})?", m.raw_string):
+            continue  # "0100-0200": an hour or year range, not a number
         kind = phonenumbers.number_type(m.number)
         if kind in _SERVICE_NUMBERS or len(str(m.number.national_number)) < 8:
             continue
@@ -359,7 +436,7 @@ def find_phones(text: str) -> list[Span]:
     return out
 
 
-BSN_RE = re.compile(r"(?<![\d.,/-])(\d{9}|\d{4}[. ]\d{2}[. ]\d{3}|\d{3}[. ]\d{3}[. ]\d{3}|\d{2}[. ]\d{3}[. ]\d{4})(?![\d])")
+BSN_RE = re.compile(r"(?<![\d.,/()-])(\d{9}|\d{4}[. ]\d{2}[. ]\d{3}|\d{3}[. ]\d{3}[. ]\d{3}|\d{2}[. ]\d{3}[. ]\d{4})(?![\d])")
 
 
 def find_bsns(text: str) -> list[Span]:
@@ -380,7 +457,7 @@ def find_bsns(text: str) -> list[Span]:
     return out
 
 
-IBAN_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){10,30}")
+IBAN_RE = re.compile(r"(?<![A-Z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){10,30}")
 
 
 def find_ibans(text: str) -> list[Span]:
@@ -436,8 +513,8 @@ _DATE = rf"(?:\d{{1,2}}[-/.]\d{{1,2}}[-/.](?:19|20)\d{{2}}|\d{{1,2}}\s+(?i:{_MON
 def find_birth_dates(text: str) -> list[Span]:
     """Dates introduced as a date of birth ("geboren op", "geb.",
     "geboortedatum"); other dates are not personal data."""
-    labels = "|".join(sorted((re.escape(x) for x in vocab().birth_labels), key=len, reverse=True))
-    rx = re.compile(rf"(?i)(?<!\w)(?:{labels})(?!\w)\s*(?:op|:)?\s*(?P<date>{_DATE})")
+    labels = "|".join(ocr_pattern(x) for x in sorted(vocab().birth_labels, key=len, reverse=True))
+    rx = re.compile(rf"(?i)(?:{labels})(?![a-z])\s*(?:{ocr_pattern('op')}|:)?\s*(?P<date>{_DATE})")
     return [(m.start("date"), m.end("date"), "birth_date", "birth_date") for m in rx.finditer(text)]
 
 
@@ -448,7 +525,10 @@ def find_titled_names(text: str) -> list[Span]:
     for m in _patterns()["title"].finditer(text):
         s, e = m.span("name")
         e = _trim_surname(text, s, e)
-        if _surname_ok(text[s:e]) and not _is_street(text, text[s:e].split()[-1], e):
+        # "de heer van de Sector Groen": a bare interfix after the title
+        # needs a surname that is no ordinary word.
+        check = _surname_ok if text[s].islower() else _surname_plausible
+        if check(text[s:e]) and not _is_street(text, text[s:e].split()[-1], e):
             out.append((s, e, "name", "title"))
     return out
 
@@ -463,9 +543,14 @@ def find_initialled_names(text: str) -> list[Span]:
         core = _core_tokens(text[s:e])
         # "A. Intensievere beleidsdoorlichting": an enumeration, not a name.
         single = re.match(r"[A-Z]\.\s", text[s:e]) is not None
-        if single and re.search(r"(?:^|[\n:])[ \t]*$", text[:s]) and not all(t in nl.surnames for t in core):
+        if single and re.search(r"(?:^|[\n:])[ \t]*$", text[:s]) and (
+            not all(t in nl.surnames for t in core) or re.match(r"[ \t]+[a-z]", text[e:])
+        ):
             continue
-        if _surname_ok(text[s:e]) and not _is_street(text, text[s:e].split()[-1], e):
+        if m.group("name").split()[0].replace(".", "") in vocab().company_forms:
+            continue
+        plausible = _surname_plausible if not single else _surname_ok
+        if plausible(text[s:e]) and not _is_street(text, text[s:e].split()[-1], e):
             out.append((s, e, "name", "initials"))
     return out
 
@@ -541,9 +626,9 @@ def find_signature_names(text: str) -> list[Span]:
 RECOGNISERS: tuple[Callable[[str], list[Span]], ...] = (
     find_emails,
     find_ibans,
+    find_phones,
     find_bsns,
     find_birth_dates,
-    find_phones,
     find_addresses,
     find_header_names,
     find_signature_names,
@@ -566,14 +651,16 @@ class AllowList:
     persons: frozenset[str]
     words: frozenset[str]
 
-    def allows(self, value: str) -> bool:
+    def allows(self, value: str, *, words: bool = True) -> bool:
         """Whether a name hit is a public office holder, an organisation or a
         place. A name matches a person by its surname (the words after any
-        first name or initials), OCR-tolerantly for longer surnames."""
+        first name or initials), OCR-tolerantly for longer surnames. With
+        words=False only persons count: after a title or initials a place
+        name is a surname ("dr. F. Veenendaal")."""
         norm = normalise(re.sub(r"(?<![\w])[A-Z][a-z]?\.", " ", value))
         if not norm:
             return True
-        if norm in self.words:
+        if words and norm in self.words:
             return True
         tokens = norm.split()
         # Part of a longer public name ("Michel Xavier" of "Michel Xavier Biang").
@@ -640,7 +727,7 @@ def _allow_patterns() -> dict[str, re.Pattern[str]]:
     return {
         # "minister Bruins Slot", "de leden Nicolaï, Koffeman en Visseren-Hamakers"
         "role_names": re.compile(
-            rf"(?i:(?<![\w-])(?:{roles}))(?:\s+(?i:van|voor)\s+(?:[{_UP}]\w+\s*)+)?,?\s+"
+            rf"(?i:(?<![\w-])(?:{roles}))(?:\s+(?i:van|voor)\s+(?:[{_UP}]\w+\s*)+)?[,:]?\s+"
             rf"(?P<names>{name}(?:\s*\([^)\n]{{1,40}}\))?(?:\s*(?:,|\ben\b)\s*{name}(?:\s*\([^)\n]{{1,40}}\))?)*)"
         ),
         # "Futselaar (SP)", "Van Houwelingen FvD", "J.J. van (Jan Jacob) (CDA)"
@@ -648,12 +735,14 @@ def _allow_patterns() -> dict[str, re.Pattern[str]]:
             rf"(?P<name>{name})\)?(?:\s*\([^)\n]{{1,30}}\))?\s*\(?\s*(?:(?i:beiden|allen)\s+)?(?:{parties})\b(?![\w-])"
         ),
         # "De minister van Buitenlandse Zaken,\nH.G.J. Bruins Slot"
+        # "De minister van Buitenlandse Zaken,\nH.G.J. Bruins Slot": a role
+        # line that ends with a comma (or is a bare role), then the name.
         "signed": re.compile(
-            rf"(?im)^[ \t]*(?:(?:{signing})[ \t]*)?(?:de|het)?[ \t]*(?:{roles}|{signing})(?![\w-])[^\n]{{0,80}},?[ \t]*\n"
-            rf"(?:[ \t]*(?:\n|(?:{signing})[ \t]*\n))*[ \t]*(?P<name>[^\n]{{2,60}})$"
+            rf"(?im)^[ \t]*(?:(?:{signing})[ \t]*)?(?:de|het)?[ \t]*(?:{roles}|{signing})(?![\w-])[^\n.]{{0,80}}"
+            rf"(?:,|(?<![.]))[ \t]*\n(?:[ \t]*(?:\n|(?:{signing})[ \t]*\n))*[ \t]*(?P<name>[^\n]{{2,60}})$"
         ),
-        # "Drs. René J.P. Jansen\nVoorzitter": a name signed above its role.
-        "over_role": re.compile(rf"(?m)^[ \t]*(?P<name>[^\n]{{2,60}})\n[ \t]*(?i:{roles})(?![\w-])"),
+        # "Drs. René J.P. Jansen\nVoorzitter": a name signed above a bare role.
+        "over_role": re.compile(rf"(?m)^[ \t]*(?P<name>[^\n]{{2,60}})\n[ \t]*(?i:{roles})(?![\w-])[^\n.]{{0,40}}$"),
         "name": re.compile(name),
     }
 
@@ -671,9 +760,19 @@ def public_persons(text: str) -> set[str]:
         found |= _person_keys(m.group("name"))
     for key in ("signed", "over_role"):
         for m in ap[key].finditer(text):
-            name = re.sub(rf"^(?:{_patterns()['titles'].pattern}\s+)+", "", m.group("name").strip(), flags=re.I)
-            if _looks_like_name(name):
-                found |= _person_keys(name)
+            line = re.sub(rf"(?i)^(?:{_patterns()['titles'].pattern}\s+)+", "", m.group("name").strip())
+            if _looks_like_name(line):
+                found |= _person_keys(line)
+                continue
+            # Several signatories on one line ("John Berends Miriam
+            # Nienhuis-van Doremaele"): only when the line is names alone.
+            phrases = [n.group(0) for n in ap["name"].finditer(line)]
+            rest = line
+            for ph in phrases:
+                rest = rest.replace(ph, " ", 1)
+            if key == "signed" and phrases and not rest.strip() and all(_looks_like_name(ph) for ph in phrases):
+                for ph in phrases:
+                    found |= _person_keys(ph)
     return found
 
 
@@ -708,18 +807,71 @@ def _merge(spans: Iterable[Span]) -> list[Span]:
     return sorted(kept)
 
 
+def _around_lines(text: str, start: int, end: int, n: int) -> tuple[int, int]:
+    """Bounds of the n non-empty lines before and after a span, with its
+    own line."""
+    lo = start
+    for _ in range(n + 1):
+        lo = text.rfind("\n", 0, max(0, lo - 1))
+        while lo > 0 and text[lo - 1] == "\n":  # skip blank lines
+            lo -= 1
+        if lo <= 0:
+            lo = 0
+            break
+    hi = end
+    for _ in range(n + 1):
+        nxt = text.find("\n", hi + 1)
+        while 0 <= nxt < len(text) - 1 and text[nxt + 1] == "\n":
+            nxt += 1
+        if nxt < 0:
+            hi = len(text)
+            break
+        hi = nxt
+    return lo, hi
+
+
+def _organisation_numbers(text: str, spans: list[Span], allow: AllowList) -> set[Span]:
+    """Phone numbers, IBANs and addresses in an organisation's letterhead or
+    contact block: an organisation word is near and no person's name or
+    e-mail address is."""
+    v = vocab()
+    org = re.compile(rf"(?<![\w.])(?:{'|'.join(re.escape(w) for w in v.organisation_context)})", re.I)
+    personal = [
+        s for s in spans
+        if s[2] == "email" or (s[2] == "name" and not allow.allows(text[s[0] : s[1]], words=s[3] == "name_list"))
+    ]
+    out = set()
+    for s in spans:
+        if s[2] not in {"phone", "iban", "postcode"}:
+            continue
+        ls, le = _around_lines(text, s[0], s[1], 0)
+        own_line = text[ls : s[0]] + " " + text[s[1] : le]
+        # A sentence around the value is prose, not a letterhead: then only
+        # an organisation word in that sentence's own line counts.
+        prose = len(re.findall(rf"(?<![\w.])[{_LO}]{{2,}}\b", own_line)) >= 2
+        lo, hi = (ls, le) if prose else _around_lines(text, s[0], s[1], v.organisation_lines)
+        if org.search(text, lo, hi) and not any(lo <= p[0] < hi for p in personal):
+            out.add(s)
+    return out
+
+
 def scan(text: str, *, allow: AllowList | None = None) -> list[PiiHit]:
     """All personal data in `text`, masked and hashed, in text order. Names
     that the allow-list covers (public office holders, organisations,
-    places) are left out."""
+    places) are left out, and so are an organisation's own phone numbers
+    and IBAN in its letterhead."""
     allow = allow or static_allow_list()
     spans: list[Span] = []
     for recogniser in RECOGNISERS:
         spans.extend(recogniser(text))
+    merged = _merge(spans)
+    organisational = _organisation_numbers(text, merged, allow)
     hits = []
-    for start, end, kind, rec in _merge(spans):
+    for start, end, kind, rec in merged:
+        if (start, end, kind, rec) in organisational:
+            continue
         value = text[start:end]
-        if kind == "name" and allow.allows(value):
+        if kind == "name" and allow.allows(value, words=rec == "name_list"):
             continue
         hits.append(PiiHit(start, end, kind, rec, mask(value, kind), value_hash(value)))
     return hits

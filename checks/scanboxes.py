@@ -188,10 +188,16 @@ def _edge_cover(mask: np.ndarray, x: int, y: int, w: int, h: int) -> tuple[float
 def _filled_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]]:
     p = params()["fill"]
     out = []
-    for style, mask in _fill_masks(rgb).items():
+    # Candidates come from a median-filtered page: the filter evens out scan
+    # texture and dithering inside a box and wipes out thin strokes (text,
+    # and the stamp's own strokes). But it also smears bold or coloured text
+    # into bars, so a candidate must also be mostly of its class on the
+    # unfiltered page, where text keeps its white gaps.
+    smooth = _fill_masks(cv2.medianBlur(rgb, p["median"]))
+    raw = _fill_masks(rgb)
+    for style, mask in smooth.items():
         for x, y, w, h, solid in _rect_components(mask):
-            roi = mask[y : y + h, x : x + w]
-            cover = float(roi.mean())
+            cover = float(raw[style][y : y + h, x : x + w].mean())
             if cover < p["min_cover"]:
                 continue
             worst, edges = _edge_cover(mask, x, y, w, h)

@@ -50,6 +50,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     # The temporary Prefect server takes ~20 s to start on a cold 2-core
     # machine, Prefect's own limit; it is read when Prefect is imported.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    # Nothing leaves this machine: no usage reports from the local server.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.pipeline import RunOptions
     from flows.release_flow import run
 

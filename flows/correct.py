@@ -67,9 +67,10 @@ class Settings:
     unknown_zipf: float = 1.0  # prior of a correct word the lexicon does not know
     name_zipf: float = 2.0  # prior of an unknown capitalised word inside a sentence (most are names)
     compound_zipf: float = 2.5  # prior of an unlisted compound of two known words
+    compound_part_zipf: float = 3.0  # how common each part of a compound must be
     doc_weight: float = 0.5  # share of the release's own word counts in the prior (a cache language model)
     foreign_penalty: float = 2.0  # zipf taken off a word more common in the other language
-    margin: float = 4.0  # needed to replace an unknown word
+    margin: float = 2.0  # needed to replace an unknown word
     known_margin: float = 3.0  # needed to replace a known word on strong evidence
     ambiguity: float = 1.0  # the best candidate must beat the runner-up by this much
     label_similarity: float = 0.8  # normalised similarity for a fuzzy label word
@@ -237,13 +238,17 @@ class Corrector:
         return math.log(p) if p > 0 else -math.inf
 
     def _is_compound(self, lw: str, lang: str) -> bool:
-        """Made of two known words (with a Dutch linking s/e/en allowed), e.g. "levenssfeer"."""
-        for k in range(3, len(lw) - 2):
+        """Made of two common words of four letters or more (a Dutch linking s/e/en allowed), e.g.
+        "levenssfeer". Short or rare parts are left out: the lexicon holds many fragments
+        ("ger", "hen") that would make almost any string a compound."""
+        z = self.lexicon.zipf[lang]
+        floor = self.settings.compound_part_zipf
+        for k in range(4, len(lw) - 3):
             left, right = lw[:k], lw[k:]
-            if not self._is_word(right, lang):
+            if z.get(right, 0.0) < floor:
                 continue
-            if self._is_word(left, lang) or (left[-1] in "se" and self._is_word(left[:-1], lang)) \
-                    or (left.endswith("en") and self._is_word(left[:-2], lang)):
+            if z.get(left, 0.0) >= floor or (left[-1] in "se" and z.get(left[:-1], 0.0) >= floor and k > 4) \
+                    or (left.endswith("en") and z.get(left[:-2], 0.0) >= floor and k > 5):
                 return True
         return False
 
@@ -259,13 +264,19 @@ class Corrector:
             return None
         known = z >= s.known_zipf
         foreign = other >= z + 0.5 and other >= s.known_zipf
+        keep = self._prior(lw, lang, doc, floor=s.name_zipf if name_like else s.unknown_zipf)
+        if known and foreign:
+            keep -= s.foreign_penalty * LN10
+        need = s.known_margin if known else s.margin
         # Candidate sources, from strongest to weakest evidence.
         cands: dict[str, str] = {c: "document_lexicon" for c in doc.near(lw)}
         # In-lexicon words change only on strong evidence; so do compounds of known words.
         restricted = not foreign if known else self._is_compound(lw, lang)
         if not restricted:
             reason = f"language:{lang}" if foreign else "confusion"
-            for v, steps in self.channel.variants(word).items():
+            # No confusion path costlier than this can win even with the most common word of this length.
+            budget = keep + need - (self.lexicon.top_zipf[lang].get(len(lw), 7.0) - 9) * LN10
+            for v, steps in self.channel.variants(word, budget=budget).items():
                 lv = v.lower()
                 if lv != lw and (self.lexicon.freq(lv, lang) >= s.known_zipf
                                  or (steps == 1 and not known and self._is_compound(lv, lang))):
@@ -273,14 +284,13 @@ class Corrector:
             if not known:
                 for c in self.lexicon.within_one(lw, lang):
                     cands.setdefault(c, "confusion")
+            if not cands and not known and len(lw) > 5:
+                # Two blind edits only where nothing closer exists: the search is the slow part.
                 for c in self.lexicon.within_two(lw, lang):
                     cands.setdefault(c, "confusion")
         cands.pop(lw, None)
         if not cands:
             return None
-        keep = self._prior(lw, lang, doc, floor=s.name_zipf if name_like else s.unknown_zipf)
-        if known and foreign:
-            keep -= s.foreign_penalty * LN10
         scored = []
         for c, source in cands.items():
             surface = doc.surface.get(c) or _recase(c, word)
@@ -297,7 +307,6 @@ class Corrector:
         best, surface, source, used = scored[0]
         runner = scored[1][0] if len(scored) > 1 else -math.inf
         margin = best - max(keep, runner)
-        need = s.known_margin if known else s.margin
         if best - keep < need or best - runner < s.ambiguity:
             return None
         reason = f"confusion:{used}" if source == "confusion" else source

@@ -81,31 +81,32 @@ class ChannelModel:
                 used.append(f"edit:{seg_in}->{seg_out}")
         return total, ",".join(used), unknown
 
-    def variants(self, observed: str, depth: int = 2, limit: int = 4000) -> dict[str, int]:
+    def variants(self, observed: str, depth: int = 2, budget: float = -12.0) -> dict[str, int]:
         """Strings that could have been read as `observed` through up to `depth` learned
-        confusions, with the number of confusions needed."""
+        confusions whose summed log-probability stays above `budget`, with the number of
+        confusions needed. The budget prunes paths no prior could make win."""
         found: dict[str, int] = {}
-        frontier = {observed}
+        frontier = [(observed, 0.0)]
         for step in range(1, depth + 1):
-            nxt: set[str] = set()
-            for word in frontier:
-                for cand in self._one_step(word):
+            nxt = []
+            for word, spent in frontier:
+                for cand, logp in self._one_step(word, budget - spent):
                     if cand not in found and cand != observed:
                         found[cand] = step
-                        nxt.add(cand)
-                        if len(found) >= limit:
-                            return found
+                        nxt.append((cand, spent + logp))
             frontier = nxt
         return found
 
-    def _one_step(self, word: str) -> Iterator[str]:
+    def _one_step(self, word: str, budget: float) -> Iterator[tuple[str, float]]:
         index = self.by_observed
         for i in range(len(word)):
             for k in range(1, MAX_SEGMENT + 1):
                 if i + k > len(word):
                     break
-                for intended, _ in index.get(word[i : i + k], ()):
-                    yield word[:i] + intended + word[i + k :]
+                for intended, logp in index.get(word[i : i + k], ()):
+                    if logp < budget:
+                        break  # sorted by probability: the rest cost more
+                    yield word[:i] + intended + word[i + k :], logp
 
 
 def learn(pairs: Iterable[tuple[str, str]], truth_words: Iterable[str], *, min_count: int = 2) -> dict:

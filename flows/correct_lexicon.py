@@ -38,6 +38,7 @@ class Lexicon:
     zipf: dict[str, dict[str, float]]  # language -> word -> zipf
     by_length: dict[str, dict[int, list[str]]]  # language -> length -> frequent words of length ±2
     alphabet: dict[str, str]  # language -> letters its words use
+    top_zipf: dict[str, dict[int, float]]  # language -> length -> highest zipf of words within ±1 of it
 
     def freq(self, word: str, lang: str) -> float:
         return self.zipf[lang].get(word, 0.0)
@@ -85,7 +86,7 @@ def read_wordfreq(lang: str) -> dict[str, float]:
 
 @lru_cache(maxsize=1)
 def load_lexicon() -> Lexicon:
-    zipf, by_length, alphabet = {}, {}, {}
+    zipf, by_length, alphabet, top = {}, {}, {}, {}
     for lang in LANGUAGES:
         table = read_wordfreq(lang)
         zipf[lang] = table
@@ -97,7 +98,12 @@ def load_lexicon() -> Lexicon:
         by_length[lang] = buckets
         letters = {ch for w in frequent for ch in w}
         alphabet[lang] = "".join(sorted(letters))
-    return Lexicon(zipf=zipf, by_length=by_length, alphabet=alphabet)
+        best: dict[int, float] = {}
+        for w in frequent:
+            for n in (len(w) - 1, len(w), len(w) + 1):
+                best[n] = max(best.get(n, 0.0), table[w])
+        top[lang] = best
+    return Lexicon(zipf=zipf, by_length=by_length, alphabet=alphabet, top_zipf=top)
 
 
 @lru_cache(maxsize=1)

@@ -67,9 +67,10 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[QuarantineEntry]]:
             found.extend(files)
         else:
             found.append(p)
-    # The same file named twice (directly and through its folder) is read once.
-    unique = list(dict.fromkeys(f.resolve() for f in found))
-    return unique, refused
+    # The same file named twice (directly and through its folder) is read
+    # once; it keeps the path it was first given as.
+    unique = {f.resolve(): f for f in reversed(found)}
+    return sorted(unique.values(), key=found.index), refused
 
 
 def _hidden(f: Path, root: Path) -> bool:

@@ -563,3 +563,19 @@ def table_rows_fit(table: str, rows: list[dict[str, Any]]) -> pa.Table:
         if extra:
             raise ValueError(f"table {table}: undocumented columns {sorted(extra)}")
     return pa.Table.from_pylist(rows, schema=schema)
+
+
+def tables_markdown() -> str:
+    """The README's table reference, generated from TABLES so that the two
+    cannot drift apart (tests/test_readme.py compares them)."""
+    out: list[str] = []
+    for t in TABLES.values():
+        out.append(f"### `{t.name}`\n\n{t.doc}\n\n| column | type | meaning |\n|---|---|---|")
+        for c in t.columns:
+            out.append(f"| `{c.name}` | {c.type} | {c.doc}{'' if c.nullable else ' (never null)'} |")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    print(tables_markdown(), end="")

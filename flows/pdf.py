@@ -37,23 +37,23 @@ import signal
 import tempfile
 import threading
 import zlib
-from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 from xml.etree import ElementTree
 
 import pdfminer
 from pdfminer.converter import PDFPageAggregator
-from pdfminer.layout import LTChar, LTCurve, LTFigure, LTImage, LTLine, LTPage, LTRect
+from pdfminer.layout import LTCurve, LTFigure, LTImage, LTLine, LTPage, LTRect
 from pdfminer.pdfcolor import PDFColorSpace
+from pdfminer.pdffont import PDFUnicodeNotDefined
 from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfinterp import PDFGraphicState, PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import PDFObjRef, PDFStream, resolve1
 from pdfminer.psparser import PSLiteral
-from pdfminer.utils import decode_text
+from pdfminer.utils import apply_matrix_rect, decode_text
 
 from flows.model import Annotation, Glyph, OcrWord, Page, PageImage, Shape
 
@@ -163,16 +163,28 @@ def page_count(path: Path) -> int:
 
 
 def _inflate_bounded(data: bytes, limit: int = MAX_STREAM_BYTES) -> bytes:
-    """zlib-inflate at most `limit` bytes; a stream that inflates further is a
-    decompression bomb (pdfminer would inflate it whole into memory)."""
+    """zlib-inflate in 1 MB steps and stop past `limit` bytes: a stream that
+    inflates further is a decompression bomb (pdfminer would inflate it
+    whole into memory). Corrupt zlib yields what inflated before the damage,
+    as pdfminer's own fallback does."""
     d = zlib.decompressobj()
+    parts: list[bytes] = []
+    total = 0
+    pending = data
     try:
-        out = d.decompress(data, limit)
+        while pending:
+            chunk = d.decompress(pending, 1 << 20)
+            total += len(chunk)
+            if total > limit:
+                raise PdfError("decompression bomb", f"a stream inflates beyond {limit // 2**20} MB")
+            parts.append(chunk)
+            pending = d.unconsumed_tail
+            if d.eof:
+                break
+        parts.append(d.flush())
     except zlib.error:
-        return b""  # pdfminer treats corrupt zlib the same way (best effort)
-    if d.unconsumed_tail:
-        raise PdfError("decompression bomb", f"a stream inflates beyond {limit // 2**20} MB")
-    return out
+        pass
+    return b"".join(parts)
 
 
 def _guard_stream(stream: PDFStream) -> None:
@@ -366,10 +378,15 @@ class _Walker(PDFPageAggregator):
         self.order = 0
         self.images = 0
         self._render = 0
+        self._alpha = 1.0
+        self._rgb: tuple[float, float, float] | None = None
 
     def begin_page(self, page: PDFPage, ctm: Any) -> None:
         self.order = 0
         self.images = 0
+        self.glyphs: list[Glyph] = []
+        self.text_glyphs: list[_TextGlyph] = []
+        self.rotated: list[tuple[int, str]] = []
         super().begin_page(page, ctm)
 
     def begin_figure(self, name: str, bbox: Any, matrix: Any) -> None:
@@ -384,17 +401,49 @@ class _Walker(PDFPageAggregator):
             raise PdfError("too many objects", f"more than {MAX_OBJECTS_PER_PAGE} on a page")
 
     def render_string(self, textstate: Any, seq: Any, ncs: Any, graphicstate: Any) -> None:
+        # Colour, alpha and render mode are the same for every glyph of a
+        # string: work them out once here, not per glyph.
         self._render = textstate.render
+        self._alpha = getattr(graphicstate, "fill_alpha", 1.0)
+        self._rgb = to_rgb(graphicstate.ncolor, graphicstate.ncs)[0]
         super().render_string(textstate, seq, ncs, graphicstate)
 
     def render_char(self, matrix: Any, font: Any, fontsize: float, scaling: float, rise: float,
                     cid: int, ncs: Any, graphicstate: Any) -> float:
-        adv = super().render_char(matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate)
-        item = self.cur_item._objs[-1]
-        self._stamp(item)
-        item.render_mode = self._render
-        item.alpha = getattr(graphicstate, "fill_alpha", 1.0)
-        item.rgb, _ = to_rgb(graphicstate.ncolor, graphicstate.ncs)
+        """Record the glyph as plain data straight away: an LTChar per glyph
+        (and converting it afterwards) is a fifth of the walk's time. The
+        box is computed as LTChar computes it."""
+        if font.is_vertical():
+            adv = super().render_char(matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate)
+            ch = self.cur_item._objs.pop()
+            bbox, text = (ch.x0, ch.y0, ch.x1, ch.y1), ch.get_text()
+            self.rotated.append((self.order, text))
+            size = ch.size
+        else:
+            try:
+                text = font.to_unichr(cid)
+            except PDFUnicodeNotDefined:
+                text = self.handle_undefined_char(font, cid)
+            adv = font.char_width(cid) * fontsize * scaling
+            lo = font.get_descent() * fontsize + rise
+            a, b, c, d, e, f = matrix
+            if b == 0 and c == 0:
+                x0, x1, y0, y1 = e, a * adv + e, d * lo + f, d * (lo + fontsize) + f
+            else:
+                x0, y0, x1, y1 = apply_matrix_rect(matrix, (0, lo, adv, lo + fontsize))
+            if x1 < x0:
+                x0, x1 = x1, x0
+            if y1 < y0:
+                y0, y1 = y1, y0
+            bbox, size = (x0, y0, x1, y1), y1 - y0
+            if b == 0 and c == 0 and a > 0 and d > 0:
+                self.text_glyphs.append(_TextGlyph(text, x0, x1, f, size if size > 1 else 1.0, self.order))
+            else:
+                self.rotated.append((self.order, text))
+        self.glyphs.append(Glyph(text, bbox, self._rgb, self._render, self._alpha, self.order, font.fontname, size))
+        self.order += 1
+        if self.order > MAX_OBJECTS_PER_PAGE:
+            raise PdfError("too many objects", f"more than {MAX_OBJECTS_PER_PAGE} on a page")
         return adv
 
     def paint_path(self, gstate: Any, stroke: bool, fill: bool, evenodd: bool, path: Any) -> None:
@@ -478,8 +527,7 @@ def _rgb3(rgb: Any) -> tuple[float, float, float] | None:
     return rgb if rgb is None else (float(rgb[0]), float(rgb[1]), float(rgb[2]))
 
 
-@dataclass
-class _TextGlyph:
+class _TextGlyph(NamedTuple):
     text: str
     x0: float
     x1: float
@@ -488,20 +536,12 @@ class _TextGlyph:
     order: int
 
 
-def _collect(item: Any, page: Page, text_glyphs: list[_TextGlyph], rotated: list[tuple[int, str]]) -> None:
-    """Turn the aggregator's tree into plain data, depth first (= paint
-    order), recursing into figures."""
+def _collect(item: Any, page: Page) -> None:
+    """Turn the aggregator's shapes and images into plain data, depth first
+    (= paint order), recursing into figures. Glyphs are already plain (see
+    `_Walker.render_char`)."""
     for obj in item:
-        if isinstance(obj, LTChar):
-            bbox = (obj.x0, obj.y0, obj.x1, obj.y1)
-            page.glyphs.append(Glyph(obj.get_text(), bbox, _rgb3(obj.rgb), obj.render_mode, obj.alpha,
-                                     obj.order, obj.fontname, obj.size))
-            m = obj.matrix
-            if abs(m[1]) < 1e-6 and abs(m[2]) < 1e-6 and m[0] > 0 and m[3] > 0:
-                text_glyphs.append(_TextGlyph(obj.get_text(), obj.x0, obj.x1, m[5], max(obj.size, 1.0), obj.order))
-            else:
-                rotated.append((obj.order, obj.get_text()))
-        elif isinstance(obj, (LTRect, LTCurve)):
+        if isinstance(obj, (LTRect, LTCurve)):
             kind = "rect" if isinstance(obj, LTRect) else "line" if isinstance(obj, LTLine) else "curve"
             page.shapes.append(Shape((obj.x0, obj.y0, obj.x1, obj.y1), kind, bool(obj.fill), bool(obj.stroke),
                                      _rgb3(obj.fill_rgb), _rgb3(obj.stroke_rgb), obj.alpha, obj.order,
@@ -514,7 +554,28 @@ def _collect(item: Any, page: Page, text_glyphs: list[_TextGlyph], rotated: list
                                          int(h) if isinstance(h, (int, float)) else 0,
                                          _image_luminance(s)))
         elif isinstance(obj, LTFigure):
-            _collect(obj, page, text_glyphs, rotated)
+            _collect(obj, page)
+
+
+def _row_fragments(row: list[_TextGlyph]) -> list[list[_TextGlyph]]:
+    """Split a row into runs painted in one go (paint order, advancing in
+    x), so that text painted over other text (a stamp over a name, an OCR
+    layer over a heading) is not interleaved letter by letter. The same
+    glyph painted twice at the same place (fake bold, shadow) counts once."""
+    kept: list[_TextGlyph] = []
+    for g in sorted(row, key=lambda g: (g.x0, g.order)):
+        if kept and g.text == kept[-1].text and abs(g.x0 - kept[-1].x0) < 0.15 * g.size:
+            continue
+        kept.append(g)
+    fragments: list[list[_TextGlyph]] = []
+    for g in sorted(kept, key=lambda g: g.order):
+        last = fragments[-1][-1] if fragments else None
+        if last is None or g.x0 < last.x0 - 0.1 * g.size or g.x0 - last.x1 > 2.5 * g.size:
+            fragments.append([g])
+        else:
+            fragments[-1].append(g)
+    fragments.sort(key=lambda f: (f[0].x0, f[0].order))
+    return fragments
 
 
 def build_text(glyphs: list[_TextGlyph], rotated: list[tuple[int, str]] = ()) -> str:  # type: ignore[assignment]
@@ -532,25 +593,23 @@ def build_text(glyphs: list[_TextGlyph], rotated: list[tuple[int, str]] = ()) ->
             rows.append([g])
     prev_base: float | None = None
     for row in rows:
-        row.sort(key=lambda g: (g.x0, g.order))
         base, size = row[0].baseline, max(g.size for g in row)
         if prev_base is not None and prev_base - base > 1.9 * size and lines and lines[-1]:
             lines.append("")
         prev_base = base
         out: list[str] = []
         last: _TextGlyph | None = None
-        for g in row:
-            if last is not None:
-                gap = g.x0 - last.x1
-                if g.text == last.text and abs(g.x0 - last.x0) < 0.15 * g.size:
-                    continue  # the same glyph painted twice (fake bold, shadow)
-                if gap > 2.5 * g.size:
-                    lines.append("".join(out).strip())
-                    out = []
-                elif gap > 0.2 * g.size and not g.text.isspace() and not last.text.isspace():
-                    out.append(" ")
-            out.append(g.text)
-            last = g
+        for fragment in _row_fragments(row):
+            for g in fragment:
+                if last is not None:
+                    gap = g.x0 - last.x1
+                    if gap > 2.5 * g.size:
+                        lines.append("".join(out).strip())
+                        out = []
+                    elif (gap > 0.2 * g.size or g is fragment[0]) and not g.text.isspace() and not last.text.isspace():
+                        out.append(" ")
+                out.append(g.text)
+                last = g
         lines.append("".join(out).strip())
     if rotated:
         lines.append("")
@@ -620,11 +679,10 @@ def walk_page(pdfpage: PDFPage, number: int, rsrcmgr: PDFResourceManager) -> Pag
     layout: LTPage = device.get_result()
     page = Page(number=number, width=float(layout.width), height=float(layout.height),
                 engine=PDFMINER_ENGINE, engine_version=pdfminer.__version__, text="")
-    text_glyphs: list[_TextGlyph] = []
-    rotated: list[tuple[int, str]] = []
-    _collect(layout, page, text_glyphs, rotated)
+    page.glyphs = device.glyphs
+    _collect(layout, page)
     page.annotations = _annotations(pdfpage)
-    page.text = build_text(text_glyphs, rotated)
+    page.text = build_text(device.text_glyphs, device.rotated)
     return page
 
 

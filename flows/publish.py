@@ -123,6 +123,7 @@ def promote(staging: Path, out: Path) -> Path:
     releases.mkdir(parents=True, exist_ok=True)
     final = releases / staging.name
     os.rename(staging, final)
+    _remove_if_empty(staging.parent)
     link = out / f".latest.{os.getpid()}"
     if link.is_symlink() or link.exists():
         link.unlink()
@@ -137,11 +138,20 @@ def set_aside(staging: Path, out: Path) -> Path:
     failed.mkdir(parents=True, exist_ok=True)
     final = failed / staging.name
     os.rename(staging, final)
+    _remove_if_empty(staging.parent)
     return final
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # another run is staging there, or it is not empty
 
 
 def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
+    _remove_if_empty(staging.parent)
 
 
 def latest(out: Path) -> Path | None:

@@ -23,7 +23,7 @@ from checks.boxes import (
     redactions_command,
 )
 from checks.masking import value_hash
-from flows.model import Document, Glyph, Page, Shape, table_rows_fit
+from flows.model import Document, Glyph, Page, PageImage, Shape, table_rows_fit
 from flows.pdf import extract_pages
 from tests.conftest import shared_data
 from tests.fixtures.redaction_pdfs import FIXTURES, NAME, build
@@ -167,6 +167,7 @@ def test_bookmark_and_metadata_holding_hidden_text_are_leaks(pdfs):
     found = sorted((f["check"], f["severity"], f["message"].split(" repeats")[0]) for f in doc.rows["findings"])
     assert found == [
         ("hidden_text", "high", found[0][2]),
+        ("side_channel_leak", "high", "XMP metadata"),
         ("side_channel_leak", "high", "bookmark"),
         ("side_channel_leak", "high", "metadata /Subject"),
     ]
@@ -224,7 +225,7 @@ def test_command_json_never_holds_the_leaked_text(pdfs, capsys):
     assert redactions_command([pdfs["bookmarks_metadata"]], as_json=True) == 3
     out = capsys.readouterr().out
     checks = sorted(f["check"] for f in json.loads(out)["files"][0]["findings"])
-    assert checks == ["hidden_text", "side_channel_leak", "side_channel_leak"]
+    assert checks == ["hidden_text"] + ["side_channel_leak"] * 3
     assert SECRET not in out
 
 
@@ -278,6 +279,22 @@ def test_box_painted_before_the_text_is_a_panel_not_a_leak():
     shade = _rect((95, 695, 140, 715), 0, fill=(0.55, 0.55, 0.55))
     boxes, findings = find_redactions(_page(_glyphs("Jansen", 100, 700, 1, color=(1, 1, 1)), [shade]))
     assert boxes == [] and findings == []
+
+
+def test_ocr_layer_under_a_dark_scan_is_not_hidden_but_under_a_vector_box_it_is():
+    ocr_layer = [
+        Glyph(g.text, g.bbox, g.color, 3, 1.0, g.order, g.font, g.size) for g in _glyphs("Jansen", 100, 700, 0)
+    ]
+    scan = PageImage((0, 0, 595, 842), 10, 1654, 2339, mean_luminance=0.2)
+    page = _page(ocr_layer, [])
+    page.images = [scan]
+    assert find_redactions(page) == ([], [])
+    page.images = []
+    page.shapes = [_rect((95, 698, 140, 712), 10)]
+    boxes, findings = find_redactions(page)
+    assert [(b.text_under, f.check) for b in boxes for f in findings if f.check == "hidden_text"] == [
+        (True, "hidden_text")
+    ]
 
 
 def test_fill_styles_follow_luminance_and_saturation():

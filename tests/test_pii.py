@@ -171,3 +171,50 @@ def test_allow_list_tolerates_ocr_damage_in_a_long_surname():
     allow = AllowList(frozenset({"visseren hamakers"}), frozenset())
     assert allow.allows("Visseren-Hamakers") and allow.allows("Visseren Hamalers")
     assert not allow.allows("Jansen")
+
+
+# -- OCR damage and letterheads ------------------------------------------------
+
+
+def test_ocr_damaged_title_and_glued_title_still_mark_a_name():
+    assert ("name", "Verbeeck") in kinds("Er is gebeld door mevronw Verbeeck over het dossier.")
+    assert ("name", "Postma") in kinds("Geachte heerPostma,\n\nIn uw verzoek")
+
+
+def test_phone_glued_to_its_label_by_ocr_is_found():
+    assert ("phone", "06-20528245") in kinds("Beleidsmedewerker DVB\nT06-20528245\n")
+
+
+def test_birth_date_after_ocr_damaged_label_is_found():
+    assert ("birth_date", "19-10-1958") in kinds("Geboortedatnm: 19-10-1958")
+
+
+def test_organisation_phone_and_iban_in_a_letterhead_are_not_personal():
+    letterhead = "Postbus 9090 | 6800 GX Arnhem\n\n026 359 99 99\npost@gelderland.nl\nBNG Bank Den Haag\nNL74BNGH0285010824\nBIC-code BNGHNL2G"
+    assert kinds(letterhead) == []
+
+
+def test_contact_persons_direct_line_in_a_letterhead_is_personal():
+    letterhead = "Postbus 20061\n2500 EB Den Haag\nContactpersoon\nKarin Mulder\nT 06-12345678\nwww.rijksoverheid.nl"
+    assert {"name", "phone"} <= {k for k, _ in kinds(letterhead)}
+
+
+# -- real released pages (skipped without ../shared/data) ----------------------
+
+
+def test_real_letter_of_the_minister_to_parliament_names_no_one_personal(real_data):
+    from pdfminer.high_level import extract_text
+
+    text = extract_text(real_data / "dutch-gov-pdfs" / "brief1.pdf")
+    doc = Document(id="b", path="brief1.pdf", size=len(text), media_type="application/pdf", text=text)
+    assert "Bruins Slot" in text
+    assert scan(text, allow=allow_list_for(doc)) == []
+
+
+def test_real_police_instruction_with_redacted_contact_fields_has_no_hits(real_data):
+    from pdfminer.high_level import extract_text
+
+    # "Telefoon 06" and "E-mail @politie.nl": the body removed the personal parts.
+    text = extract_text(real_data / "dutch-gov-pdfs" / "politie5.pdf")
+    assert "@politie.nl" in text
+    assert [k for k, _ in kinds(text)] == []

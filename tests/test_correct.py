@@ -1,0 +1,204 @@
+"""The OCR corrector: what it fixes on the seed, what it must leave alone, and why."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from conftest import SEED
+
+from flows.correct import (
+    Correction,
+    document_lexicon,
+    load_corrector,
+    looks_like_ocr,
+    normalise_and_correct,
+)
+from flows.model import Edit, apply_text_edits
+
+OCR_START = "I Ministerie van Buitenlandse Zaken"
+
+# Typed Dutch prose in the register of a Woo decision, written for this test.
+CLEAN_DUTCH = """\
+Op 3 maart 2023 heeft u met een beroep op de Wet open overheid (Woo) gevraagd om
+documenten over de levering van munitie aan Oekraïne. Bij brief van 7 maart 2023,
+kenmerk 2023-0000123, is de ontvangst van uw verzoek bevestigd. Ik heb besloten
+de documenten gedeeltelijk openbaar te maken. Persoonsgegevens van medewerkers zijn
+weggelakt op grond van artikel 5.1, tweede lid, onder e, van de Woo (5.1.2e). Namen
+van bewindspersonen en Kamerleden blijven zichtbaar, omdat zij in hun publieke functie
+handelen. Voor vragen kunt u contact opnemen via woo-verzoeken@minbuza.nl of het
+telefoonnummer op de website. De NAVO, de VN en de EU worden in de stukken genoemd.
+Het verdrag inzake clustermunitie verbiedt het gebruik, de productie en de overdracht
+van clustermunitie; Nederland is sinds 2011 partij bij dit verdrag.
+"""
+
+
+def seed_parts() -> tuple[str, str]:
+    text = SEED.read_text(encoding="utf-8")
+    cut = text.index(OCR_START)
+    return text[:cut], text[cut:]
+
+
+def apply(text: str, corrections: list[Correction]) -> str:
+    return apply_text_edits(text, [Edit(c.start, c.end, c.after) for c in corrections])[0]
+
+
+@pytest.fixture(scope="module")
+def corrector():
+    return load_corrector()
+
+
+@pytest.fixture(scope="module")
+def seed_result(corrector):
+    public, beslisnota = seed_parts()
+    corrections = corrector.correct(beslisnota, doc_lexicon=document_lexicon([public]))
+    return beslisnota, corrections, apply(beslisnota, corrections)
+
+
+@pytest.mark.parametrize(
+    ("damaged", "fixed"),
+    [
+        ("Oekrame", "Oekraïne"),
+        ("Oekraine", "Oekraïne"),
+        ("dusterbommen", "clusterbommen"),
+        ("Eescherming", "Bescherming"),
+        ("Uiterlljk", "Uiterlijk"),
+        ("Nicolai", "Nicolaï"),
+        ("alien", "allen"),
+        ("bv", "by"),
+        ("anv", "any"),
+        ("Reference", "Referentie"),
+    ],
+)
+def test_seed_beslisnota_damage_is_fixed(seed_result, damaged, fixed):
+    _, corrections, _ = seed_result
+    made = {(c.before, c.after) for c in corrections}
+    assert (damaged, fixed) in made
+    # Every occurrence is fixed, not just one.
+    assert all(c.after == fixed for c in corrections if c.before == damaged)
+
+
+def test_seed_fixes_show_in_the_corrected_text(seed_result):
+    _, _, text = seed_result
+    assert "Oekraïne" in text and "Oekrame" not in text and "Oekraine" not in text
+    assert "clusterbommen door de Verenigde Staten" in text
+    assert "Eerste Kamerleden Nicolaï Koffeman en Visseren Hamakers allen" in text
+    assert "Onze Referentie\n\n173615" in text
+    assert "bv" not in text.split() and "anv" not in text.split()
+    assert "use by any actor" in text
+
+
+def test_seed_beslisnota_gets_no_other_word_changes(seed_result):
+    """Only the damage listed in the issue, the run-together splits, and nothing else."""
+    _, corrections, _ = seed_result
+    expected = {"Oekrame", "Oekraine", "dusterbommen", "Eescherming", "Uiterlljk", "Nicolai", "alien",
+                "bv", "anv", "Reference", "levenssfeerAfgestemd", "02uAan"}
+    assert {c.before for c in corrections} == expected
+
+
+def test_run_together_words_split_at_the_case_seam(seed_result):
+    _, corrections, text = seed_result
+    splits = {c.before: c.after for c in corrections if c.reason.startswith("split")}
+    assert splits == {"levenssfeerAfgestemd": "levenssfeer Afgestemd", "02uAan": "02u Aan"}
+    assert "Bescherming persoonlijke levenssfeer Afgestemd met" in text
+
+
+def test_every_correction_is_auditable(seed_result):
+    beslisnota, corrections, _ = seed_result
+    for c in corrections:
+        assert beslisnota[c.start : c.end] == c.before
+        assert c.reason and c.after != c.before
+    # The field label is named as the evidence for the header fix.
+    label = next(c for c in corrections if c.before == "Reference")
+    assert label.reason == "field_label:Onze Referentie"
+    spans = sorted((c.start, c.end) for c in corrections)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), "corrections must not overlap"
+
+
+def test_seed_public_part_is_left_unchanged(corrector):
+    public, _ = seed_parts()
+    assert corrector.correct(public, doc_lexicon=document_lexicon([public])) == []
+    assert corrector.correct(public) == []
+
+
+def test_clean_dutch_prose_is_left_unchanged(corrector):
+    assert corrector.correct(CLEAN_DUTCH) == []
+
+
+def test_clean_text_layers_of_real_pdfs_are_left_unchanged(corrector, real_data):
+    import pypdfium2 as pdfium
+
+    changed = []
+    for pdf in sorted((real_data / "dutch-gov-pdfs").glob("*.pdf"))[:12]:
+        doc = pdfium.PdfDocument(str(pdf))
+        text = "\n".join(doc[i].get_textpage().get_text_range() for i in range(min(len(doc), 3)))
+        doc.close()
+        changed += [(pdf.name, c.before, c.after) for c in corrector.correct(text.replace("\r\n", "\n"))]
+    assert changed == []
+
+
+def test_bv_is_by_in_english_and_stays_bv_in_dutch(corrector):
+    english = "and bv calling upon those who continue to do so to cease now"
+    dutch = "De stukken zijn verstuurd naar de leverancier, bv de fabrikant van de munitie."
+    assert [(c.before, c.after, c.reason) for c in corrector.correct(english)] == [("bv", "by", "language:en")]
+    assert corrector.correct(dutch) == []
+
+
+def test_release_spelling_is_evidence_for_a_listed_misspelling(corrector):
+    """"Oekraine" is in wordfreq's Dutch list: only the release's own spelling moves it."""
+    line = "ontmoedigt ieder gebruik van clustermunitie ook door Oekraine en Rusland"
+    assert corrector.correct(line) == []
+    fixed = corrector.correct(line, doc_lexicon=Counter({"Oekraïne": 4, "Rusland": 2}))
+    assert [(c.before, c.after, c.reason) for c in fixed] == [("Oekraine", "Oekraïne", "document_lexicon")]
+
+
+def test_unseen_ocr_damage_is_fixed_by_learned_confusions(corrector):
+    """Words the seed does not contain, damaged the way Tesseract damages them."""
+    text = "De gemeente heeft de vergurining verleend en het bezwaarschtift ontvangen."
+    fixed = apply(text, corrector.correct(text))
+    assert fixed == "De gemeente heeft de vergunning verleend en het bezwaarschrift ontvangen."
+
+
+@pytest.mark.parametrize(
+    "guarded",
+    [
+        "zie 5.l.2e en S.1.2e",  # damaged ground codes
+        "kenmerk BZDOC-123456-AB",  # identifier
+        "mail j.jansen@minbuza.nl",  # e-mail
+        "op 29-09-2023 om 14.30u",  # date and time
+        "de NAVO en PvdD en minDEF",  # acronyms and mixed case
+        "gesprek met CyrusOne en McKinsey",  # CamelCase names are not run-together words
+    ],
+)
+def test_guarded_tokens_are_left_alone(corrector, guarded):
+    assert corrector.correct(guarded) == []
+
+
+def test_looks_like_ocr_tells_the_scanned_memo_from_typed_text():
+    public, beslisnota = seed_parts()
+    assert looks_like_ocr(beslisnota)
+    assert not looks_like_ocr(public)
+    assert not looks_like_ocr(CLEAN_DUTCH * 3)
+
+
+def test_looks_like_ocr_is_false_for_real_text_layers(real_data):
+    import pypdfium2 as pdfium
+
+    flagged = []
+    for pdf in sorted((real_data / "dutch-gov-pdfs").glob("*.pdf")):
+        doc = pdfium.PdfDocument(str(pdf))
+        text = "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+        doc.close()
+        if looks_like_ocr(text.replace("\r\n", "\n")):
+            flagged.append(pdf.name)
+    assert flagged == []
+
+
+def test_normalise_and_correct_returns_corrected_text_and_log():
+    text, corrections = normalise_and_correct("Uiterlljk bij\n\n17 juli 2023\n")
+    assert text.startswith("Uiterlijk bij")
+    assert [(c.before, c.after) for c in corrections] == [("Uiterlljk", "Uiterlijk")]
+
+
+def test_corrector_is_loaded_once():
+    assert load_corrector() is load_corrector()

@@ -1,0 +1,274 @@
+"""The PDF backend (flows/pdf.py): page walk in paint order, text from
+glyphs, OCR of scans only, and clear reasons for broken PDFs.
+
+OCR runs are real (OCRmyPDF + Tesseract) and kept to a few pages: the seed
+release, concatenated into one PDF as Woo releases are, is OCRed once per
+session.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tracemalloc
+from pathlib import Path
+
+import img2pdf
+import pikepdf
+import pytest
+from PIL import Image
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
+
+from checks.grounds import find_codes
+from checks.markers import find_markers
+from flows.model import Page, luminance
+from flows.pdf import PdfError, extract_pages, needs_ocr, page_count
+from tests.fixtures import bad_pdfs, seed_pdfs
+
+
+@pytest.fixture(scope="session")
+def seed_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("seed")
+    seed_pdfs.generate(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def answers_pdf(seed_dir: Path) -> Path:
+    return seed_dir / f"{seed_pdfs.SEED.stem}-antwoorden.pdf"
+
+
+@pytest.fixture(scope="session")
+def memo_pdf(seed_dir: Path) -> Path:
+    return seed_dir / f"{seed_pdfs.SEED.stem}-beslisnota.pdf"
+
+
+@pytest.fixture(scope="session")
+def release(seed_dir: Path, answers_pdf: Path, memo_pdf: Path) -> tuple[Path, int, list[Page]]:
+    """Answers + scanned memo in one PDF, extracted once (with OCR)."""
+    out = seed_dir / "release.pdf"
+    with pikepdf.open(answers_pdf) as a, pikepdf.open(memo_pdf) as m:
+        n_answers = len(a.pages)
+        a.pages.extend(m.pages)
+        a.save(out)
+    return out, n_answers, extract_pages(out, ocr_jobs=2)
+
+
+# -- born-digital text ------------------------------------------------------
+
+
+def test_born_digital_answers_are_read_by_pdfminer_in_reading_order(answers_pdf: Path) -> None:
+    pages = extract_pages(answers_pdf)
+    assert len(pages) >= 2 and [p.number for p in pages] == list(range(1, len(pages) + 1))
+    assert {p.engine for p in pages} == {"pdfminer.six"}
+    text = "\n".join(p.text for p in pages)
+    positions = [text.index(f"Vraag {n}\n") for n in range(1, 11)]
+    assert positions == sorted(positions)
+    assert "Is de Nederlandse regering op de hoogte gesteld van het besluit" in text
+    assert "Oekraïne" in text
+
+
+def test_page_range_returns_real_page_numbers(answers_pdf: Path) -> None:
+    n = page_count(answers_pdf)
+    pages = extract_pages(answers_pdf, first=2, last=n)
+    assert [p.number for p in pages] == list(range(2, n + 1))
+
+
+def test_page_without_text_layer_needs_ocr_but_a_blank_page_does_not() -> None:
+    scan = Page(1, 595, 842, "pdfminer.six", "", "", images=[object()])  # type: ignore[list-item]
+    blank = Page(2, 595, 842, "pdfminer.six", "", "")
+    assert needs_ocr("", scan)
+    assert not needs_ocr("", blank)
+    assert needs_ocr("(cid:12)(cid:40)(cid:7) (cid:9)(cid:3)" * 20 + " Datum", blank)
+    assert not needs_ocr("Vraag 1 Is de Nederlandse regering op de hoogte gesteld?", scan)
+
+
+# -- geometry for the redaction checks ----------------------------------------
+
+
+def _geometry_pdf(path: Path) -> None:
+    """Text under a black box with a white stamp on top, a translucent
+    highlight, invisible text, a CMYK box, text inside a form XObject in
+    blue, a dark image, and a /Redact annotation."""
+    c = Canvas(str(path), pagesize=A4, invariant=1)
+    c.setFont("Helvetica", 12)
+    c.drawString(72, 700, "Jan Jansen belde op maandag")
+    c.setFillColorRGB(0, 0, 0)
+    c.rect(70, 696, 70, 16, stroke=0, fill=1)
+    c.setFillColorRGB(1, 1, 1)
+    c.drawString(80, 700, "5.1.2e")
+    c.setFillColorRGB(1, 1, 0)
+    c.setFillAlpha(0.4)
+    c.rect(70, 650, 200, 16, stroke=0, fill=1)
+    c.setFillAlpha(1)
+    t = c.beginText(72, 600)
+    t.setTextRenderMode(3)
+    t.textLine("onzichtbare tekst")
+    c.drawText(t)
+    c.setFillColorCMYK(0, 0, 0, 1)
+    c.rect(300, 600, 50, 20, stroke=0, fill=1)
+    c.beginForm("stempel")
+    c.setFillColorRGB(0, 0, 1)
+    c.setFont("Helvetica", 10)
+    c.drawString(0, 0, "in formulier")
+    c.endForm()
+    c.saveState()
+    c.translate(72, 500)
+    c.doForm("stempel")
+    c.restoreState()
+    img = io.BytesIO()
+    Image.new("L", (40, 10), 20).save(img, format="PNG")
+    c.drawImage(ImageReader(img), 72, 400, width=80, height=20)
+    c.showPage()
+    c.save()
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        annot = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Redact,
+                                                     Rect=[300, 300, 400, 320], IC=[0, 0, 0], C=[1, 0, 0]))
+        pdf.pages[0].obj["/Annots"] = pikepdf.Array([annot])
+        pdf.save(path)
+
+
+def test_walk_keeps_paint_order_colours_alpha_render_mode_images_and_annotations(tmp_path: Path) -> None:
+    path = tmp_path / "geometry.pdf"
+    _geometry_pdf(path)
+    (page,) = extract_pages(path, ocr=False)
+    box = next(s for s in page.shapes if s.filled and s.fill_color == (0.0, 0.0, 0.0) and s.bbox[1] > 690)
+    under = [g for g in page.glyphs if g.order < box.order and g.bbox[0] >= box.bbox[0] and g.bbox[2] <= box.bbox[2]
+             and g.bbox[1] >= box.bbox[1] - 1 and g.bbox[3] <= box.bbox[3] + 1]
+    on_top = [g for g in page.glyphs if g.order > box.order and g.bbox[1] > 690]
+    assert "".join(g.text for g in under).startswith("Jan Jans")
+    assert "".join(g.text for g in on_top) == "5.1.2e" and all(g.color == (1.0, 1.0, 1.0) for g in on_top)
+    highlight = next(s for s in page.shapes if s.bbox[1] > 640 and s.bbox[1] < 660)
+    assert highlight.alpha == pytest.approx(0.4) and highlight.fill_color == (1.0, 1.0, 0.0)
+    assert box.alpha == 1.0
+    assert {g.render_mode for g in page.glyphs if g.bbox[1] > 590 and g.bbox[1] < 610} == {3}
+    cmyk = next(s for s in page.shapes if s.bbox[0] == pytest.approx(300))
+    assert luminance(cmyk.fill_color) == pytest.approx(0.0)
+    in_form = [g for g in page.glyphs if 495 < g.bbox[1] < 510]
+    assert "".join(g.text for g in in_form) == "in formulier"
+    assert in_form[0].color == (0.0, 0.0, 1.0) and in_form[0].bbox[0] == pytest.approx(72, abs=0.5)
+    (image,) = page.images
+    assert (image.width_px, image.height_px) == (40, 10)
+    assert image.bbox == pytest.approx((72, 400, 152, 420), abs=0.5)
+    assert image.mean_luminance == pytest.approx(20 / 255, abs=0.01)
+    (annot,) = page.annotations
+    assert annot.subtype == "Redact" and annot.interior_color == (0.0, 0.0, 0.0) and annot.color == (1.0, 0.0, 0.0)
+    orders = [o.order for o in (*page.glyphs, *page.shapes, *page.images)]
+    assert len(orders) == len(set(orders))
+    assert "Jan Jansen belde op maandag" in page.text
+
+
+# -- OCR of scans -------------------------------------------------------------
+
+
+def test_only_scanned_pages_are_ocred(release: tuple[Path, int, list[Page]]) -> None:
+    _, n_answers, pages = release
+    assert [p.engine for p in pages] == ["pdfminer.six"] * n_answers + ["tesseract"] * (len(pages) - n_answers)
+    for p in pages[n_answers:]:
+        assert p.engine_version.startswith("5.") and p.ocr_confidence is not None and p.ocr_confidence > 80
+        assert p.text.strip() and p.ocr_words
+
+
+def test_scanned_memo_yields_stamps_and_header_fields(release: tuple[Path, int, list[Page]]) -> None:
+    _, n_answers, pages = release
+    memo = "\n".join(p.text for p in pages[n_answers:])
+    markers = find_markers(memo)
+    assert sum(1 for m in markers if m.kind == "code" and m.code == "5.1.2e") >= 2
+    assert sum(1 for m in markers if m.kind == "label" and m.code == "5.1.2e") >= 2
+    assert any(m.kind == "withheld_heading" for m in markers)
+    for label in ("Datum", "Aanleiding", "Opgesteld door", "Afgestemd met", "Binnengekomen op", "Kernpunten"):
+        assert label in memo
+
+
+def test_ocr_word_boxes_are_in_page_points(release: tuple[Path, int, list[Page]]) -> None:
+    """The stamps sit in the Rijkshuisstijl margin (x >= 420 pt in the
+    generator) and the body text left of it: pixel boxes were converted."""
+    _, n_answers, pages = release
+    first = pages[n_answers]
+    stamps = [w for w in first.ocr_words if find_codes(w.text)]
+    assert stamps and all(418 <= w.bbox[0] <= 500 for w in stamps)
+    body = next(w for w in first.ocr_words if w.text == "Aanleiding")
+    assert 70 <= body.bbox[0] <= 80 and body.bbox[1] < body.bbox[3] <= first.height
+
+
+def test_scan_without_tesseract_is_refused_not_published_empty(memo_pdf: Path, answers_pdf: Path,
+                                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(PdfError) as e:
+        extract_pages(memo_pdf)
+    assert e.value.reason == "OCR engine not installed"
+    assert extract_pages(answers_pdf)[0].engine == "pdfminer.six"  # born-digital needs no OCR
+
+
+# -- bad PDFs ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(bad_pdfs.BAD_PDFS))
+def test_bad_pdf_gives_its_reason(name: str, tmp_path: Path) -> None:
+    make, reason = bad_pdfs.BAD_PDFS[name]
+    path = tmp_path / f"{name}.pdf"
+    path.write_bytes(make())
+    if reason is None:
+        (page,) = extract_pages(path, timeout=60)
+        assert bad_pdfs.SECRET_TEXT in page.text
+        return
+    with pytest.raises(PdfError) as e:
+        extract_pages(path, timeout=60)  # a hang would surface as "timed out"
+    assert e.value.reason == reason
+
+
+def test_decompression_bomb_is_refused_without_inflating_it(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.pdf"
+    path.write_bytes(bad_pdfs.decompression_bomb(megabytes=300))
+    tracemalloc.start()
+    try:
+        with pytest.raises(PdfError, match="decompression bomb"):
+            extract_pages(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 100 * 2**20
+
+
+def test_slow_page_is_cut_off_by_the_time_limit(tmp_path: Path) -> None:
+    path = tmp_path / "slow.pdf"
+    path.write_bytes(bad_pdfs.one_page(b"0 0 m 1 1 l S\n" * 200_000))
+    with pytest.raises(PdfError) as e:
+        extract_pages(path, timeout=0.5)
+    assert e.value.reason == "timed out"
+
+
+def test_page_count_of_a_pdf_without_pages_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "empty.pdf"
+    path.write_bytes(bad_pdfs.zero_pages())
+    with pytest.raises(PdfError, match="no pages"):
+        page_count(path)
+
+
+# -- real documents (skipped without ../shared/data) -----------------------------
+
+
+BORN_DIGITAL_SAMPLE = ("brief1.pdf", "kst.pdf", "politie1.pdf", "staatsblad.pdf", "wobError.pdf", "denhaag2.pdf")
+
+
+@pytest.mark.parametrize("name", BORN_DIGITAL_SAMPLE)
+def test_real_born_digital_pages_get_text_from_pdfminer(real_data: Path, name: str) -> None:
+    pages = extract_pages(real_data / "dutch-gov-pdfs" / name)
+    assert pages and all(p.engine == "pdfminer.six" for p in pages)
+    assert all(len(p.text.split()) >= 20 for p in pages)
+
+
+def test_real_scanned_woo_pages_are_ocred_and_show_their_stamps(real_data: Path, tmp_path: Path) -> None:
+    folder = real_data / "woo-redaction-pages"
+    with (folder / "labels.csv").open() as f:
+        black = sorted(r["File"] for r in csv.DictReader(f) if r["label"] == "black" and r["corpus"] == "corpus2")
+    sample = black[:3]
+    pdf = tmp_path / "woo.pdf"
+    pdf.write_bytes(img2pdf.convert([str(folder / "images" / n) for n in sample],
+                                    layout_fun=img2pdf.get_fixed_dpi_layout_fun((200, 200))))
+    pages = extract_pages(pdf, ocr_jobs=2)
+    assert [p.engine for p in pages] == ["tesseract"] * len(sample)
+    codes = [c.code for p in pages for c in find_codes(p.text)]
+    assert codes.count("5.1.2e") >= 2
