@@ -36,8 +36,8 @@ from rapidfuzz.distance import Levenshtein  # noqa: E402
 from flows.model import Edit, apply_text_edits  # noqa: E402
 
 
-def judge(truth: str, ocr: str, corrections) -> tuple[int, int]:
-    """(wrong, fixed): changes that broke a word OCR had right, and changes that made a word right."""
+def judge(truth: str, ocr: str, corrections) -> tuple[list, int]:
+    """(wrong, fixed): the changes that broke a word OCR had right, and how many made a word right."""
     t = truth.split()
     tokens = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"\S+", ocr)]
     o = [tok for _, _, tok in tokens]
@@ -50,13 +50,13 @@ def judge(truth: str, ocr: str, corrections) -> tuple[int, int]:
                 right[j] = True
             elif op.tag == "replace":
                 target[j] = t[i]
-    wrong = fixed = 0
+    wrong, fixed = [], 0
     for c in corrections:
         j = bisect.bisect_right(starts, c.start) - 1
         s, _, tok = tokens[j]
         new_tok = tok[: c.start - s] + c.after + tok[c.end - s :]
         if right[j]:
-            wrong += 1
+            wrong.append(c)
         elif target.get(j) == new_tok:
             fixed += 1
     return wrong, fixed
@@ -109,11 +109,12 @@ def main() -> None:
             r[key + "_n"] += n
         r["words"] += len(page["ocr"].split())
         r["changes"] += len(corrections)
-        r["wrong"] += wrong
+        r["wrong"] += len(wrong)
         r["fixed"] += fixed
         for c in corrections:
             if len(examples[page["quality"]]) < args.show:
-                examples[page["quality"]].append(f"{c.before!r}->{c.after!r} ({c.reason}, m={c.margin})")
+                flag = "WRONG " if c in wrong else ""
+                examples[page["quality"]].append(f"{flag}{c.before!r}->{c.after!r} ({c.reason}, m={c.margin})")
 
     total_words = sum(r["words"] for r in rows.values())
     print(f"split={args.split} doc_lexicon={args.doc_lexicon} pages={len(pages)} words={int(total_words)} "

@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ocr_common import aligned_words, core, load_pairs  # noqa: E402
+from rapidfuzz.distance import Levenshtein  # noqa: E402
 
 from flows.correct_channel import MODEL_PATH, learn  # noqa: E402
 
@@ -30,7 +31,8 @@ def training_pairs(pages: list[dict]) -> tuple[list[tuple[str, str]], list[str]]
         for truth, ocr in aligned_words(page["truth"], page["ocr"]):
             a, b = core(truth), core(ocr)
             truth_words.append(a)
-            if a != b and a and b:
+            # Pairs too far apart are misalignments or wholesale garbage, not confusions.
+            if a != b and a and b and Levenshtein.distance(a, b) <= max(2, len(a) // 3):
                 pairs.append((a, b))
     return pairs, truth_words
 

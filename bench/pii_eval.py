@@ -107,11 +107,12 @@ def real_scores(with_ocr: bool) -> None:
     for pdf in sorted((root / "dutch-gov-pdfs").glob("*.pdf")):
         sources.append((pdf.name, pdf_pages(pdf)))
     if with_ocr:
-        # Pages of one released document share a prefix ("0002-page1.png"):
+        # Pages of one released document share a prefix ("0002-page1.png",
+        # "Schiphol deel 1_page_40-001.png"):
         # scan them as one document, so its allow-list covers all its pages.
         groups: dict[str, list[Path]] = {}
         for png in sorted((root / "woo-redaction-pages" / "images").glob("*.png")):
-            groups.setdefault(re.split(r"[-_]page\d", png.name)[0], []).append(png)
+            groups.setdefault(re.split(r"[-_ ]page[-_ ]?\d", png.name)[0], []).append(png)
         for key, pngs in groups.items():
             sources.append((f"scan:{key}", [ocr_page(p) for p in pngs]))
     totals: Counter[str] = Counter()

@@ -97,7 +97,7 @@ class Values:
             digits = [self.rng.randint(0, 9) for _ in range(8)]
             if digits[0] == 0:
                 continue
-            total = sum(d * w for d, w in zip(digits, range(9, 1, -1)))
+            total = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True))
             last = total % 11
             if last < 10:
                 s = "".join(map(str, digits + [last]))

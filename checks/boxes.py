@@ -755,7 +755,7 @@ def _finding_id(document_id: str, f: BoxFinding) -> str:
 def _span_of(doc: Document, page: Page, f: BoxFinding) -> tuple[int | None, int | None]:
     """Where the hidden words stand in the document text, found by their
     hashes among the page's words; (None, None) when not found."""
-    if not f.word_hashes or page.span == (0, 0) and not doc.text:
+    if not f.word_hashes or not doc.text:
         return None, None
     start, end = page.span
     hits = [

@@ -2,9 +2,10 @@
 
 The gate holds a document back when one of its internal parts has a
 high-severity finding (personal data left in a memo, most often): such a
-part must not be published as if it were clean. Findings in public parts
-never hold a document back: the public part is what the body published
-itself, and it names ministers and members of Parliament by right.
+part must not be published as if it were clean. Personal data in public
+parts never holds a document back: the public part is what the body
+published itself, and it names ministers and members of Parliament by
+right. Text left under a redaction box holds it back in any part.
 """
 
 from __future__ import annotations
@@ -16,13 +17,20 @@ from typing import Any
 from flows.model import Document
 
 
+# Text that a body tried to remove (left under a box, in an unapplied
+# annotation, repeated in bookmarks or metadata) is a leak in any part: the
+# box shows it was meant to be withheld.
+HOLD_IN_ANY_PART = frozenset({"hidden_text", "unapplied_redaction", "annotation_over_text", "side_channel_leak"})
+
+
 def _holding_findings(doc: Document) -> list[dict[str, Any]]:
-    """High-severity findings outside public parts."""
+    """High-severity findings outside public parts, and leaks of removed
+    text anywhere."""
     public = {p.index for p in doc.parts if p.visibility == "public"}
     return [
         f
         for f in doc.rows.get("findings", [])
-        if f.get("severity") == "high" and f.get("part") not in public
+        if f.get("severity") == "high" and (f.get("part") not in public or f.get("check") in HOLD_IN_ANY_PART)
     ]
 
 
@@ -45,7 +53,7 @@ def apply_gate(doc: Document, *, allow_findings: bool) -> str | None:
     more = f" (+{len(holding) - 3} more)" if len(holding) > 3 else ""
     where = ", ".join("?" if p is None else str(p) for p in parts)
     checks = ", ".join(f"{c} x{n}" for c, n in sorted(by_check.items()))
-    return f"{len(holding)} high-severity finding(s) in internal part(s) {where}: {checks}. {examples}{more}"
+    return f"{len(holding)} high-severity finding(s) in part(s) {where}: {checks}. {examples}{more}"
 
 
 def _json(counter: Counter[str]) -> str:

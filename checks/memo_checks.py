@@ -14,6 +14,7 @@ import tomllib
 
 from checks.markers import Marker, find_markers
 from checks.masking import mask, value_hash
+from checks.removals import personal_data_within
 from flows.model import Document
 from flows.parse_memo import FIELDS_PATH, memo_spec
 
@@ -61,7 +62,8 @@ def add_marker_rows(doc: Document) -> list[Marker]:
 
 def check_person_fields(doc: Document) -> None:
     """A finding for each person field of an internal part that holds
-    neither a role or unit nor a marker."""
+    neither a role or unit nor a marker, unless the personal-data scan
+    already reported the name in it (one problem, one finding)."""
     person_fields = {f.name for f in memo_spec().fields if f.type == "person"}
     internal = {p.index for p in doc.parts if p.visibility == "internal"}
     for row in doc.rows.get("memo_fields", []):
@@ -69,6 +71,8 @@ def check_person_fields(doc: Document) -> None:
             continue
         value = row["value"]
         if row.get("ground_code") or find_markers(value) or holds_role_or_unit(value):
+            continue
+        if personal_data_within(doc, row["span_start"], row["span_end"]):
             continue
         doc.add_row(
             "findings",

@@ -139,7 +139,7 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
     df = table.to_pandas(types_mapper=_DTYPES.get)
     for f in table.schema:
         if pa.types.is_list(f.type):
-            df[f.name] = df[f.name].map(lambda v: None if v is None else list(v)).astype(object)
+            df[f.name] = df[f.name].map(lambda v: v.tolist() if hasattr(v, "tolist") else v).astype(object)
     return df
 
 
@@ -347,7 +347,7 @@ def finding_boxes(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
     """Findings with a box, its length and corners as columns (Great
     Expectations measures lengths of strings only)."""
     fd = f["findings"]
-    fd = fd[fd["box"].map(lambda b: b is not None)]
+    fd = fd.loc[fd["box"].map(lambda b: b is not None).astype(bool)]
     corner = {c: fd["box"].map(lambda b, i=i: float(b[i]) if len(b) > i else None).astype("Float64")
               for i, c in enumerate(("x0", "y0", "x1", "y1"))}
     return pd.DataFrame({"finding_id": fd["finding_id"], "source_path": fd["source_path"], "page": fd["page"],
@@ -559,7 +559,7 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
             rule = next(x for x in s.rules if x.full_name == cfg.meta["name"])
             exc = r.exception_info or {}
             results.append({
-                "name": rule.full_name, "frame": s.frame, "table": s.frame if s.frame in tables else None,
+                "name": rule.full_name, "frame": s.frame, "table": s.frame, "derived": s.frame not in tables,
                 "expectation": rule.type, "kwargs": _plain(rule.kwargs), "when": _plain(list(rule.when)),
                 "severity": rule.severity, "success": bool(r.success), "why": rule.why,
                 "observed": _observed(rule, s, r.result or {}),

@@ -30,10 +30,11 @@ WITHHELD_GROUND_REACH = 300
 PLACEHOLDER_GROUND_REACH = 40
 
 
-def finding_id(document_id: str, check: str, start: int | None, end: int | None) -> str:
-    """Stable across runs (document, check and span), so that a finding can
-    be tracked and acknowledged between releases."""
-    return hashlib.sha256(f"{document_id}|{check}|{start}|{end}".encode()).hexdigest()[:16]
+def finding_id(document_id: str, check: str, start: int | None, end: int | None, key: str = "") -> str:
+    """Stable across runs (document, check, span and, where one span can
+    carry several findings of a check, a key such as the ground code), so
+    that a finding can be tracked and acknowledged between releases."""
+    return hashlib.sha256(f"{document_id}|{check}|{start}|{end}|{key}".encode()).hexdigest()[:16]
 
 
 def add_finding(
@@ -46,11 +47,12 @@ def add_finding(
     *,
     masked: str | None = None,
     value_hash_: str | None = None,
+    key: str = "",
 ) -> dict[str, Any]:
     return doc.add_row(
         "findings",
         {
-            "finding_id": finding_id(doc.id, check, start, end),
+            "finding_id": finding_id(doc.id, check, start, end, key),
             "span_start": start,
             "span_end": end,
             "check": check,
@@ -207,6 +209,7 @@ def _check_fit(doc: Document, codes: Iterable[str], kind: str | None, start: int
                 f"{kind} removed under {code} ({g.label}); fitting ground(s): {', '.join(right) or 'none'}",
                 start,
                 end,
+                key=code,
             )
 
 
@@ -352,6 +355,17 @@ def check_codes(doc: Document, markers: list[MarkerRef]) -> None:
                 m.start,
                 m.end,
             )
+
+
+def personal_data_within(doc: Document, start: int, end: int) -> bool:
+    """Whether a personal_data row lies inside [start, end): lets another
+    check on the same text (a memo field holding a name) stay silent where
+    this module already reported the value."""
+    return any(
+        r.get("span_start") is not None and start <= r["span_start"] and r["span_end"] <= end
+        for r in doc.rows.get("personal_data", [])
+        if r.get("document_id", doc.id) == doc.id
+    )
 
 
 def check_document(doc: Document) -> None:

@@ -139,7 +139,9 @@ def _row_bands(filled: np.ndarray, tol: int, min_h: int) -> list[tuple[int, int,
         if bottom - top < min_h or not rows[top]:
             continue
         lo, hi = left[top:bottom], right[top:bottom]
-        if lo.max() - lo.min() > tol or hi.max() - hi.min() > tol:
+        # Percentiles, not extremes: corners come out rounded from the
+        # morphology, and a stamp or a touching word may nick an edge.
+        if np.subtract(*np.percentile(lo, [90, 10])) > tol or np.subtract(*np.percentile(hi, [90, 10])) > tol:
             continue
         x0, x1 = int(np.median(lo)), int(np.median(hi))
         bands.append((x0, top, x1 - x0 + 1, bottom - top))
@@ -185,6 +187,19 @@ def _edge_cover(mask: np.ndarray, x: int, y: int, w: int, h: int) -> tuple[float
     return min(edges), sum(edges) / 4
 
 
+def _one_hue(hue: np.ndarray, mask: np.ndarray) -> bool:
+    """Whether the coloured pixels of a region share one hue, as a box's
+    fill does; a logo or a colour photo mixes several."""
+    p = params()["fill"]
+    h = hue[mask].astype(np.int32)
+    if h.size == 0:
+        return False
+    # Hue is an angle (0..255 here): measure distances around the circle.
+    ref = int(np.bincount(h, minlength=256).argmax())
+    dist = np.abs(((h - ref + 128) % 256) - 128)
+    return float((dist <= p["hue_tol"]).mean()) >= p["min_one_hue"]
+
+
 def _filled_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]]:
     p = params()["fill"]
     out = []
@@ -195,13 +210,19 @@ def _filled_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]
     # unfiltered page, where text keeps its white gaps.
     smooth = _fill_masks(cv2.medianBlur(rgb, p["median"]))
     raw = _fill_masks(rgb)
+    hue = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV_FULL)[:, :, 0]
     for style, mask in smooth.items():
+        # Edges are judged on the unfiltered page too (with speckle healed):
+        # a drawn box's edges are straight there, a smeared word's are not.
+        healed = cv2.morphologyEx(raw[style].astype(np.uint8), cv2.MORPH_CLOSE, _kernel(p["preclose"], p["preclose"]))
         for x, y, w, h, solid in _rect_components(mask):
             cover = float(raw[style][y : y + h, x : x + w].mean())
             if cover < p["min_cover"]:
                 continue
-            worst, edges = _edge_cover(mask, x, y, w, h)
+            worst, edges = _edge_cover(healed, x, y, w, h)
             if worst < p["min_edge"] or edges < p["mean_edge"]:
+                continue
+            if style == "colour" and not _one_hue(hue[y : y + h, x : x + w], raw[style][y : y + h, x : x + w]):
                 continue
             out.append((x, y, w, h, style, (solid + cover + edges) / 3))
     return out
@@ -218,8 +239,15 @@ def _line_masks(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return horiz, vert
 
 
-def _runs_on(lines: np.ndarray, xs: slice, ys: slice) -> bool:
-    return bool(lines[ys, xs].any())
+def _runs_on(lines: np.ndarray, xs: slice, ys: slice, axis: int) -> bool:
+    """Whether a rule runs on without a break through the strip `ys, xs`
+    (along `axis`: 1 for a horizontal rule, 0 for a vertical one). A gap,
+    such as the white between two boxes side by side, stops it."""
+    strip = lines[ys, xs]
+    if strip.size == 0:
+        return False
+    covered = strip.any(axis=1 - axis)
+    return bool(covered.mean() >= params()["outline"]["grid_cover"])
 
 
 def _text_bands(ink: np.ndarray) -> int:
@@ -252,14 +280,14 @@ def _outlined_boxes(gray: np.ndarray) -> list[tuple[int, int, int, int, str, flo
         reach = p["grid_reach"]
         # A table's rules run on past the cell's corners; a box's do not.
         grid = (
-            _runs_on(horiz, slice(max(0, bx0 - reach), max(0, bx0 - 2)), slice(by0, by0 + t + 1))
-            or _runs_on(horiz, slice(min(W, bx1 + 2), min(W, bx1 + reach)), slice(by0, by0 + t + 1))
-            or _runs_on(horiz, slice(max(0, bx0 - reach), max(0, bx0 - 2)), slice(by1 - t - 1, by1))
-            or _runs_on(horiz, slice(min(W, bx1 + 2), min(W, bx1 + reach)), slice(by1 - t - 1, by1))
-            or _runs_on(vert, slice(bx0, bx0 + t + 1), slice(max(0, by0 - reach), max(0, by0 - 2)))
-            or _runs_on(vert, slice(bx0, bx0 + t + 1), slice(min(H, by1 + 2), min(H, by1 + reach)))
-            or _runs_on(vert, slice(bx1 - t - 1, bx1), slice(max(0, by0 - reach), max(0, by0 - 2)))
-            or _runs_on(vert, slice(bx1 - t - 1, bx1), slice(min(H, by1 + 2), min(H, by1 + reach)))
+            _runs_on(horiz, slice(max(0, bx0 - reach), bx0), slice(by0, by0 + t + 1), 1)
+            or _runs_on(horiz, slice(bx1, min(W, bx1 + reach)), slice(by0, by0 + t + 1), 1)
+            or _runs_on(horiz, slice(max(0, bx0 - reach), bx0), slice(by1 - t - 1, by1), 1)
+            or _runs_on(horiz, slice(bx1, min(W, bx1 + reach)), slice(by1 - t - 1, by1), 1)
+            or _runs_on(vert, slice(bx0, bx0 + t + 1), slice(max(0, by0 - reach), by0), 0)
+            or _runs_on(vert, slice(bx0, bx0 + t + 1), slice(by1, min(H, by1 + reach)), 0)
+            or _runs_on(vert, slice(bx1 - t - 1, bx1), slice(max(0, by0 - reach), by0), 0)
+            or _runs_on(vert, slice(bx1 - t - 1, bx1), slice(by1, min(H, by1 + reach)), 0)
         )
         if grid:
             continue

@@ -64,12 +64,13 @@ class Settings:
 
     protect_zipf: float = 4.0  # words this common in the line's language are never changed
     known_zipf: float = 2.0  # below this a word counts as unknown
-    unknown_zipf: float = 1.0  # prior of a correct word the lexicon does not know
+    unknown_zipf: float = 0.0  # prior of a correct word the lexicon does not know
     name_zipf: float = 2.0  # prior of an unknown capitalised word inside a sentence (most are names)
     compound_zipf: float = 2.5  # prior of an unlisted compound of two known words
     compound_part_zipf: float = 3.0  # how common each part of a compound must be
     doc_weight: float = 0.5  # share of the release's own word counts in the prior (a cache language model)
     foreign_penalty: float = 2.0  # zipf taken off a word more common in the other language
+    real_word_channel: float = -5.0  # a listed word is only read as another through a confusion this common
     margin: float = 2.0  # needed to replace an unknown word
     known_margin: float = 3.0  # needed to replace a known word on strong evidence
     ambiguity: float = 1.0  # the best candidate must beat the runner-up by this much
@@ -263,42 +264,53 @@ class Corrector:
         if z >= s.protect_zipf:
             return None
         known = z >= s.known_zipf
-        foreign = other >= z + 0.5 and other >= s.known_zipf
+        # A lowercase word more common in the other language is out of place in this line;
+        # capitalised ones are mostly names, which travel between languages ("Modi").
+        foreign = word.islower() and other >= z + 0.5 and other >= s.known_zipf
         keep = self._prior(lw, lang, doc, floor=s.name_zipf if name_like else s.unknown_zipf)
         if known and foreign:
             keep -= s.foreign_penalty * LN10
         need = s.known_margin if known else s.margin
-        # Candidate sources, from strongest to weakest evidence.
-        cands: dict[str, str] = {c: "document_lexicon" for c in doc.near(lw)}
+        # Candidate sources, from strongest to weakest evidence: lowercase form -> (source, spelling).
+        cands: dict[str, tuple[str, str | None]] = {c: ("document_lexicon", doc.surface[c]) for c in doc.near(lw)}
         # In-lexicon words change only on strong evidence; so do compounds of known words.
         restricted = not foreign if known else self._is_compound(lw, lang)
         if not restricted:
             reason = f"language:{lang}" if foreign else "confusion"
             # No confusion path costlier than this can win even with the most common word of this length.
             budget = keep + need - (self.lexicon.top_zipf[lang].get(len(lw), 7.0) - 9) * LN10
-            for v, steps in self.channel.variants(word, budget=budget).items():
-                lv = v.lower()
-                if lv != lw and (self.lexicon.freq(lv, lang) >= s.known_zipf
-                                 or (steps == 1 and not known and self._is_compound(lv, lang))):
-                    cands.setdefault(lv, reason)
-            if not known:
+            # Two confusions only where one finds nothing: the second step is the slow part.
+            for depth in (1, 2):
+                for v in self.channel.variants(word, depth=depth, budget=budget):
+                    lv = v.lower()
+                    if lv != lw and (self.lexicon.freq(lv, lang) >= s.known_zipf
+                                     or (depth == 1 and not known and self._is_compound(lv, lang))):
+                        # Keep the variant's own case: "ledereen" was "Iedereen" (I read as l).
+                        cands.setdefault(lv, (reason, v if v[:1].isupper() else None))
+                if cands:
+                    break
+            # Blind edits only for lowercase words: capitalised unknowns are mostly names and
+            # abbreviations ("Btis"), which a frequent look-alike must not replace.
+            if not known and word.islower():
                 for c in self.lexicon.within_one(lw, lang):
-                    cands.setdefault(c, "confusion")
-            if not cands and not known and len(lw) > 5:
-                # Two blind edits only where nothing closer exists: the search is the slow part.
-                for c in self.lexicon.within_two(lw, lang):
-                    cands.setdefault(c, "confusion")
+                    cands.setdefault(c, ("confusion", None))
+                if not cands and len(lw) > 5:
+                    # Two blind edits only where nothing closer exists: the search is the slow part.
+                    for c in self.lexicon.within_two(lw, lang):
+                        cands.setdefault(c, ("confusion", None))
         cands.pop(lw, None)
         if not cands:
             return None
         scored = []
-        for c, source in cands.items():
-            surface = doc.surface.get(c) or _recase(c, word)
-            if surface.lower() == lw:
-                continue
+        for c, (source, spelling) in cands.items():
+            surface = spelling or _recase(c, word)
             channel, used, unknown = self.channel.logp(word, surface)
-            if unknown > (1 if len(word) <= 5 else 2):
-                continue  # short words have too many neighbours two blind edits away
+            if source != "document_lexicon" and unknown > (0 if len(word) <= 5 else 1 if len(word) <= 8 else 2):
+                continue  # short words have too many neighbours a blind edit or two away
+            if unknown and source != "document_lexicon" and not word.islower():
+                continue  # capitalised words change only through learned confusions or the release
+            if known and source != "document_lexicon" and (unknown or channel < s.real_word_channel):
+                continue  # a real word becomes another only through the engine's common confusions
             prior = self._prior(c, lang, doc, floor=s.compound_zipf if self._is_compound(c, lang) else 0.0)
             scored.append((prior + channel, surface, source, used))
         if not scored:

@@ -37,17 +37,18 @@ import signal
 import tempfile
 import threading
 import zlib
+from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
-from typing import Any, Iterator, NamedTuple
+from typing import Any, NamedTuple
 from xml.etree import ElementTree
 
 import pdfminer
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LTCurve, LTFigure, LTImage, LTLine, LTPage, LTRect
 from pdfminer.pdfcolor import PDFColorSpace
-from pdfminer.pdffont import PDFUnicodeNotDefined
 from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdffont import PDFUnicodeNotDefined
 from pdfminer.pdfinterp import PDFGraphicState, PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
@@ -464,62 +465,85 @@ class _Walker(PDFPageAggregator):
         self._stamp(self.cur_item._objs[-1])
 
 
+def _png_from_predicted_flate(data: bytes, w: int, h: int, bpc: int, n: int) -> bytes:
+    """A PDF Flate stream with a PNG predictor (>= 10) is exactly a PNG's
+    IDAT: wrap it as a PNG so Pillow undoes the predictor in C (pdfminer's
+    pure-Python predictor takes seconds for one scanned page)."""
+    import struct
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    colour_type = {1: 0, 3: 2}[n]
+    ihdr = struct.pack(">IIBBBBB", w, h, bpc, colour_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+
+
 def _image_luminance(stream: PDFStream) -> float | None:
     """Mean luminance 0..1 of an image, where that is cheap and safe: JPEG
-    via Pillow's draft mode (decodes at 1/8 scale), Flate 8-bit gray/RGB/CMYK
-    and 1-bit gray below a size cap. None otherwise (masks, CCITT, JBIG2,
-    JPX, indexed)."""
+    via Pillow's draft mode (decodes at 1/8 scale); Flate gray or RGB at 8
+    bits and gray at 1 bit, below a size cap, via Pillow (PNG predictors) or
+    numpy. None otherwise (masks, CCITT, JBIG2, JPX, indexed, CMYK Flate)."""
     try:
-        if stream.get("ImageMask") or stream.get("IM"):
+        if resolve1(stream.get("ImageMask") or stream.get("IM")):
             return None
         w, h = int(resolve1(stream.get("Width") or stream.get("W"))), int(resolve1(stream.get("Height") or stream.get("H")))
         bpc = int(resolve1(stream.get("BitsPerComponent") or stream.get("BPC") or 8))
         space = resolve1(stream.get("ColorSpace") or stream.get("CS"))
         space_name = _name(space[0] if isinstance(space, list) else space)
-        n = {"DeviceGray": 1, "G": 1, "CalGray": 1, "DeviceRGB": 3, "RGB": 3, "CalRGB": 3, "DeviceCMYK": 4, "CMYK": 4}.get(space_name)
+        n = {"DeviceGray": 1, "G": 1, "CalGray": 1, "DeviceRGB": 3, "RGB": 3, "CalRGB": 3}.get(space_name)
         if space_name == "ICCBased" and isinstance(space, list):
-            n = int(resolve1(resolve1(space[1]).get("N", 0)))
-        filters = [_name(f) for f, _ in stream.get_filters()]
-        raw = stream.rawdata if stream.data is None else None
-        if filters and filters[-1] in ("DCTDecode", "DCT") and raw is not None and len(filters) == 1:
-            from PIL import Image, ImageStat
+            n = int(resolve1(resolve1(space[1]).get("N", 0))) or None
+        filters = stream.get_filters()
+        names = [_name(f) for f, _ in filters]
+        raw = stream.rawdata
+        if raw is None or w <= 0 or h <= 0:
+            return None
+        if stream.decipher and stream.objid is not None and stream.genno is not None:
+            raw = stream.decipher(stream.objid, stream.genno, raw, stream.attrs)
+        from PIL import Image, ImageStat
 
+        if names in (["DCTDecode"], ["DCT"]):
             with Image.open(BytesIO(raw)) as im:
                 im.draft("L", (max(1, w // 8), max(1, h // 8)))
-                return ImageStat.Stat(im.convert("L")).mean[0] / 255
-        if n is None or bpc not in (1, 8) or (bpc == 1 and n != 1):
-            return None
-        if w * h * n * bpc // 8 > MAX_LUMINANCE_BYTES or not set(filters) <= {"FlateDecode", "Fl"}:
-            return None
-        if raw is not None and filters:
-            _inflate_bounded(raw, MAX_LUMINANCE_BYTES + h * 8 + 1024)
-        import numpy as np
-
-        data = np.frombuffer(stream.get_data(), dtype=np.uint8)
-        if bpc == 1:
-            row = (w + 7) // 8
-            bits = np.unpackbits(data[: row * h].reshape(h, row), axis=1)[:, :w]
-            mean = float(bits.mean()) if bits.size else None
+                mean = ImageStat.Stat(im.convert("L")).mean[0] / 255
         else:
-            px = data[: w * h * n].astype(np.float32) / 255
-            if px.size < w * h * n:
+            if names not in (["FlateDecode"], ["Fl"]) or n not in (1, 3) or bpc not in (1, 8) or (bpc == 1 and n != 1):
                 return None
-            px = px.reshape(-1, n)
-            if n == 1:
-                mean = float(px.mean())
-            elif n == 3:
-                mean = float((px @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)).mean())
+            if w * h * n * bpc // 8 > MAX_LUMINANCE_BYTES:
+                return None
+            params = resolve1(filters[0][1]) or {}
+            predictor = int(resolve1(params.get("Predictor", 1))) if isinstance(params, dict) else 1
+            if predictor >= 10:
+                colors = int(resolve1(params.get("Colors", 1)))
+                if colors != n or int(resolve1(params.get("Columns", 1))) != w:
+                    return None
+                _inflate_bounded(raw, MAX_LUMINANCE_BYTES + h * (n + 1) + 1024)
+                with Image.open(BytesIO(_png_from_predicted_flate(raw, w, h, bpc, n))) as im:
+                    mean = ImageStat.Stat(im.convert("L")).mean[0] / 255
+            elif predictor == 1:
+                import numpy as np
+
+                data = np.frombuffer(_inflate_bounded(raw, MAX_LUMINANCE_BYTES + 1024), dtype=np.uint8)
+                if bpc == 1:
+                    row = (w + 7) // 8
+                    if data.size < row * h:
+                        return None
+                    mean = float(np.unpackbits(data[: row * h].reshape(h, row), axis=1)[:, :w].mean())
+                else:
+                    if data.size < w * h * n:
+                        return None
+                    channels = data[: w * h * n].reshape(-1, n).mean(axis=0) / 255
+                    mean = float(channels[0]) if n == 1 else float(np.dot(channels, (0.2126, 0.7152, 0.0722)))
             else:
-                k = 1 - px[:, 3]
-                rgb = (1 - px[:, :3]) * k[:, None]
-                mean = float((rgb @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)).mean())
+                return None
         decode = resolve1(stream.get("Decode") or stream.get("D"))
-        if mean is not None and isinstance(decode, list) and len(decode) >= 2 and resolve1(decode[0]) == 1:
+        if isinstance(decode, list) and len(decode) >= 2 and resolve1(decode[0]) == 1:
             mean = 1 - mean
         return mean
     except PdfError:
         raise
-    except Exception:  # a damaged image must not sink the page; luminance is optional
+    except Exception:  # noqa: BLE001 (a damaged image must not sink the page; luminance is optional)
         return None
 
 
@@ -639,6 +663,18 @@ def needs_ocr(text: str, page: Page) -> bool:
     return printable < MIN_TEXT_CHARS and bool(page.images)
 
 
+def _annotation_colour(annot: dict[str, Any], key: str) -> tuple[float, float, float] | None:
+    """/C or /IC of an annotation: an array of 0 (transparent), 1, 3 or 4
+    components."""
+    c = resolve1(annot.get(key))
+    if not isinstance(c, list) or not c:
+        return None
+    try:
+        return _components_to_rgb([float(resolve1(v)) for v in c])
+    except (TypeError, ValueError):
+        return None
+
+
 def _annotations(pdfpage: PDFPage) -> list[Annotation]:
     out: list[Annotation] = []
     annots = resolve1(pdfpage.annots)
@@ -654,18 +690,9 @@ def _annotations(pdfpage: PDFPage) -> list[Annotation]:
         except (TypeError, ValueError):
             continue
 
-        def colour(key: str) -> tuple[float, float, float] | None:
-            c = resolve1(a.get(key))
-            if not isinstance(c, list) or not c:
-                return None
-            try:
-                return _components_to_rgb([float(resolve1(v)) for v in c])
-            except (TypeError, ValueError):
-                return None
-
         contents = resolve1(a.get("Contents"))
         out.append(Annotation(_name(a.get("Subtype")), (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)),
-                              colour("C"), colour("IC"),
+                              _annotation_colour(a, "C"), _annotation_colour(a, "IC"),
                               decode_text(contents) if isinstance(contents, bytes) else ""))
     return out
 
@@ -697,7 +724,7 @@ def tesseract_version() -> str:
         raise PdfError("OCR engine not installed", "tesseract is not on PATH")
     import subprocess
 
-    out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30)
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30, check=False)
     first = (out.stdout or out.stderr).splitlines()[0] if (out.stdout or out.stderr) else ""
     return first.replace("tesseract", "").strip() or "unknown"
 
@@ -711,7 +738,7 @@ def parse_hocr(hocr: str, width: float, height: float) -> tuple[str, list[OcrWor
     paragraphs) and words with boxes converted from image pixels (origin
     top-left) to page points (origin bottom-left)."""
     root = ElementTree.fromstring(hocr)
-    cls = lambda el: el.get("class", "")  # noqa: E731
+    cls = lambda el: el.get("class", "")
     page_el = next((el for el in root.iter() if cls(el) == "ocr_page"), None)
     if page_el is None:
         return "", []
@@ -824,3 +851,20 @@ def extract_pages(path: Path, first: int = 1, last: int | None = None, *, ocr: b
             raise PdfError("no pages")
     ocr_pages(path, scans, ocr_jobs)
     return out
+
+
+def page_row(page: Page) -> dict[str, Any]:
+    """The `pages` table row of a page (provenance and span are filled in
+    by `Document.add_row`; the span is the page's span in Document.text)."""
+    return {
+        "page": page.number,
+        "width": page.width,
+        "height": page.height,
+        "engine": page.engine,
+        "engine_version": page.engine_version,
+        "ocr_confidence": page.ocr_confidence,
+        "char_count": len(page.text),
+        "span_start": page.span[0],
+        "span_end": page.span[1],
+        "text": page.text,
+    }

@@ -106,8 +106,8 @@ def stage_markers(doc: Document, options: RunOptions) -> None:
 
 
 def stage_checks(doc: Document, options: RunOptions) -> None:
+    removals.check_document(doc)  # first: the person-field check defers to its name findings
     memo_checks.check_person_fields(doc)
-    removals.check_document(doc)
     if doc.pages:
         boxes.check_pdf_redactions(doc)
 

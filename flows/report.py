@@ -30,7 +30,7 @@ import pyarrow as pa
 TEMPLATE = Path(__file__).parent / "data" / "report.html.j2"
 SEVERITY_ORDER = ("high", "medium", "low", "info")
 SEVERITY_COLOURS = {"high": "#c0392b", "medium": "#e67e22", "low": "#d4ac0d", "info": "#7f8c8d"}
-CROP_MARGIN = 36.0  # points of page shown around a finding
+CROP_MARGIN = (96.0, 30.0)  # points of page shown left/right and above/below a finding: the line it is on
 CROP_SCALE = 2.0  # pixels per point (144 dpi): small print stays legible
 MAX_CROPS = 100  # keeps the page loadable for a release with thousands of findings
 CONTEXT_CHARS = 40  # characters of text shown either side of an OCR correction
@@ -103,9 +103,9 @@ def crop_finding(pdf_path: Path, page: int, box: list[float], boxes: list[list[f
     (fx0, fy1), (fx1, fy0) = px(x0, y0), px(x1, y1)
     draw.rectangle([fx0, fy0, fx1, fy1], fill=(60, 60, 60))
     draw.rectangle([fx0 - 3, fy0 - 3, fx1 + 3, fy1 + 3], outline=(192, 57, 43), width=3)
-    m = CROP_MARGIN * CROP_SCALE
-    region = (max(0, int(fx0 - m)), max(0, int(fy0 - m)), min(image.width, int(fx1 + m)),
-              min(image.height, int(fy1 + m)))
+    mx, my = CROP_MARGIN[0] * CROP_SCALE, CROP_MARGIN[1] * CROP_SCALE
+    region = (max(0, int(fx0 - mx)), max(0, int(fy0 - my)), min(image.width, int(fx1 + mx)),
+              min(image.height, int(fy1 + my)))
     cropped = image.crop(region)
     buf = io.BytesIO()
     cropped.save(buf, format="PNG", optimize=True)
@@ -150,7 +150,7 @@ def stacked_bar_chart(title: str, rows: list[tuple[str, dict[str, float]]], keys
                       colours: dict[str, str], fmt: str = "{:g}", max_value: float | None = None) -> str:
     """A horizontal stacked bar chart as inline SVG: one bar per row label,
     one segment per key; the value is written after each bar."""
-    label_w, bar_w, row_h, top = 220, 360, 22, 28
+    label_w, bar_w, row_h, top = 280, 360, 22, 28
     total = [sum(v.get(k, 0) for k in keys) for _, v in rows]
     scale_max = max_value if max_value is not None else max(total or [0]) or 1
     height = top + row_h * max(1, len(rows)) + 24
@@ -159,7 +159,7 @@ def stacked_bar_chart(title: str, rows: list[tuple[str, dict[str, float]]], keys
              f'<text x="0" y="16" font-weight="bold" font-size="13">{_esc(title)}</text>']
     for i, ((label, values), t) in enumerate(zip(rows, total)):
         y = top + i * row_h
-        short = label if len(label) <= 32 else label[:30] + "…"
+        short = label if len(label) <= 36 else label[:34] + "…"
         parts.append(f'<text x="0" y="{y + 14}" font-size="12"><title>{_esc(label)}</title>{_esc(short)}</text>')
         x = float(label_w)
         for k in keys:

@@ -218,3 +218,7 @@ def test_real_police_instruction_with_redacted_contact_fields_has_no_hits(real_d
     text = extract_text(real_data / "dutch-gov-pdfs" / "politie5.pdf")
     assert "@politie.nl" in text
     assert [k for k, _ in kinds(text)] == []
+
+
+def test_date_with_time_is_not_a_phone_number():
+    assert kinds("Verzonden: 05-04-2018 15:37\nDatum: 04-04-2018 13:56") == []

@@ -161,3 +161,22 @@ def test_finding_ids_are_stable_across_runs():
     removals.check_document(a)
     removals.check_document(b)
     assert [f["finding_id"] for f in a.rows["findings"]] == [f["finding_id"] for f in b.rows["findings"]]
+
+
+def test_two_unfitting_grounds_on_one_stamp_give_two_findings_with_distinct_ids():
+    text = "Opgesteld door\nInternationale betrekkingen / Economische belangen\n"
+    doc = internal_doc(text)
+    doc.rows["markers"] = []  # the memo parser's field row carries the codes
+    doc.add_row("memo_fields", {"field": "Opgesteld door", "value": text[15:-1], "ground_code": "5.1.2a;5.1.2b",
+                                "span_start": 15, "span_end": len(text) - 1})
+    removals.check_document(doc)
+    mismatches = [f for f in doc.rows["findings"] if f["check"] == "ground_mismatch"]
+    assert sorted(f["message"].split(" ")[3] for f in mismatches) == ["5.1.2a", "5.1.2b"]
+    assert len({f["finding_id"] for f in mismatches}) == 2
+
+
+def test_personal_data_within_tells_a_field_check_its_value_is_already_reported():
+    doc = internal_doc("Opgesteld door: Karin Mulder\nDatum: 1 mei 2023\n")
+    removals.check_document(doc)
+    assert removals.personal_data_within(doc, 16, 28)
+    assert not removals.personal_data_within(doc, 29, 46)

@@ -1,0 +1,207 @@
+"""The quality gate: the seed passes every suite, planted defects fail it
+with the expectation that names them, and the derived frames that carry
+the cross-table rules find what they should.
+
+The two releases (seed and defects) are built by the real pipeline and
+validated by real Great Expectations once per session
+(`tests/fixtures/quality_releases.py`); the frame tests are plain pandas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from checks import quality
+from flows.model import TABLES
+from tests.fixtures import quality_releases as qr
+from tests.fixtures.quality_releases import EXPECTED_FAILURES
+
+
+@pytest.fixture(scope="session")
+def releases(tmp_path_factory) -> dict[str, qr.Release]:
+    return qr.releases(tmp_path_factory.getbasetemp() / "quality-releases")
+
+
+def _result(release: qr.Release, name: str) -> dict:
+    return next(r for r in release.quality.results if r["name"] == name)
+
+
+# --------------------------------------------------------------------------
+# The gate on real releases
+
+
+def test_seed_release_passes_every_suite(releases) -> None:
+    q = releases["seed"].quality
+    assert q.ok, q.failed
+    assert q.failed == []
+    rules = [r for s in quality.load_suites() for r in s.rules]
+    assert q.summary["expectations"] == len(rules) == len(q.results)
+    assert q.summary["frames"] == len(quality.load_suites())
+
+
+@pytest.mark.parametrize("defect", sorted(EXPECTED_FAILURES))
+def test_planted_defect_fails_the_gate_naming_its_expectation(releases, defect: str) -> None:
+    q = releases["defects"].quality
+    assert not q.ok
+    assert EXPECTED_FAILURES[defect] in q.failed
+    # ... and that expectation passed on the seed, so the defect is what failed it.
+    assert _result(releases["seed"], EXPECTED_FAILURES[defect])["success"]
+
+
+def test_defect_failures_point_at_the_planted_rows(releases) -> None:
+    d = releases["defects"]
+    rows = lambda name: _result(d, name)["observed"]["unexpected_rows"]  # noqa: E731
+    assert [(Path(r["source_path"]).name, r["page"]) for r in rows("page_coverage.every_page_in_pages")] == [
+        (f"{qr.SEED.stem}-antwoorden.pdf", qr.MISSING_PAGE)]
+    assert [r["vraag_nr"] for r in rows("questions_answered.every_question_answered")] == [qr.MISSING_ANSWER]
+    assert _result(d, "markers.ground_code_in_registry")["observed"]["unexpected_values"] == [qr.UNKNOWN_GROUND]
+    glyph_lines = rows("text_lines.no_unmapped_glyph_codes")
+    assert {r["table"] for r in glyph_lines} >= {"documents", "parts"}
+    assert [r["path"] for r in rows("input_coverage.every_input_accounted_for")] == [qr.LOST_INPUT]
+
+
+def test_no_error_expectation_fails_on_the_seed_that_the_defects_do_not_explain(releases) -> None:
+    """The defect release fails only where a defect was planted (and where
+    one follows from another: a missing answer also breaks the numbering)."""
+    consequences = {"qa_numbering.contiguous_from_1"}
+    assert set(releases["defects"].quality.failed) == set(EXPECTED_FAILURES.values()) | consequences
+
+
+def test_quality_json_lists_every_expectation_with_its_result(releases) -> None:
+    data = json.loads((releases["defects"].folder / "quality.json").read_text(encoding="utf-8"))
+    assert data["summary"] == json.loads(json.dumps(releases["defects"].quality.summary))
+    for e in data["expectations"]:
+        assert {"table", "frame", "expectation", "kwargs", "severity", "success", "observed"} <= set(e)
+        assert e["severity"] in ("error", "warning")
+    failed = {e["name"] for e in data["expectations"] if not e["success"] and e["severity"] == "error"}
+    assert failed == set(releases["defects"].quality.failed)
+
+
+def test_data_docs_are_written_inside_the_release(releases) -> None:
+    folder = releases["seed"].folder
+    docs = folder / releases["seed"].quality.summary["data_docs"]
+    assert docs.is_file() and docs.is_relative_to(folder / "quality")
+    pages = list((docs.parent / "validations").rglob("*.html"))
+    assert len(pages) == len(quality.load_suites())  # one validation page per frame, one run
+
+
+def test_summary_fits_in_the_manifest(releases) -> None:
+    s = releases["defects"].quality.summary
+    assert json.loads(json.dumps(s)) == s
+    assert s["ok"] is False and s["failed_errors"] == releases["defects"].quality.failed
+    assert set(s["seconds_by_step"]) == {"frames", "import", "validate", "data_docs"}
+
+
+# --------------------------------------------------------------------------
+# Suite files
+
+
+def test_suite_file_for_a_frame_of_another_name_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "parameters.toml").write_text("", encoding="utf-8")
+    (tmp_path / "pages.toml").write_text('frame = "page"\n', encoding="utf-8")
+    with pytest.raises(quality.SuiteError, match=r"pages\.toml"):
+        quality.load_suites(tmp_path)
+
+
+def test_expectation_with_unknown_severity_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "pages.toml").write_text(
+        'frame = "pages"\n[[expect]]\nname = "x"\ntype = "expect_column_values_to_not_be_null"\n'
+        'kwargs = { column = "page" }\nseverity = "fatal"\nwhy = "-"\n', encoding="utf-8")
+    with pytest.raises(quality.SuiteError, match="severity"):
+        quality.load_suites(tmp_path)
+
+
+def test_match_regexes_are_anchored() -> None:
+    """Great Expectations' regex expectations match anywhere in the value:
+    a pattern meant for the whole value must say so."""
+    for s in quality.load_suites():
+        for r in s.rules:
+            if r.type == "expect_column_values_to_match_regex":
+                assert r.kwargs["regex"].startswith("^") and r.kwargs["regex"].endswith("$"), r.full_name
+
+
+def test_every_suite_has_a_frame_and_its_index_columns(releases) -> None:
+    frames = quality.build_frames(releases["seed"].tables, releases["seed"].manifest)
+    quality.check_suites_against_frames(quality.load_suites(), frames)
+    assert {s.frame for s in quality.load_suites()} == set(TABLES) | set(quality.DERIVED)
+
+
+# --------------------------------------------------------------------------
+# Derived frames (pandas only)
+
+
+def _tables(**rows: list[dict]) -> dict[str, pa.Table]:
+    return {name: pa.Table.from_pylist(rows.get(name, []), schema=t.schema) for name, t in TABLES.items()}
+
+
+DOC = {"document_id": "a" * 64, "source_path": "in/a.pdf", "media_type": "application/pdf", "page_count": 3,
+       "char_count": 30, "text": "x" * 30, "status": "published"}
+
+
+def test_page_coverage_has_a_null_for_the_page_pages_lacks() -> None:
+    pages = [{"document_id": DOC["document_id"], "source_path": DOC["source_path"], "page": n} for n in (1, 3)]
+    frames = quality.build_frames(_tables(documents=[DOC], pages=pages), {"inputs": []})
+    cov = frames["page_coverage"]
+    assert cov[cov["pages_row"].isna()]["page"].tolist() == [2]
+
+
+def test_input_in_neither_documents_nor_quarantine_is_unaccounted_for() -> None:
+    quarantine = [{"source_path": "in/b.txt", "stage": "ingest", "reason": "empty file"}]
+    inputs = [{"path": "in/a.pdf", "sha256": DOC["document_id"], "status": "published"},
+              {"path": "in/b.txt", "sha256": None, "status": "quarantined", "reason": "empty file"},
+              {"path": "in/c.txt", "sha256": "c" * 64, "status": "published"}]
+    frames = quality.build_frames(_tables(documents=[DOC], quarantine=quarantine), {"inputs": inputs})
+    found = {p: None if pd.isna(f) else f for p, f in zip(frames["input_coverage"]["path"],
+                                                          frames["input_coverage"]["found_as"])}
+    assert found == {"in/a.pdf": "published", "in/b.txt": "quarantined", "in/c.txt": None}
+
+
+def test_spans_of_a_quarantined_document_are_not_orphans() -> None:
+    finding = {"finding_id": "f1", "document_id": "q" * 64, "source_path": "in/q.pdf", "check": "hidden_text",
+               "severity": "high", "span_start": 5, "span_end": 9}
+    quarantine = [{"source_path": "in/q.pdf", "document_id": "q" * 64, "stage": "gate", "reason": "personal data"}]
+    frames = quality.build_frames(_tables(documents=[DOC], findings=[finding], quarantine=quarantine), {"inputs": []})
+    row = frames["spans"].iloc[0]
+    assert bool(row["quarantined"]) and row["char_count"] is pd.NA
+
+
+def test_internal_part_with_neither_markers_nor_reason_is_flagged() -> None:
+    base = {"document_id": DOC["document_id"], "source_path": DOC["source_path"], "visibility": "internal"}
+    parts = [{**base, "part": 0, "redaction_status": "unredacted", "marker_count": 0},
+             {**base, "part": 1, "redaction_status": "no_redaction_needed", "no_redaction_reason": "only a title",
+              "marker_count": 0},
+             {**base, "part": 2, "redaction_status": "redacted", "marker_count": 1}]
+    markers = [{"document_id": DOC["document_id"], "source_path": DOC["source_path"], "part": 2, "kind": "code",
+                "ground_code": "5.1.2e"}]
+    frames = quality.build_frames(_tables(documents=[DOC], parts=parts, markers=markers), {"inputs": []})
+    ip = frames["internal_parts"]
+    assert dict(zip(ip["part"], ip["markers_or_reason"])) == {0: False, 1: True, 2: True}
+
+
+def test_text_lines_point_at_the_line_with_the_glyph_code() -> None:
+    doc = {**DOC, "text": "eerste regel\nOekra(cid:12)ne\nderde"}
+    frames = quality.build_frames(_tables(documents=[doc]), {"inputs": []})
+    lines = frames["text_lines"]
+    hit = lines[lines["text"].str.contains(r"\(cid:\d+\)", regex=True)]
+    assert hit[["table", "line"]].values.tolist() == [["documents", 2]]
+
+
+def test_release_date_is_the_day_the_release_started() -> None:
+    started = dt.datetime(2024, 3, 1, 23, 30, tzinfo=dt.timezone.utc)
+    assert quality.release_date({"started": started}) == dt.date(2024, 3, 1)
+    assert quality.release_date({"started": started.isoformat()}) == dt.date(2024, 3, 1)
+
+
+def test_list_columns_reach_great_expectations_as_lists() -> None:
+    finding = {"finding_id": "f1", "document_id": DOC["document_id"], "source_path": DOC["source_path"],
+               "check": "hidden_text", "severity": "high", "page": 1, "box": [1.0, 2.0, 3.0, 4.0]}
+    frames = quality.build_frames(_tables(documents=[DOC], findings=[finding]), {"inputs": []})
+    assert frames["finding_boxes"]["box_length"].tolist() == [4]
+    box = frames["findings"]["box"][0]
+    assert type(box) is list and box == [1.0, 2.0, 3.0, 4.0] and type(box[0]) is float

@@ -1,0 +1,242 @@
+"""The release report: self-contained, loads in headless Chromium without
+errors and shows the counts of its tables; crops of PDF findings with the
+leak painted over; personal data never in clear; the terminal summary and
+the Prefect artifact contents."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from PIL import Image
+
+from flows import publish, report
+from flows.model import TABLES
+from tests.fixtures import chromium, redaction_pdfs
+from tests.fixtures import quality_releases as qr
+
+NOTES = Path("/work/notes")
+
+
+@pytest.fixture(scope="session")
+def releases(tmp_path_factory) -> dict[str, qr.Release]:
+    return qr.releases(tmp_path_factory.getbasetemp() / "quality-releases")
+
+
+class _Assets(HTMLParser):
+    """Every tag and every URL-bearing attribute of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.urls: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for k, v in attrs:
+            if k in ("src", "href", "action", "data", "poster", "srcset") and v is not None:
+                self.urls.append((tag, k, v))
+
+
+@pytest.mark.parametrize("which", ["seed", "defects"])
+def test_report_is_self_contained(releases, which: str) -> None:
+    html = releases[which].report.read_text(encoding="utf-8")
+    page = _Assets()
+    page.feed(html)
+    assert not {"script", "link", "iframe", "object", "embed"} & set(page.tags)
+    for tag, attr, url in page.urls:
+        if tag == "img":
+            assert url.startswith("data:image/png;base64,"), url[:40]
+        else:  # the one link: the Data Docs inside the release
+            assert tag == "a" and not re.match(r"^[a-z]+:", url) and (releases[which].folder / url).is_file()
+    assert "url(" not in html and "@import" not in html
+
+
+# The values the test reads from the page, as a user would see them.
+READ_PAGE = """({
+  counts: Object.fromEntries([...document.querySelectorAll('[id^="count-"]')].map(e => [e.id.slice(6), +e.textContent])),
+  gate: document.getElementById('quality-gate').dataset.ok,
+  failed: [...document.querySelectorAll('tr.expectation[data-success="false"][data-severity="error"]')].map(e => e.dataset.name),
+  inputs: [...document.querySelectorAll('tr.input')].map(e => e.dataset.status),
+  crops: [...document.querySelectorAll('img.crop')].filter(i => i.complete && i.naturalWidth > 0).length,
+  width: document.documentElement.scrollWidth,
+})"""
+
+
+@pytest.mark.skipif(not chromium.available(), reason="chromium is not installed")
+@pytest.mark.parametrize("which", ["seed", "defects"])
+def test_report_loads_in_chromium_without_errors_and_shows_the_counts(releases, which: str, tmp_path: Path) -> None:
+    r = releases[which]
+    page = chromium.load(r.report, READ_PAGE)
+    assert page.errors == []
+    assert all(u.startswith(("file:", "data:")) for u in page.requests), page.requests
+    v = page.values
+    findings = r.tables["findings"].to_pylist()
+    statuses = [i["status"] for i in r.manifest["inputs"]]
+    assert v["counts"]["inputs"] == len(r.manifest["inputs"]) and v["inputs"] == statuses
+    assert v["counts"]["quarantined"] == statuses.count("quarantined")
+    assert v["counts"]["documents"] == r.tables["documents"].num_rows
+    assert v["counts"]["pages"] == r.tables["pages"].num_rows
+    assert v["counts"]["findings"] == len(findings)
+    for sev in report.SEVERITY_ORDER:
+        assert v["counts"][f"findings-{sev}"] == sum(f["severity"] == sev for f in findings)
+    assert v["gate"] == ("true" if r.quality.ok else "false")
+    assert sorted(v["failed"]) == sorted(r.quality.failed)
+    assert v["crops"] == sum(1 for f in findings if f["box"])  # every boxed PDF finding shows its page
+    shot = tmp_path / f"report-{which}.png"
+    shot.write_bytes(page.screenshot)
+    assert Image.open(shot).size[0] >= 1000
+    if which == "seed" and NOTES.is_dir():
+        shutil.copy(shot, NOTES / "report.png")
+
+
+def _colours(img: Image.Image) -> set:
+    return {c for _, c in img.getcolors(maxcolors=1 << 24)}
+
+
+def _png(data_uri: str) -> Image.Image:
+    return Image.open(io.BytesIO(base64.b64decode(data_uri.split(",", 1)[1]))).convert("RGB")
+
+
+def test_leak_on_a_pdf_is_shown_in_a_crop_with_the_leak_filled(releases) -> None:
+    r = releases["seed"]
+    leak = next(f for f in r.tables["findings"].to_pylist() if f["check"] == "hidden_text")
+    crops, left_out = report.finding_crops(r.tables)
+    crop = crops[leak["finding_id"]]
+    assert isinstance(crop, report.Crop) and left_out == 0
+    img = _png(crop.data_uri)
+    # The finding's region is in the middle of the crop (margins permitting):
+    # filled, and outlined in red.
+    x0, y0, x1, y1 = leak["box"]
+    w, h = (x1 - x0) * report.CROP_SCALE, (y1 - y0) * report.CROP_SCALE
+    mx, my = (report.CROP_MARGIN[0] * report.CROP_SCALE, report.CROP_MARGIN[1] * report.CROP_SCALE)
+    inside = img.crop((int(mx + 2), int(my + 2), int(mx + w - 2), int(my + h - 2)))
+    assert _colours(inside) == {(60, 60, 60)}
+    assert (192, 57, 43) in _colours(img)
+
+
+def test_crop_paints_over_text_a_reader_could_see(tmp_path: Path) -> None:
+    """Under a translucent highlight the name is readable on the page; in
+    the report's crop its region is one flat colour."""
+    import pypdfium2 as pdfium
+
+    pdf = redaction_pdfs.build("highlight", tmp_path)
+    box = list(redaction_pdfs._name_box(700))
+    doc = pdfium.PdfDocument(str(pdf))
+    page = doc[0].render(scale=report.CROP_SCALE).to_pil().convert("L")
+    top = doc[0].get_cropbox()[3]
+    doc.close()
+    s = report.CROP_SCALE
+    region = page.crop((int(box[0] * s) + 3, int((top - box[3]) * s) + 3, int(box[2] * s) - 3, int((top - box[1]) * s) - 3))
+    assert len(_colours(region)) > 10  # glyph edges: the name is visible on the page
+    crop = _png(report.crop_finding(pdf, 1, box).data_uri)
+    mx, my = report.CROP_MARGIN[0] * s, report.CROP_MARGIN[1] * s
+    inside = crop.crop((int(mx + 3), int(my + 3), int(mx + (box[2] - box[0]) * s - 3), int(my + (box[3] - box[1]) * s - 3)))
+    assert _colours(inside) == {(60, 60, 60)}
+
+
+def test_leaked_name_is_never_in_the_report_in_clear(releases) -> None:
+    for r in releases.values():
+        html = r.report.read_text(encoding="utf-8")
+        assert redaction_pdfs.NAME not in html and "Jansen" not in html
+        assert "J** J*****" in html  # the masked form is what a coordinator sees
+
+
+def _tables(**rows: list[dict]) -> dict[str, pa.Table]:
+    return {name: pa.Table.from_pylist(rows.get(name, []), schema=t.schema) for name, t in TABLES.items()}
+
+
+def test_correction_that_touches_personal_data_is_shown_masked() -> None:
+    text = "Opgesteld door Jan Jansen op 3 mei, zie bijlage."
+    doc_id = "d" * 64
+    where = {"document_id": doc_id, "source_path": "in/memo.txt", "part": 0}
+    s = text.index("Jansen")
+    tables = _tables(
+        documents=[{**{k: where[k] for k in ("document_id", "source_path")}, "media_type": "text/plain", "text": text,
+                    "char_count": len(text), "status": "published"}],
+        corrections=[{**where, "span_start": s, "span_end": s + 6, "before": "Jamsen", "after": "Jansen",
+                      "reason": "confusion"},
+                     {**where, "span_start": text.index("bijlage"), "span_end": text.index("bijlage") + 7,
+                      "before": "bijiage", "after": "bijlage", "reason": "confusion"}],
+        personal_data=[{**where, "span_start": text.index("Jan"), "span_end": s + 6, "kind": "name",
+                        "masked": "J** J*****", "value_hash": "0" * 16}],
+    )
+    rows = report.correction_rows(tables)
+    assert [(r["before"], r["after"], r["masked"]) for r in rows] == [("J*****", "J*****", True),
+                                                                      ("bijiage", "bijlage", False)]
+    html = report.render_html(report.report_context(tables, {"inputs": [], "release": "t"}, None))
+    assert "Jansen" not in html and "Jamsen" not in html and "bijlage" in html
+
+
+# --------------------------------------------------------------------------
+# Terminal summary
+
+
+def _publish(release: qr.Release, out: Path, release_id: str, ok: bool) -> Path:
+    """Lay a tested release out as `flows.publish` does (tables, manifest,
+    quality.json, report), then promote it or set it aside."""
+    staging = publish.stage(out, release_id)
+    publish.write_tables(release.tables, staging)
+    publish.write_manifest(staging, {**release.manifest, "release": release_id})
+    shutil.copy(release.folder / "quality.json", staging / "quality.json")
+    shutil.copy(release.report, staging / "report.html")
+    return publish.promote(staging, out) if ok else publish.set_aside(staging, out)
+
+
+def test_terminal_summary_of_the_latest_release(releases, tmp_path: Path) -> None:
+    out = tmp_path / "published"
+    _publish(releases["seed"], out, "20260101T000000Z-aaaaaa", ok=True)
+    text = report.terminal_summary(out)
+    findings = releases["seed"].tables["findings"].to_pylist()
+    high = sum(f["severity"] == "high" for f in findings)
+    assert "release 20260101T000000Z-aaaaaa" in text
+    assert "inputs    3: 2 published, 1 quarantined" in text
+    assert re.search(r"quarantined \S*stamped_box_over_text\.pdf: personal data in internal part", text)
+    assert f"findings  high {high}," in text
+    q = releases["seed"].quality.summary
+    assert f"quality   passed: {q['passed']}/{q['expectations']} expectations met" in text
+    assert "stopped by the quality gate" not in text
+    assert "Jan Jansen" not in text
+
+
+def test_terminal_summary_says_when_a_later_attempt_failed_the_gate(releases, tmp_path: Path) -> None:
+    out = tmp_path / "published"
+    _publish(releases["seed"], out, "20260101T000000Z-aaaaaa", ok=True)
+    failed = _publish(releases["defects"], out, "20260102T000000Z-bbbbbb", ok=False)
+    text = report.terminal_summary(out)
+    assert "release 20260101T000000Z-aaaaaa" in text  # latest is still the good one
+    assert f"a later attempt was stopped by the quality gate: {failed}" in text
+
+
+def test_terminal_summary_without_a_release_names_the_folder(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=re.escape(str(tmp_path))):
+        report.terminal_summary(tmp_path)
+
+
+# --------------------------------------------------------------------------
+# Prefect artifacts (contents; `publish_artifacts` itself runs in the flow)
+
+
+def test_artifact_keys_are_what_prefect_accepts() -> None:
+    assert all(re.fullmatch(r"[a-z0-9-]+", k) for k in report.ARTIFACT_KEYS.values())
+
+
+def test_artifacts_show_the_same_picture_as_the_report(releases) -> None:
+    r = releases["defects"]
+    md = report.artifact_markdown(r.tables, r.manifest, r.quality)
+    statuses = [i["status"] for i in r.manifest["inputs"]]
+    quarantined = statuses.count("quarantined")
+    assert f"| {len(statuses)} | {len(statuses) - quarantined} | {quarantined} |" in md
+    assert "FAILED" in md and all(f"`{n}`" in md for n in r.quality.failed)
+    table = report.artifact_table(r.tables)
+    assert sorted(t["document"] for t in table) == sorted(
+        {Path(p).name for p in r.tables["redaction_summary"].column("source_path").to_pylist()})
+    assert sum(t["high"] for t in table) == sum(f["severity"] == "high" for f in r.tables["findings"].to_pylist())
+    json.dumps(table)  # a table artifact is JSON

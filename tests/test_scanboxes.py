@@ -1,0 +1,230 @@
+"""Redaction boxes in scanned pages (checks/scanboxes.py).
+
+Generated pages: a 200 dpi A4 page with lines of word-like ink, redaction
+boxes of every style with a stamped "5.1.2e", and things that are not
+redactions (a thick underline, a table, a photo-like patch, a two-colour
+logo). Real pages: a few pages of the TPDL 2023 gold standard, skipped when
+../shared/data is absent."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from checks.scanboxes import ImageBox, detect_boxes, find_scanned_redactions, ocr_stamps, read_stamp
+from flows.model import Document, OcrWord, Page
+
+W, H = 1654, 2339  # A4 at 200 dpi
+STAMP = "5.1.2e"
+
+# (x, y, w, h, style, fill, border, stamp colour)
+BOXES = [
+    (300, 400, 330, 46, "black", (0, 0, 0), None, (255, 255, 255)),
+    (300, 700, 300, 46, "grey", (192, 192, 192), None, (255, 255, 255)),
+    (300, 1000, 320, 50, "colour", (255, 255, 170), None, (0, 0, 0)),
+    (300, 1300, 330, 52, "outlined", (255, 255, 255), (0, 0, 0), (0, 0, 0)),
+]
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    # Pillow's own bundled font: no system font needed.
+    return ImageFont.load_default(size=size)
+
+
+def _words(draw: ImageDraw.ImageDraw, rng: np.random.Generator, top: int, bottom: int) -> None:
+    """Lines of word-like ink: what a text page looks like to morphology."""
+    font = _font(30)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for y in range(top, bottom, 45):
+        x = 150
+        while x < W - 300:
+            word = "".join(rng.choice(list(letters), size=int(rng.integers(2, 10))))
+            draw.text((x, y), word, fill=(20, 20, 20), font=font)
+            x += int(draw.textlength(word + " ", font=font))
+
+
+def _stamped_box(draw: ImageDraw.ImageDraw, box: tuple, stamp: str | None = STAMP) -> None:
+    x, y, w, h, _, fill, border, ink = box
+    if border:
+        draw.rectangle((x, y, x + w, y + h), fill=fill, outline=border, width=3)
+    else:
+        draw.rectangle((x, y, x + w, y + h), fill=fill)
+    if stamp:
+        draw.text((x + w // 2, y + h // 2), stamp, fill=ink, font=_font(32), anchor="mm")
+
+
+def make_page(seed: int = 7, stamps: bool = True) -> np.ndarray:
+    """A generated scan: text, one box of each style, and distractors."""
+    rng = np.random.default_rng(seed)
+    img = Image.new("RGB", (W, H), "white")
+    draw = ImageDraw.Draw(img)
+    _words(draw, rng, 150, 2150)
+    for box in BOXES:
+        x, y, w, h = box[:4]
+        draw.rectangle((x - 30, y - 10, x + w + 30, y + h + 10), fill="white")  # the box replaces words
+        _stamped_box(draw, box, STAMP if stamps else None)
+    # Not redactions: a thick underline, a table, a photo-like patch, a logo.
+    draw.rectangle((800, 1600, 800 + 500, 1605), fill="black")
+    for i in range(4):
+        draw.line((800, 1700 + 60 * i, 1400, 1700 + 60 * i), fill="black", width=2)
+        draw.line((800 + 200 * i, 1700, 800 + 200 * i, 1880), fill="black", width=2)
+    noise = rng.integers(0, 255, (60, 80, 3), dtype=np.uint8)
+    photo = Image.fromarray(noise).resize((320, 240), Image.BICUBIC).filter(ImageFilter.GaussianBlur(6))
+    img.paste(photo, (1200, 300))
+    draw.ellipse((1200, 980, 1340, 1120), fill=(250, 200, 0))
+    draw.polygon([(1260, 1000), (1400, 1100), (1230, 1110)], fill=(20, 60, 200))
+    # Scan noise, so that no box is one exact colour.
+    arr = np.asarray(img).astype(np.int16) + rng.normal(0, 6, (H, W, 1)).astype(np.int16)
+    return np.clip(arr, 0, 255).astype(np.uint8)
+
+
+def _iou(b: ImageBox, ref: tuple) -> float:
+    x, y, w, h = ref[:4]
+    iw = max(0, min(b.x + b.w, x + w) - max(b.x, x))
+    ih = max(0, min(b.y + b.h, y + h) - max(b.y, y))
+    return iw * ih / (b.w * b.h + w * h - iw * ih)
+
+
+@pytest.fixture(scope="module")
+def page() -> np.ndarray:
+    return make_page()
+
+
+@pytest.fixture(scope="module")
+def found(page: np.ndarray) -> list[ImageBox]:
+    return detect_boxes(page)
+
+
+@pytest.mark.parametrize("ref", BOXES, ids=[b[4] for b in BOXES])
+def test_box_of_each_style_is_found_with_its_style(found: list[ImageBox], ref: tuple) -> None:
+    hits = [b for b in found if _iou(b, ref) >= 0.7]
+    assert len(hits) == 1, f"{ref[4]} box: {found}"
+    assert hits[0].style == ref[4]
+
+
+def test_underline_table_photo_and_logo_are_not_boxes(found: list[ImageBox]) -> None:
+    extra = [b for b in found if max(_iou(b, ref) for ref in BOXES) < 0.5]
+    assert extra == []
+
+
+def test_grey_page_gives_the_same_boxes(page: np.ndarray) -> None:
+    gray = np.asarray(Image.fromarray(page).convert("L"))
+    boxes = detect_boxes(gray)
+    for ref in BOXES:
+        if ref[4] != "colour":  # a gray scan has no colour boxes: it turns grey
+            assert any(_iou(b, ref) >= 0.7 for b in boxes), ref[4]
+
+
+def test_scaled_scan_gives_boxes_in_its_own_pixels(page: np.ndarray) -> None:
+    big = np.asarray(Image.fromarray(page).resize((W * 3 // 2, H * 3 // 2), Image.BILINEAR))
+    boxes = detect_boxes(big)
+    for ref in BOXES:
+        scaled = tuple(int(v * 1.5) for v in ref[:4])
+        assert any(_iou(b, scaled) >= 0.7 for b in boxes), ref[4]
+
+
+def test_bad_image_is_refused_with_its_shape() -> None:
+    with pytest.raises(ValueError, match="shape"):
+        detect_boxes(np.zeros((10, 10, 2), np.uint8))
+
+
+def test_stamp_is_read_from_ocr_words_inside_the_box() -> None:
+    words = [
+        OcrWord("Van:", (50, 700, 80, 712), 95.0),
+        OcrWord("5.l.2e", (105, 701, 150, 711), 71.0),  # OCR damage, still the ground
+        OcrWord("Datum", (200, 701, 240, 711), 96.0),
+    ]
+    assert read_stamp((100, 695, 160, 716), words) == "5.1.2e"
+    assert read_stamp((300, 695, 360, 716), words) is None
+
+
+def test_white_stamp_on_dark_box_is_read_from_the_inverted_crop(page: np.ndarray, found: list[ImageBox]) -> None:
+    filled = [b for b in found if b.style in ("black", "grey", "colour", "outlined")]
+    texts = ocr_stamps(page, filled)
+    from checks.grounds import parse_ground
+
+    assert [parse_ground(t) for t in texts] == ["5.1.2e"] * len(filled)
+
+
+def _scanned_pdf(tmp_path: Path, image: np.ndarray) -> Path:
+    """An image-only PDF page (A4), the way a scanner writes one."""
+    path = tmp_path / "scan.pdf"
+    Image.fromarray(image).save(path, "PDF", resolution=200.0)
+    return path
+
+
+def _document(path: Path) -> tuple[Document, Page]:
+    page = Page(number=1, width=595.44, height=842.04, engine="tesseract", engine_version="5.3", text="")
+    doc = Document(id="f" * 64, path=str(path), size=path.stat().st_size, media_type="application/pdf", pages=[page])
+    return doc, page
+
+
+def test_scanned_page_gets_redaction_rows_in_points(tmp_path: Path, page: np.ndarray) -> None:
+    doc, pg = _document(_scanned_pdf(tmp_path, page))
+    find_scanned_redactions(doc, pg)  # renders the page itself
+    rows = doc.rows["redactions"]
+    assert sorted(r["style"] for r in rows) == sorted(b[4] for b in BOXES)
+    assert all(r["ground_code"] == "5.1.2e" and r["source"] == "image" for r in rows)
+    black = next(r for r in rows if r["style"] == "black")
+    # The black box: 300..630 px across, 400..446 px down, at 200 dpi.
+    assert black["x0"] == pytest.approx(300 * 72 / 200, abs=3)
+    assert black["y1"] == pytest.approx(842.04 - 400 * 72 / 200, abs=3)
+    assert black["y0"] < black["y1"]
+    assert "findings" not in doc.rows
+
+
+def test_box_without_stamp_is_a_medium_finding(tmp_path: Path) -> None:
+    image = make_page(stamps=False)
+    doc, pg = _document(_scanned_pdf(tmp_path, image))
+    find_scanned_redactions(doc, pg, image=image)
+    findings = doc.rows["findings"]
+    assert len(findings) == len(BOXES)
+    assert {f["check"] for f in findings} == {"box_without_ground"}
+    assert {f["severity"] for f in findings} == {"medium"}
+    assert all(r["ground_code"] is None and r["label"] is None for r in doc.rows["redactions"])
+    # Same page, same boxes: same ids, so a rerun does not invent new findings.
+    again, pg2 = _document(_scanned_pdf(tmp_path, image))
+    find_scanned_redactions(again, pg2, image=image)
+    assert [f["finding_id"] for f in again.rows["findings"]] == [f["finding_id"] for f in findings]
+
+
+def test_born_digital_page_is_left_alone(tmp_path: Path, page: np.ndarray) -> None:
+    doc, pg = _document(_scanned_pdf(tmp_path, page))
+    pg.engine = "pdfminer.six"
+    find_scanned_redactions(doc, pg, image=page)
+    assert doc.rows == {}
+
+
+# --------------------------------------------------------------------------
+# Real pages
+
+
+REAL_PAGES = {
+    # One page per style, chosen before measuring; floors are the F1 measured
+    # on them (bench/scanboxes_eval.py) less a margin.
+    "wob-verzoek_voor_publicatie-963263-page0.png": 0.9,  # black
+    "0003-page1.png": 0.8,  # grey
+    "Schiphol deel 1_page_40-001.png": 0.8,  # colour
+    "BESLUIT_Beslissing Stiath 060423_a_page001-001.png": 0.8,  # outlined
+}
+
+
+def test_real_pages_keep_their_f1(real_data: Path) -> None:
+    folder = real_data / "woo-redaction-pages"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from scanboxes_eval import gold_boxes, match, prf
+
+    gold = json.loads((folder / "gold_standard.json").read_text(encoding="utf-8"))
+    for name, floor in REAL_PAGES.items():
+        image = np.asarray(Image.open(folder / "images" / name).convert("RGB"))
+        pred = [(b.x, b.y, b.w, b.h) for b in detect_boxes(image)]
+        ref = gold_boxes(gold[name])
+        _, _, f1 = prf(match(pred, ref), len(pred), len(ref))
+        assert f1 >= floor, f"{name}: F1 {f1:.2f} < {floor}"
