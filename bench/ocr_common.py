@@ -17,7 +17,9 @@ def load_pairs(split: str | None = None) -> list[dict]:
     """Cached (truth, OCR) pages written by bench/ocr_generate.py, optionally one split."""
     if not PAIRS.is_dir():
         raise SystemExit(f"{PAIRS}: no OCR pairs yet; run bench/ocr_generate.py first")
-    pages = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(PAIRS.glob("*.json"))]
+    pages = [
+        json.loads(p.read_text(encoding="utf-8")) for p in sorted(PAIRS.glob("*.json"))
+    ]
     return [p for p in pages if split is None or p["split"] == split]
 
 
@@ -38,14 +40,23 @@ def aligned_words(truth: str, ocr: str) -> Iterator[tuple[str, str]]:
     """
     t, o = words(truth), words(ocr)
     for op in Levenshtein.opcodes(t, o):
-        if op.tag == "equal":
-            for i, j in zip(range(op.src_start, op.src_end), range(op.dest_start, op.dest_end)):
+        if (
+            op.tag == "equal"
+            or op.tag == "replace"
+            and op.src_end - op.src_start == op.dest_end - op.dest_start
+        ):
+            for i, j in zip(
+                range(op.src_start, op.src_end), range(op.dest_start, op.dest_end)
+            ):
                 yield t[i], o[j]
-        elif op.tag == "replace" and op.src_end - op.src_start == op.dest_end - op.dest_start:
-            for i, j in zip(range(op.src_start, op.src_end), range(op.dest_start, op.dest_end)):
-                yield t[i], o[j]
-        elif op.tag == "replace" and max(op.src_end - op.src_start, op.dest_end - op.dest_start) <= 3:
-            yield " ".join(t[op.src_start : op.src_end]), " ".join(o[op.dest_start : op.dest_end])
+        elif (
+            op.tag == "replace"
+            and max(op.src_end - op.src_start, op.dest_end - op.dest_start) <= 3
+        ):
+            yield (
+                " ".join(t[op.src_start : op.src_end]),
+                " ".join(o[op.dest_start : op.dest_end]),
+            )
 
 
 def cer(truth: str, text: str) -> tuple[int, int]:

@@ -30,10 +30,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ocr_common import cer, load_pairs, wer  # noqa: E402
-from rapidfuzz.distance import Levenshtein  # noqa: E402
+from ocr_common import cer, load_pairs, wer
+from rapidfuzz.distance import Levenshtein
 
-from flows.model import Edit, apply_text_edits  # noqa: E402
+from flows.correct_gaps import aligned_gaps, normal_gap
+from flows.model import Edit, apply_text_edits
 
 
 def judge(truth: str, ocr: str, corrections) -> tuple[list, int]:
@@ -45,13 +46,26 @@ def judge(truth: str, ocr: str, corrections) -> tuple[list, int]:
     right = [False] * len(o)
     target: dict[int, str] = {}
     for op in Levenshtein.opcodes(t, o):
-        for i, j in zip(range(op.src_start, op.src_end), range(op.dest_start, op.dest_end)):
+        for i, j in zip(
+            range(op.src_start, op.src_end), range(op.dest_start, op.dest_end)
+        ):
             if op.tag == "equal":
                 right[j] = True
             elif op.tag == "replace":
                 target[j] = t[i]
+    truth_gap = {
+        (g.start, g.end): (normal_gap(g.sep), t_sep) for g, t_sep in aligned_gaps(truth, ocr)
+    }
     wrong, fixed = [], 0
     for c in corrections:
+        if c.reason.startswith("gap:"):
+            # A separator between two words: judged against the truth's separator between the same words.
+            seps = truth_gap.get((c.start, c.end))
+            if seps is not None and seps[1] == seps[0]:
+                wrong.append(c)
+            elif seps is not None and seps[1] == normal_gap(c.after):
+                fixed += 1
+            continue
         j = bisect.bisect_right(starts, c.start) - 1
         s, _, tok = tokens[j]
         new_tok = tok[: c.start - s] + c.after + tok[c.end - s :]
@@ -66,8 +80,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="test", choices=("test", "train"))
     parser.add_argument("--doc-lexicon", action="store_true")
-    parser.add_argument("--set", nargs="*", default=[], help="override Settings fields, e.g. margin=5")
-    parser.add_argument("--show", type=int, default=0, help="print this many changes per bucket")
+    parser.add_argument(
+        "--set", nargs="*", default=[], help="override Settings fields, e.g. margin=5"
+    )
+    parser.add_argument(
+        "--show", type=int, default=0, help="print this many changes per bucket"
+    )
     args = parser.parse_args()
 
     cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -75,8 +93,13 @@ def main() -> None:
 
     corrector = load_corrector()
     load_cpu, load_wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    overrides = {k: type(getattr(Settings(), k))(v) for k, v in (kv.split("=", 1) for kv in args.set)}
-    corrector = dataclasses.replace(corrector, settings=dataclasses.replace(corrector.settings, **overrides))
+    overrides = {
+        k: type(getattr(Settings(), k))(v)
+        for k, v in (kv.split("=", 1) for kv in args.set)
+    }
+    corrector = dataclasses.replace(
+        corrector, settings=dataclasses.replace(corrector.settings, **overrides)
+    )
 
     ref0 = time.process_time()
     from wordfreq import get_frequency_dict
@@ -95,16 +118,28 @@ def main() -> None:
     for page in pages:
         doc = None
         if args.doc_lexicon:
-            others = {p["chunk"]: p["truth"] for p in by_source[page["source"]] if p["chunk"] != page["chunk"]}
+            others = {
+                p["chunk"]: p["truth"]
+                for p in by_source[page["source"]]
+                if p["chunk"] != page["chunk"]
+            }
             doc = document_lexicon(others.values())
         t0 = time.process_time()
         corrections = corrector.correct(page["ocr"], doc_lexicon=doc)
-        cpu_correct += time.process_time() - t0
-        fixed_text, _ = apply_text_edits(page["ocr"], [Edit(c.start, c.end, c.after) for c in corrections])
+        spent = time.process_time() - t0
+        cpu_correct += spent
+        rows[page["quality"]]["cpu"] += spent
+        fixed_text, _ = apply_text_edits(
+            page["ocr"], [Edit(c.start, c.end, c.after) for c in corrections]
+        )
         wrong, fixed = judge(page["truth"], page["ocr"], corrections)
         r = rows[page["quality"]]
-        for key, (d, n) in (("cer0", cer(page["truth"], page["ocr"])), ("cer1", cer(page["truth"], fixed_text)),
-                            ("wer0", wer(page["truth"], page["ocr"])), ("wer1", wer(page["truth"], fixed_text))):
+        for key, (d, n) in (
+            ("cer0", cer(page["truth"], page["ocr"])),
+            ("cer1", cer(page["truth"], fixed_text)),
+            ("wer0", wer(page["truth"], page["ocr"])),
+            ("wer1", wer(page["truth"], fixed_text)),
+        ):
             r[key] += d
             r[key + "_n"] += n
         r["words"] += len(page["ocr"].split())
@@ -114,20 +149,29 @@ def main() -> None:
         for c in corrections:
             if len(examples[page["quality"]]) < args.show:
                 flag = "WRONG " if c in wrong else ""
-                examples[page["quality"]].append(f"{flag}{c.before!r}->{c.after!r} ({c.reason}, m={c.margin})")
+                examples[page["quality"]].append(
+                    f"{flag}{c.before!r}->{c.after!r} ({c.reason}, m={c.margin})"
+                )
 
     total_words = sum(r["words"] for r in rows.values())
-    print(f"split={args.split} doc_lexicon={args.doc_lexicon} pages={len(pages)} words={int(total_words)} "
-          f"settings={dataclasses.asdict(corrector.settings) if overrides else 'default'}")
-    print(f"{'bucket':<15}{'CER before':>11}{'CER after':>10}{'CER cut':>8}{'WER before':>11}{'WER after':>10}"
-          f"{'changes':>8}{'fixed':>6}{'wrong':>6}{'wrong/1k':>9}")
+    print(
+        f"split={args.split} doc_lexicon={args.doc_lexicon} pages={len(pages)} words={int(total_words)} "
+        f"settings={dataclasses.asdict(corrector.settings) if overrides else 'default'}"
+    )
+    print(
+        f"{'bucket':<15}{'CER before':>11}{'CER after':>10}{'CER cut':>8}{'WER before':>11}{'WER after':>10}"
+        f"{'changes':>8}{'fixed':>6}{'wrong':>6}{'wrong/1k':>9}{'words/s':>9}"
+    )
     for q in sorted(rows):
         r = rows[q]
         c0, c1 = r["cer0"] / r["cer0_n"], r["cer1"] / r["cer1_n"]
         w0, w1 = r["wer0"] / r["wer0_n"], r["wer1"] / r["wer1_n"]
         cut = f"{(c0 - c1) / c0:.0%}" if c0 else "-"
-        print(f"{q:<15}{c0:>11.3%}{c1:>10.3%}{cut:>8}{w0:>11.3%}{w1:>10.3%}{int(r['changes']):>8}"
-              f"{int(r['fixed']):>6}{int(r['wrong']):>6}{1000 * r['wrong'] / r['words']:>9.2f}")
+        print(
+            f"{q:<15}{c0:>11.3%}{c1:>10.3%}{cut:>8}{w0:>11.3%}{w1:>10.3%}{int(r['changes']):>8}"
+            f"{int(r['fixed']):>6}{int(r['wrong']):>6}{1000 * r['wrong'] / r['words']:>9.2f}"
+            f"{r['words'] / max(r['cpu'], 1e-9):>9,.0f}"
+        )
         for e in examples[q]:
             print("     ", e)
 
@@ -136,10 +180,14 @@ def main() -> None:
     for page in pages:
         sum(lex.get(w.lower(), 0.0) for w in page["ocr"].split())
     ref_pass = time.process_time() - ref0
-    print(f"speed: {total_words / cpu_correct:,.0f} words per CPU-second "
-          f"({cpu_correct / max(ref_pass, 1e-9):.1f}x a bare split-and-look-up pass over the same text)")
-    print(f"load: {load_cpu:.2f} s CPU, {load_wall:.2f} s wall "
-          f"({load_cpu / max(ref_load, 1e-9):.2f}x wordfreq's own get_frequency_dict('nl', 'large'))")
+    print(
+        f"speed: {total_words / cpu_correct:,.0f} words per CPU-second "
+        f"({cpu_correct / max(ref_pass, 1e-9):.1f}x a bare split-and-look-up pass over the same text)"
+    )
+    print(
+        f"load: {load_cpu:.2f} s CPU, {load_wall:.2f} s wall "
+        f"({load_cpu / max(ref_load, 1e-9):.2f}x wordfreq's own get_frequency_dict('nl', 'large'))"
+    )
 
 
 if __name__ == "__main__":

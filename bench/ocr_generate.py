@@ -48,7 +48,9 @@ class Quality:
     name: str
     dpi: int
     threshold: int | None  # grey level below which a pixel turns black; None keeps grey
-    blur: float = 0.0  # Gaussian blur radius in pixels (scanner optics) before thresholding
+    blur: float = (
+        0.0  # Gaussian blur radius in pixels (scanner optics) before thresholding
+    )
     noise: float = 0.0  # std-dev of Gaussian grey noise before thresholding
     skew: float = 0.0  # degrees
     train_only: bool = False
@@ -66,7 +68,9 @@ QUALITIES = (
     Quality("150_heavy", 150, 190, blur=0.9, noise=35, train_only=True),
     Quality("150_thin", 150, 130, blur=0.8, noise=30, train_only=True),
     # Faint serif print (memos in a serif face, light toner) loses descenders: y -> v.
-    Quality("150_faint_serif", 150, 115, blur=0.9, noise=30, train_only=True, font=FONTS[1]),
+    Quality(
+        "150_faint_serif", 150, 115, blur=0.9, noise=30, train_only=True, font=FONTS[1]
+    ),
 )
 
 
@@ -89,7 +93,9 @@ def pdf_text(path: Path) -> str:
 
     doc = pdfium.PdfDocument(str(path))
     try:
-        return clean_layer_text("\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc))))
+        return clean_layer_text(
+            "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+        )
     finally:
         doc.close()
 
@@ -114,7 +120,9 @@ def split_of(name: str) -> str:
 def chunks(text: str, words_per_chunk: int, limit: int) -> list[str]:
     words = text.split()
     step = max(words_per_chunk, len(words) // max(limit, 1))
-    return [" ".join(words[i : i + words_per_chunk]) for i in range(0, len(words), step)][:limit]
+    return [
+        " ".join(words[i : i + words_per_chunk]) for i in range(0, len(words), step)
+    ][:limit]
 
 
 def wrap(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
@@ -131,7 +139,9 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
     return lines
 
 
-def render(text: str, quality: Quality, font_path: str, seed: int) -> tuple[Image.Image, str]:
+def render(
+    text: str, quality: Quality, font_path: str, seed: int
+) -> tuple[Image.Image, str]:
     """Render text as an A4 scan at the bucket's quality; return image and the truth as laid out.
 
     Text is drawn at 2x the target resolution and scaled down, as a scanner's
@@ -156,7 +166,9 @@ def render(text: str, quality: Quality, font_path: str, seed: int) -> tuple[Imag
         y += step
     img = img.resize((width // scale, height // scale), Image.LANCZOS)
     if quality.skew:
-        img = img.rotate(quality.skew, resample=Image.BICUBIC, fillcolor=255, expand=False)
+        img = img.rotate(
+            quality.skew, resample=Image.BICUBIC, fillcolor=255, expand=False
+        )
     if quality.threshold is not None:
         if quality.blur:
             img = img.filter(ImageFilter.GaussianBlur(quality.blur))
@@ -174,7 +186,10 @@ def ocr(img: Image.Image, dpi: int) -> str:
         env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
         done = subprocess.run(
             ["tesseract", str(path), "-", "-l", "nld+eng", "--dpi", str(dpi)],
-            capture_output=True, text=True, env=env, check=True,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
         )
     return done.stdout
 
@@ -185,8 +200,13 @@ def job(args: tuple[str, int, str, Quality]) -> dict:
     font = quality.font or FONTS[seed % len(FONTS)]
     img, truth = render(text, quality, font, seed)
     return {
-        "source": name, "chunk": index, "quality": quality.name, "split": split_of(name),
-        "font": Path(font).stem, "truth": truth, "ocr": ocr(img, quality.dpi),
+        "source": name,
+        "chunk": index,
+        "quality": quality.name,
+        "split": split_of(name),
+        "font": Path(font).stem,
+        "truth": truth,
+        "ocr": ocr(img, quality.dpi),
     }
 
 
@@ -195,10 +215,14 @@ def main() -> None:
     parser.add_argument("--chunks-per-source", type=int, default=2)
     parser.add_argument("--words", type=int, default=220)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--qualities", nargs="*", help="only these buckets (default: all)")
+    parser.add_argument(
+        "--qualities", nargs="*", help="only these buckets (default: all)"
+    )
     args = parser.parse_args()
     if not (shared_data() / "dutch-gov-pdfs").is_dir():
-        sys.exit(f"no reference PDFs at {shared_data() / 'dutch-gov-pdfs'} (set LAKMOES_SHARED_DATA)")
+        sys.exit(
+            f"no reference PDFs at {shared_data() / 'dutch-gov-pdfs'} (set LAKMOES_SHARED_DATA)"
+        )
     OUT.mkdir(parents=True, exist_ok=True)
     todo = []
     for name, text in sources().items():
@@ -213,9 +237,9 @@ def main() -> None:
     print(f"{len(todo)} pages to OCR", file=sys.stderr)
     with ProcessPoolExecutor(args.jobs) as pool:
         for n, pair in enumerate(pool.map(job, todo), 1):
-            (OUT / f"{pair['source']}.{pair['chunk']}.{pair['quality']}.json").write_text(
-                json.dumps(pair, ensure_ascii=False), encoding="utf-8"
-            )
+            (
+                OUT / f"{pair['source']}.{pair['chunk']}.{pair['quality']}.json"
+            ).write_text(json.dumps(pair, ensure_ascii=False), encoding="utf-8")
             if n % 20 == 0:
                 print(f"{n}/{len(todo)}", file=sys.stderr)
 

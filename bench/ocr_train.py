@@ -2,8 +2,10 @@
 
 Reads `bench/out/ocr_pairs/` (made by `bench/ocr_generate.py`), aligns truth
 and OCR words, learns segment confusions with `flows.correct_channel.learn`
-and writes `flows/data/ocr_confusions.json`, which is shipped so that nothing
-is trained at run time. Only train-split sources are used; `bench/ocr_eval.py`
+and writes `flows/data/ocr_confusions.json`; counts which gaps the truth had
+between two words where the OCR shows a gap (`flows.correct_gaps.learn`) and
+writes `flows/data/ocr_gaps.json`. Both are shipped so that nothing is trained
+at run time. Only train-split sources are used; `bench/ocr_eval.py`
 reports on the others.
 
 Run: `python bench/ocr_train.py`.
@@ -18,10 +20,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ocr_common import aligned_words, core, load_pairs  # noqa: E402
-from rapidfuzz.distance import Levenshtein  # noqa: E402
+from ocr_common import aligned_words, core, load_pairs
+from rapidfuzz.distance import Levenshtein
 
-from flows.correct_channel import MODEL_PATH, learn  # noqa: E402
+from flows.correct_channel import MODEL_PATH, learn
+from flows.correct_gaps import GAPS_PATH, aligned_gaps, normal_gap, word_class
+from flows.correct_gaps import learn as learn_gaps
 
 
 def training_pairs(pages: list[dict]) -> tuple[list[tuple[str, str]], list[str]]:
@@ -37,8 +41,33 @@ def training_pairs(pages: list[dict]) -> tuple[list[tuple[str, str]], list[str]]
     return pairs, truth_words
 
 
+def gap_pairs(pages: list[dict]) -> list[tuple[str, str, str, str]]:
+    """(left class, OCR gap, right class, truth gap) for every aligned gap of the pages."""
+    from flows.correct_lexicon import load_lexicon
+
+    lex = load_lexicon()
+
+    def freq(w: str) -> float:
+        return max(lex.freq(w, "nl"), lex.freq(w, "en"))
+
+    return [
+        (word_class(g.left, freq), normal_gap(g.sep), word_class(g.right, freq), truth)
+        for page in pages
+        for g, truth in aligned_gaps(page["truth"], page["ocr"])
+    ]
+
+
 def main() -> None:
     pages = load_pairs("train")
+    gap_model = learn_gaps(gap_pairs(pages))
+    gap_model["trained_on"] = {
+        "pages": len(pages),
+        "sources": sorted({p["source"] for p in pages}),
+    }
+    GAPS_PATH.write_text(
+        json.dumps(gap_model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    print(f"{len(gap_model['contexts'])} gap contexts -> {GAPS_PATH}")
     pairs, truth_words = training_pairs(pages)
     model = learn(pairs, truth_words)
     model["trained_on"] = {
@@ -48,11 +77,17 @@ def main() -> None:
         "word_pairs_differing": len(pairs),
         "truth_words": len(truth_words),
     }
-    MODEL_PATH.write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"{len(model['confusions'])} confusions from {len(pairs)} differing pairs "
-          f"of {len(truth_words)} words; unknown edit logp {model['edit_logp']:.2f} -> {MODEL_PATH}")
+    MODEL_PATH.write_text(
+        json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    print(
+        f"{len(model['confusions'])} confusions from {len(pairs)} differing pairs "
+        f"of {len(truth_words)} words; unknown edit logp {model['edit_logp']:.2f} -> {MODEL_PATH}"
+    )
     for c in model["confusions"][:25]:
-        print(f"  {c['intended']!r:>8} -> {c['observed']!r:<8} n={c['count']:<4} logp={c['logp']:.2f}")
+        print(
+            f"  {c['intended']!r:>8} -> {c['observed']!r:<8} n={c['count']:<4} logp={c['logp']:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checks import quality  # noqa: E402
+from checks import quality
 
 
 def seed_release(folder: Path) -> tuple[dict[str, pa.Table], dict]:
@@ -48,11 +48,9 @@ def copies(tables: dict[str, pa.Table], manifest: dict, n: int) -> tuple[dict[st
         rows = []
         for i in range(n):
             for r in t.to_pylist():
-                r = dict(r)
-                for key in ("document_id",):
-                    if r.get(key):
-                        r[key] = f"{i:04x}" + r[key][4:]
-                if "finding_id" in r and r["finding_id"]:
+                if r.get("document_id"):
+                    r["document_id"] = f"{i:04x}" + r["document_id"][4:]
+                if r.get("finding_id"):
                     r["finding_id"] = f"{i:04x}{r['finding_id']}"
                 rows.append(r)
         out[name] = pa.Table.from_pylist(rows, schema=t.schema)
@@ -78,7 +76,7 @@ def naive(tables: dict[str, pa.Table], manifest: dict, workdir: Path) -> None:
     context = gx.get_context(mode="file", project_root_dir=str(workdir / "quality"))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("release")
-    run_id = RunIdentifier(run_name="naive", run_time=dt.datetime.now(dt.timezone.utc))
+    run_id = RunIdentifier(run_name="naive", run_time=dt.datetime.now(dt.UTC))
     for s in quality.load_suites():
         batch = source.add_dataframe_asset(s.frame).add_batch_definition_whole_dataframe("all")
         suite = context.suites.add(gx.ExpectationSuite(name=s.frame))

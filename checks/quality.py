@@ -503,6 +503,18 @@ def _expectation(rule: Rule) -> Any:
                meta={"name": rule.full_name, "severity": rule.severity})
 
 
+def _exception_message(info: dict[str, Any] | None) -> str | None:
+    """The message of an expectation that could not run. Great Expectations
+    gives it flat, or keyed by the metric that raised it; either way the
+    expectation counts as failed (the gate fails closed)."""
+    if not info:
+        return None
+    if "raised_exception" in info:
+        return info.get("exception_message") if info["raised_exception"] else None
+    messages = [v.get("exception_message") for v in info.values() if isinstance(v, dict) and v.get("raised_exception")]
+    return "; ".join(m for m in messages if m) or None
+
+
 def check_suites_against_frames(suites: list[Suite], frames: Frames) -> None:
     """A suite for a frame that does not exist, or an index column a frame
     lacks, is a mistake in the suite files: say so instead of validating
@@ -515,17 +527,19 @@ def check_suites_against_frames(suites: list[Suite], frames: Frames) -> None:
             raise SuiteError(f"{s.frame}.toml: index columns {missing} are not in the frame")
 
 
-def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], workdir: Path) -> QualityResult:
+def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], workdir: Path,
+                     suites_dir: Path = SUITES_DIR) -> QualityResult:
     """Validate a release's tables; write the Data Docs under
     `workdir/quality/` and every outcome to `workdir/quality.json`.
 
     A failed expectation of severity "error" makes `ok` False (the flow then
-    sets the release aside); warnings are reported only."""
+    sets the release aside); warnings are reported only. An expectation that
+    cannot run (a column that is not there) counts as failed."""
     t0 = time.perf_counter()
-    suites = load_suites()
+    suites = load_suites(suites_dir)
     frames = build_frames(tables, manifest)
     check_suites_against_frames(suites, frames)
-    params = load_parameters(manifest)
+    params = load_parameters(manifest, suites_dir)
 
     t_frames = time.perf_counter()
     import great_expectations as gx
@@ -542,7 +556,7 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
     batch = (context.data_sources.add_pandas("release").add_dataframe_asset("frame")
              .add_batch_definition_whole_dataframe("whole frame"))
     run_id = RunIdentifier(run_name=str(manifest.get("release", "release")),
-                           run_time=dt.datetime.now(dt.timezone.utc))
+                           run_time=dt.datetime.now(dt.UTC))
     results: list[dict[str, Any]] = []
     for s in suites:
         # Built whole, then stored once: adding expectations to a stored
@@ -557,13 +571,12 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
         for r in outcome.results:
             cfg = r.expectation_config
             rule = next(x for x in s.rules if x.full_name == cfg.meta["name"])
-            exc = r.exception_info or {}
             results.append({
                 "name": rule.full_name, "frame": s.frame, "table": s.frame, "derived": s.frame not in tables,
                 "expectation": rule.type, "kwargs": _plain(rule.kwargs), "when": _plain(list(rule.when)),
                 "severity": rule.severity, "success": bool(r.success), "why": rule.why,
                 "observed": _observed(rule, s, r.result or {}),
-                "error": exc.get("exception_message") if exc.get("raised_exception") else None,
+                "error": _exception_message(r.exception_info),
             })
     t_run = time.perf_counter()
     context.build_data_docs()

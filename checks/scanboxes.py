@@ -211,11 +211,14 @@ def _filled_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]
     smooth = _fill_masks(cv2.medianBlur(rgb, p["median"]))
     raw = _fill_masks(rgb)
     hue = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV_FULL)[:, :, 0]
+    max_w = p["max_width_share"] * rgb.shape[1]
     for style, mask in smooth.items():
         # Edges are judged on the unfiltered page too (with speckle healed):
         # a drawn box's edges are straight there, a smeared word's are not.
         healed = cv2.morphologyEx(raw[style].astype(np.uint8), cv2.MORPH_CLOSE, _kernel(p["preclose"], p["preclose"]))
         for x, y, w, h, solid in _rect_components(mask):
+            if w > max_w:
+                continue  # a band across the whole page is a header or a rule, not a redaction
             cover = float(raw[style][y : y + h, x : x + w].mean())
             if cover < p["min_cover"]:
                 continue
@@ -228,11 +231,24 @@ def _filled_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]
     return out
 
 
+def _ink(gray: np.ndarray) -> np.ndarray:
+    """Pixels darker than their surroundings: thin or faint lines (a 1 px
+    border, blurred by the scanner and thinned by scaling) are light grey
+    in absolute terms but still stand out from the paper around them."""
+    p = params()["outline"]
+    # The paper's own brightness nearby: the local maximum, which dark text
+    # next to a line does not drag down as a mean would.
+    background = cv2.dilate(gray, _kernel(p["window"], p["window"]))
+    return (gray.astype(np.int16) < background.astype(np.int16) - p["contrast"]) | (gray < p["ink_max"])
+
+
 def _line_masks(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     p = params()["outline"]
-    ink = (gray < p["ink_max"]).astype(np.uint8) * 255
-    horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, _kernel(p["h_len"], 1))
-    vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, _kernel(1, p["v_len"]))
+    ink = _ink(gray).astype(np.uint8) * 255
+    # A thin line scaled down wanders between two neighbouring rows (or
+    # columns): thicken it across its direction before asking for a run.
+    horiz = cv2.morphologyEx(cv2.dilate(ink, _kernel(1, 3)), cv2.MORPH_OPEN, _kernel(p["h_len"], 1))
+    vert = cv2.morphologyEx(cv2.dilate(ink, _kernel(3, 1)), cv2.MORPH_OPEN, _kernel(1, p["v_len"]))
     # Scans break thin lines; bridge small gaps along the line's direction.
     horiz = cv2.morphologyEx(horiz, cv2.MORPH_CLOSE, _kernel(p["gap"], 1))
     vert = cv2.morphologyEx(vert, cv2.MORPH_CLOSE, _kernel(1, p["gap"]))
@@ -263,7 +279,7 @@ def _outlined_boxes(gray: np.ndarray) -> list[tuple[int, int, int, int, str, flo
     lines = cv2.dilate(lines, _kernel(3, 3))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - lines, connectivity=4)
     H, W = gray.shape
-    ink = gray < p["ink_max"]
+    ink = gray < p["ink_max"]  # inside a box: only real ink counts as text
     out = []
     for i in range(1, n):
         x, y, w, h, area = stats[i]
@@ -318,11 +334,12 @@ def _contains(a: tuple[int, int, int, int], b: tuple[int, int, int, int], share:
 
 
 def _dedupe(cands: list[tuple[int, int, int, int, str, float]]) -> list[tuple[int, int, int, int, str, float]]:
-    """One box per place: a grey ring around a black box, or an outline
-    found around a filled box, is the same redaction. Larger, better-scored
-    candidates win."""
+    """One box per place: a grey ring around a black box, an outline found
+    around a filled box, or a solid stroke of a big stamp inside a box, is
+    the same redaction. The larger candidate wins, so nothing found inside
+    a box survives as a box of its own."""
     kept: list[tuple[int, int, int, int, str, float]] = []
-    for c in sorted(cands, key=lambda c: (-c[5], -c[2] * c[3])):
+    for c in sorted(cands, key=lambda c: (-c[2] * c[3], -c[5])):
         if any(_iou(c[:4], k[:4]) > 0.3 or _contains(k[:4], c[:4], 0.8) for k in kept):
             continue
         kept.append(c)
@@ -412,37 +429,44 @@ def read_stamp(box: tuple[float, float, float, float], ocr_words: list[OcrWord])
     return parse_ground(text) if text else None
 
 
+def _binary(gray: np.ndarray) -> np.ndarray:
+    """Otsu threshold, with the fill (the majority of a box) made white so
+    that the stamp comes out dark, whatever its colour."""
+    _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return 255 - binary if binary.mean() < 127 else binary
+
+
 def _stamp_crop(rgb: np.ndarray, box: ImageBox) -> np.ndarray:
     """The inside of a box as dark text on white, the way Tesseract reads
     best: white stamps on black or grey boxes are inverted, and the crop is
-    scaled so that the stamp is about 40 px tall."""
+    scaled so that the stamp's letters are about `text_px` tall (stamps are
+    often small, and Tesseract misreads small digits: "5" as "6" or "§")."""
     p = params()["stamp"]
     inset = max(2, min(box.w, box.h) // 10)
     crop = rgb[box.y + inset : box.y + box.h - inset, box.x + inset : box.x + box.w - inset]
     gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else crop
     if gray.size == 0:
         return np.full((10, 10), 255, np.uint8)
-    _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    # The fill is the majority of the crop; the stamp must come out dark.
-    if binary.mean() < 127:
-        binary = 255 - binary
-    scale = min(p["max_upscale"], max(1.0, p["line_px"] / max(1, min(gray.shape[0], p["max_line_px"]))))
+    ink_rows = np.flatnonzero((_binary(gray) < 128).any(axis=1))
+    text_h = int(ink_rows[-1] - ink_rows[0] + 1) if ink_rows.size else gray.shape[0]
+    scale = float(np.clip(p["text_px"] / max(1, text_h), 1.0, p["max_upscale"]))
     if scale > 1.0:
-        binary = cv2.resize(binary, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-        _, binary = cv2.threshold(binary, 127, 255, cv2.THRESH_BINARY)
-    return cv2.copyMakeBorder(binary, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    return cv2.copyMakeBorder(_binary(gray), 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)
 
 
-def _tesseract_lines(image: np.ndarray, psm: int) -> list[tuple[int, str]]:
-    """Words Tesseract reads in an image: (top y of the word, text)."""
+def _tesseract_lines(image: np.ndarray, psm: int, whitelist: str | None = None) -> list[tuple[int, str]]:
+    """Words Tesseract reads in an image: (middle y of the word, text).
+    With `whitelist`, Tesseract may only read those characters."""
     exe = shutil.which("tesseract")
     if exe is None:
         raise RuntimeError("tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-nld)")
     ok, png = cv2.imencode(".png", image)
     if not ok:
         raise RuntimeError("could not encode the stamp crops for tesseract")
+    config = ["-c", f"tessedit_char_whitelist={whitelist}"] if whitelist else []
     proc = subprocess.run(
-        [exe, "stdin", "stdout", "--psm", str(psm), "-l", params()["stamp"]["languages"], "tsv"],
+        [exe, "stdin", "stdout", "--psm", str(psm), "-l", params()["stamp"]["languages"], *config, "tsv"],
         input=png.tobytes(),
         capture_output=True,
         check=True,
@@ -456,16 +480,9 @@ def _tesseract_lines(image: np.ndarray, psm: int) -> list[tuple[int, str]]:
     return out
 
 
-def ocr_stamps(image: np.ndarray, boxes: list[ImageBox]) -> list[str]:
-    """The stamp text of each box, read by Tesseract from the box's crop.
-
-    For pages whose OCR layer missed the stamp (white on black is the usual
-    case). All crops go into one tall image, one Tesseract run, so the cost
-    is one process start per page, not per box."""
-    if not boxes:
-        return []
-    rgb = _as_rgb(image)
-    crops = [_stamp_crop(rgb, b) for b in boxes]
+def _read_sheet(crops: list[np.ndarray], whitelist: str | None = None) -> list[str]:
+    """The text on each crop. All crops go into one tall image and one
+    Tesseract run, so the cost is one process start, not one per box."""
     width = max(c.shape[1] for c in crops)
     gap = params()["stamp"]["gap_px"]
     tops, parts, y = [], [], 0
@@ -475,18 +492,34 @@ def ocr_stamps(image: np.ndarray, boxes: list[ImageBox]) -> list[str]:
         tops.append(y)
         parts.append(pad)
         y += pad.shape[0]
-    sheet = np.vstack(parts)
-    texts = [[] for _ in boxes]
-    for cy, word in _tesseract_lines(sheet, psm=6):
+    texts: list[list[str]] = [[] for _ in crops]
+    for cy, word in _tesseract_lines(np.vstack(parts), psm=6, whitelist=whitelist):
         i = max(0, int(np.searchsorted(tops, cy, side="right")) - 1)
         texts[i].append(word)
     return [" ".join(t) for t in texts]
 
 
-def read_stamp_from_image(image: np.ndarray, box: ImageBox) -> str | None:
-    """The ground on one box, read by Tesseract from the page image."""
-    text = ocr_stamps(image, [box])[0]
-    return parse_ground(text) if text else None
+def ocr_stamps(image: np.ndarray, boxes: list[ImageBox]) -> list[str]:
+    """The stamp text of each box, read by Tesseract from the box's crop:
+    for pages whose OCR layer missed the stamp (white on black is the usual
+    case).
+
+    A first pass reads freely, so that stamps that spell out a ground's
+    label are read too. Where that gives no ground, a second pass may read
+    only the characters of a ground code: small stamped digits are often
+    misread as look-alike letters ("5.1.2€", "5.i.2e") otherwise."""
+    if not boxes:
+        return []
+    rgb = _as_rgb(image)
+    crops = [_stamp_crop(rgb, b) for b in boxes]
+    texts = _read_sheet(crops)
+    unread = [i for i, t in enumerate(texts) if parse_ground(t) is None]
+    if unread:
+        again = _read_sheet([crops[i] for i in unread], whitelist=params()["stamp"]["code_chars"])
+        for i, text in zip(unread, again):
+            if parse_ground(text) is not None:
+                texts[i] = text
+    return texts
 
 
 # --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -22,6 +23,13 @@ from rapidfuzz.distance import Levenshtein
 
 MODEL_PATH = Path(__file__).parent / "data" / "ocr_confusions.json"
 MAX_SEGMENT = 3  # longest intended/observed segment kept, in characters
+
+
+def fold(text: str) -> str:
+    """The text without diacritics (ï -> i, é -> e)."""
+    return "".join(
+        ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch)
+    )
 
 
 def segments(intended: str, observed: str) -> list[tuple[str, str]]:
@@ -56,8 +64,12 @@ def segments(intended: str, observed: str) -> list[tuple[str, str]]:
 class ChannelModel:
     """Learned confusion probabilities, indexed both ways."""
 
-    confusions: dict[tuple[str, str], float]  # (intended, observed) -> log P(observed | intended)
-    by_observed: dict[str, tuple[tuple[str, float], ...]]  # observed -> ((intended, logp), ...)
+    confusions: dict[
+        tuple[str, str], float
+    ]  # (intended, observed) -> log P(observed | intended)
+    by_observed: dict[
+        str, tuple[tuple[str, float], ...]
+    ]  # observed -> ((intended, logp), ...)
     edit_logp: float  # log-probability of one edit the table does not know
 
     def logp(self, observed: str, intended: str) -> tuple[float, str, int]:
@@ -71,6 +83,10 @@ class ChannelModel:
             learned = self.confusions.get((seg_in, seg_out))
             if learned is None:
                 learned = self.confusions.get((seg_in.lower(), seg_out.lower()))
+            if learned is None and seg_in != fold(seg_in):
+                # Letters with diacritics are rare in the training text: back off to the base
+                # letter ("ïn" read as "m" like "in" is).
+                learned = self.confusions.get((fold(seg_in), seg_out))
             if learned is not None:
                 total += learned
                 used.append(f"{seg_in}->{seg_out}")
@@ -81,7 +97,9 @@ class ChannelModel:
                 used.append(f"edit:{seg_in}->{seg_out}")
         return total, ",".join(used), unknown
 
-    def variants(self, observed: str, depth: int = 2, budget: float = -12.0) -> dict[str, int]:
+    def variants(
+        self, observed: str, depth: int = 2, budget: float = -12.0
+    ) -> dict[str, int]:
         """Strings that could have been read as `observed` through up to `depth` learned
         confusions whose summed log-probability stays above `budget`, with the number of
         confusions needed. The budget prunes paths no prior could make win."""
@@ -109,7 +127,9 @@ class ChannelModel:
                     yield word[:i] + intended + word[i + k :], logp
 
 
-def learn(pairs: Iterable[tuple[str, str]], truth_words: Iterable[str], *, min_count: int = 2) -> dict:
+def learn(
+    pairs: Iterable[tuple[str, str]], truth_words: Iterable[str], *, min_count: int = 2
+) -> dict:
     """Learn confusion probabilities from (intended, observed) word pairs.
 
     P(observed segment | intended segment) = count of the confusion / number of
@@ -134,10 +154,17 @@ def learn(pairs: Iterable[tuple[str, str]], truth_words: Iterable[str], *, min_c
                 if sub in wanted:
                     occurrences[sub] += 1
     unexplained = sum(
-        Levenshtein.distance(a, b) * n for (a, b), n in counts.items() if (a, b) not in kept
+        Levenshtein.distance(a, b) * n
+        for (a, b), n in counts.items()
+        if (a, b) not in kept
     )
     confusions = [
-        {"intended": a, "observed": b, "count": n, "logp": math.log(n / max(occurrences[a], n) )}
+        {
+            "intended": a,
+            "observed": b,
+            "count": n,
+            "logp": math.log(n / max(occurrences[a], n)),
+        }
         for (a, b), n in sorted(kept.items(), key=lambda kv: -kv[1])
     ]
     return {
@@ -152,13 +179,19 @@ def load_model(path: Path = MODEL_PATH) -> ChannelModel:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise RuntimeError(f"{path}: cannot read the OCR confusion model ({exc}); run bench/ocr_train.py") from exc
-    confusions = {(c["intended"], c["observed"]): float(c["logp"]) for c in data["confusions"]}
+        raise RuntimeError(
+            f"{path}: cannot read the OCR confusion model ({exc}); run bench/ocr_train.py"
+        ) from exc
+    confusions = {
+        (c["intended"], c["observed"]): float(c["logp"]) for c in data["confusions"]
+    }
     by_observed: dict[str, list[tuple[str, float]]] = {}
     for (intended, observed), logp in confusions.items():
         by_observed.setdefault(observed, []).append((intended, logp))
     return ChannelModel(
         confusions=confusions,
-        by_observed={k: tuple(sorted(v, key=lambda x: -x[1])) for k, v in by_observed.items()},
+        by_observed={
+            k: tuple(sorted(v, key=lambda x: -x[1])) for k, v in by_observed.items()
+        },
         edit_logp=float(data["edit_logp"]),
     )

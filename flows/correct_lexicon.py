@@ -36,9 +36,13 @@ class Lexicon:
     """Zipf frequency of each lowercase word, per language, with a two-edit search index."""
 
     zipf: dict[str, dict[str, float]]  # language -> word -> zipf
-    by_length: dict[str, dict[int, list[str]]]  # language -> length -> frequent words of length ±2
+    by_length: dict[
+        str, dict[int, list[str]]
+    ]  # language -> length -> frequent words of length ±2
     alphabet: dict[str, str]  # language -> letters its words use
-    top_zipf: dict[str, dict[int, float]]  # language -> length -> highest zipf of words within ±1 of it
+    top_zipf: dict[
+        str, dict[int, float]
+    ]  # language -> length -> highest zipf of words within ±1 of it
 
     def freq(self, word: str, lang: str) -> float:
         return self.zipf[lang].get(word, 0.0)
@@ -46,7 +50,9 @@ class Lexicon:
     def within_two(self, word: str, lang: str) -> list[str]:
         """Frequent words at most two edits from `word` (lowercase)."""
         pool = self.by_length[lang].get(len(word), [])
-        hits = process.extract(word, pool, scorer=Levenshtein.distance, score_cutoff=2, limit=40)
+        hits = process.extract(
+            word, pool, scorer=Levenshtein.distance, score_cutoff=2, limit=40
+        )
         return [w for w, _, _ in hits]
 
     def within_one(self, word: str, lang: str) -> list[str]:
@@ -68,12 +74,20 @@ def read_wordfreq(lang: str) -> dict[str, float]:
 
     spec = importlib.util.find_spec("wordfreq")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the wordfreq package is not installed (pip install wordfreq)")
-    path = Path(spec.submodule_search_locations[0]) / "data" / f"large_{lang}.msgpack.gz"
+        raise RuntimeError(
+            "the wordfreq package is not installed (pip install wordfreq)"
+        )
+    path = (
+        Path(spec.submodule_search_locations[0]) / "data" / f"large_{lang}.msgpack.gz"
+    )
     with gzip.open(path, "rb") as fh:
         data = msgpack.load(fh, raw=False)
     header = data[0]
-    if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
+    if (
+        not isinstance(header, dict)
+        or header.get("format") != "cB"
+        or header.get("version") != 1
+    ):
         raise RuntimeError(f"{path}: unexpected wordfreq pack header {header!r}")
     table: dict[str, float] = {}
     for index, bucket in enumerate(data[1:]):

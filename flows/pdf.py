@@ -120,7 +120,9 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
         raise PdfError("timed out", f"after {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # Re-fire every second: pdfminer swallows some exceptions internally, and
+    # one swallowed alarm must not make the limit go away.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
     try:
         yield
     finally:
@@ -782,6 +784,19 @@ def _page_ranges(numbers: list[int]) -> str:
     return ",".join(out)
 
 
+def _decrypted_copy(path: Path, tmp: Path) -> Path:
+    """OCRmyPDF refuses encrypted input; a PDF that opens with the empty
+    user password (which pdfminer read) is OCRed from a decrypted copy."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        if not pdf.is_encrypted:
+            return path
+        copy = tmp / "decrypted.pdf"
+        pdf.save(copy)
+    return copy
+
+
 def ocr_pages(path: Path, pages: list[Page], jobs: int | None = None) -> None:
     """OCR these pages of `path` in place (text, words, confidence, engine)
     with OCRmyPDF's hOCR pipeline: only these pages, `jobs` = cores."""
@@ -793,10 +808,11 @@ def ocr_pages(path: Path, pages: list[Page], jobs: int | None = None) -> None:
 
     plugin = Path(__file__).with_name("pdf_ocr_plugin.py")
     with tempfile.TemporaryDirectory(prefix="lakmoes-ocr-") as tmp:
+        source = _decrypted_copy(Path(path), Path(tmp))
         try:
-            _pdf_to_hocr(Path(path), Path(tmp), language=list(OCR_LANGUAGES), jobs=jobs or os.cpu_count() or 1,
+            _pdf_to_hocr(source, Path(tmp), language=list(OCR_LANGUAGES), jobs=jobs or os.cpu_count() or 1,
                          force_ocr=True, pages=_page_ranges(sorted(p.number for p in pages)),
-                         plugins=[plugin], progress_bar=False)
+                         invalidate_digital_signatures=True, plugins=[plugin], progress_bar=False)
         except MissingDependencyError as e:
             raise PdfError("OCR engine not installed", str(e)[:200]) from e
         except ExitCodeException as e:
@@ -851,20 +867,3 @@ def extract_pages(path: Path, first: int = 1, last: int | None = None, *, ocr: b
             raise PdfError("no pages")
     ocr_pages(path, scans, ocr_jobs)
     return out
-
-
-def page_row(page: Page) -> dict[str, Any]:
-    """The `pages` table row of a page (provenance and span are filled in
-    by `Document.add_row`; the span is the page's span in Document.text)."""
-    return {
-        "page": page.number,
-        "width": page.width,
-        "height": page.height,
-        "engine": page.engine,
-        "engine_version": page.engine_version,
-        "ocr_confidence": page.ocr_confidence,
-        "char_count": len(page.text),
-        "span_start": page.span[0],
-        "span_end": page.span[1],
-        "text": page.text,
-    }

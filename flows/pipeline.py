@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from checks import boxes, gate, memo_checks, removals
 from flows import correct, ingest
-from flows.model import Document, Edit, Page, QuarantineEntry
+from flows.model import Document, Edit, Page, Part, QuarantineEntry
 from flows.normalise import normalise
 from flows.parse_kamervragen import parse_kamervragen
 from flows.parse_memo import parse_memo
@@ -152,17 +152,15 @@ def _short_tb() -> str:
 def document_rows(doc: Document, status: str) -> dict[str, list[dict[str, Any]]]:
     """The rows of every table for one document, pages and parts included."""
     rows = dict(doc.rows)
-    counts: dict[str, Counter[int]] = {t: Counter(r.get("part") for r in doc.rows.get(t, [])) for t in ("corrections", "markers")}
+    counts: dict[str, Counter[int]] = {
+        t: Counter(r.get("part") for r in doc.rows.get(t, []))
+        for t in ("corrections", "markers", "personal_data", "removals")
+    }
     parts = []
     for p in doc.parts:
         text = doc.text[p.span[0] : p.span[1]]
         n_markers = counts["markers"][p.index]
-        if n_markers:
-            status_, reason = "redacted", None
-        elif p.visibility == "public":
-            status_, reason = "no_redaction_needed", "public part: published as is by the body"
-        else:
-            status_, reason = "unredacted", None
+        status_, reason = redaction_status(p, n_markers, counts["personal_data"][p.index] + counts["removals"][p.index])
         page_nums = [pg.number for pg in doc.pages if pg.span[0] < p.span[1] and pg.span[1] > p.span[0]]
         parts.append({
             "document_id": doc.id, "source_path": doc.path, "part": p.index, "kind": p.kind,
@@ -184,6 +182,19 @@ def document_rows(doc: Document, status: str) -> dict[str, list[dict[str, Any]]]
         "status": status,
     }]
     return rows
+
+
+def redaction_status(part: Part, markers: int, evidence: int) -> tuple[str, str | None]:
+    """Whether a part is redacted, needs no redaction (and why), or is
+    unredacted. An internal part without markers needs none only when the
+    checks found nothing to withhold in it: no personal data, no removal."""
+    if markers:
+        return "redacted", None
+    if part.visibility == "public":
+        return "no_redaction_needed", "public part: published as is by the body"
+    if not evidence:
+        return "no_redaction_needed", "the checks found no personal data or withheld text in it"
+    return "unredacted", None
 
 
 def page_row(doc: Document, p: Page) -> dict[str, Any]:

@@ -87,7 +87,7 @@ def crop_finding(pdf_path: Path, page: int, box: list[float], boxes: list[list[f
     pdf = pdfium.PdfDocument(str(pdf_path))
     try:
         pg = pdf[page - 1]
-        left, bottom, right, top = pg.get_cropbox()
+        left, _, _, top = pg.get_cropbox()
         image = pg.render(scale=CROP_SCALE).to_pil().convert("RGB")
     finally:
         pdf.close()
@@ -154,8 +154,8 @@ def stacked_bar_chart(title: str, rows: list[tuple[str, dict[str, float]]], keys
     total = [sum(v.get(k, 0) for k in keys) for _, v in rows]
     scale_max = max_value if max_value is not None else max(total or [0]) or 1
     height = top + row_h * max(1, len(rows)) + 24
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{label_w + bar_w + 80}" height="{height}" '
-             f'aria-label="{_esc(title)}"><title>{_esc(title)}</title>',
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{label_w + bar_w + 80}" height="{height}" '
+              f'aria-label="{_esc(title)}"><title>{_esc(title)}</title>'),
              f'<text x="0" y="16" font-weight="bold" font-size="13">{_esc(title)}</text>']
     for i, ((label, values), t) in enumerate(zip(rows, total)):
         y = top + i * row_h
@@ -435,11 +435,11 @@ def artifact_markdown(tables: dict[str, pa.Table], manifest: dict[str, Any], qua
         "",
         "| inputs | published | quarantined | documents | pages | findings (high/medium/low/info) | quality |",
         "|---|---|---|---|---|---|---|",
-        f"| {len(inputs)} | {status.get('published', 0) + status.get('published_with_findings', 0)} "
-        f"| {status.get('quarantined', 0)} | {tables['documents'].num_rows} | {tables['pages'].num_rows} "
-        f"| {'/'.join(str(sev.get(k, 0)) for k in SEVERITY_ORDER)} "
-        f"| {'passed' if getattr(quality, 'ok', False) else 'FAILED'} "
-        f"({summary.get('passed', 0)}/{summary.get('expectations', 0)}) |",
+        (f"| {len(inputs)} | {status.get('published', 0) + status.get('published_with_findings', 0)} "
+         f"| {status.get('quarantined', 0)} | {tables['documents'].num_rows} | {tables['pages'].num_rows} "
+         f"| {'/'.join(str(sev.get(k, 0)) for k in SEVERITY_ORDER)} "
+         f"| {'passed' if getattr(quality, 'ok', False) else 'FAILED'} "
+         f"({summary.get('passed', 0)}/{summary.get('expectations', 0)}) |"),
     ]
     quarantined = [i for i in inputs if i.get("status") == "quarantined"]
     if quarantined:

@@ -85,6 +85,16 @@ def test_page_without_text_layer_needs_ocr_but_a_blank_page_does_not() -> None:
     assert not needs_ocr("Vraag 1 Is de Nederlandse regering op de hoogte gesteld?", scan)
 
 
+def test_committed_seed_pdfs_are_what_the_generator_makes(answers_pdf: Path, memo_pdf: Path) -> None:
+    committed = seed_pdfs.ROOT / "seeds"
+    for fresh in (answers_pdf, memo_pdf):
+        old = committed / fresh.name
+        assert old.stat().st_size < 1_000_000
+        assert [(p.text, p.engine, len(p.images)) for p in extract_pages(old, ocr=False)] == [
+            (p.text, p.engine, len(p.images)) for p in extract_pages(fresh, ocr=False)
+        ]
+
+
 # -- geometry for the redaction checks ----------------------------------------
 
 
@@ -200,6 +210,17 @@ def test_scan_without_tesseract_is_refused_not_published_empty(memo_pdf: Path, a
         extract_pages(memo_pdf)
     assert e.value.reason == "OCR engine not installed"
     assert extract_pages(answers_pdf)[0].engine == "pdfminer.six"  # born-digital needs no OCR
+
+
+def test_scan_in_pdf_encrypted_with_empty_password_is_ocred(memo_pdf: Path, tmp_path: Path) -> None:
+    """OCRmyPDF refuses encrypted input; such a PDF is OCRed from a
+    decrypted copy, as pdfminer reads it with the empty password."""
+    path = tmp_path / "encrypted-scan.pdf"
+    with pikepdf.open(memo_pdf) as pdf:
+        del pdf.pages[0]
+        pdf.save(path, encryption=pikepdf.Encryption(owner="eigenaar", user="", R=6))
+    (page,) = extract_pages(path)
+    assert page.engine == "tesseract" and "Internationale en diplomatieke belangen" in page.text
 
 
 # -- bad PDFs ------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -56,7 +57,7 @@ def test_planted_defect_fails_the_gate_naming_its_expectation(releases, defect: 
 
 def test_defect_failures_point_at_the_planted_rows(releases) -> None:
     d = releases["defects"]
-    rows = lambda name: _result(d, name)["observed"]["unexpected_rows"]  # noqa: E731
+    rows = lambda name: _result(d, name)["observed"]["unexpected_rows"]
     assert [(Path(r["source_path"]).name, r["page"]) for r in rows("page_coverage.every_page_in_pages")] == [
         (f"{qr.SEED.stem}-antwoorden.pdf", qr.MISSING_PAGE)]
     assert [r["vraag_nr"] for r in rows("questions_answered.every_question_answered")] == [qr.MISSING_ANSWER]
@@ -115,6 +116,19 @@ def test_expectation_with_unknown_severity_is_refused(tmp_path: Path) -> None:
         'kwargs = { column = "page" }\nseverity = "fatal"\nwhy = "-"\n', encoding="utf-8")
     with pytest.raises(quality.SuiteError, match="severity"):
         quality.load_suites(tmp_path)
+
+
+def test_expectation_that_cannot_run_fails_the_gate_and_says_why(releases, tmp_path: Path) -> None:
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    shutil.copy(quality.SUITES_DIR / "parameters.toml", suites)
+    (suites / "pages.toml").write_text(
+        'frame = "pages"\nindex = ["page"]\n[[expect]]\nname = "typo"\ntype = "expect_column_values_to_not_be_null"\n'
+        'kwargs = { column = "pgae" }\nseverity = "error"\nwhy = "-"\n', encoding="utf-8")
+    r = releases["seed"]
+    q = quality.validate_release(r.tables, r.manifest, tmp_path / "release", suites_dir=suites)
+    assert not q.ok and q.failed == ["pages.typo"]
+    assert "pgae" in q.results[0]["error"]
 
 
 def test_match_regexes_are_anchored() -> None:
@@ -193,7 +207,7 @@ def test_text_lines_point_at_the_line_with_the_glyph_code() -> None:
 
 
 def test_release_date_is_the_day_the_release_started() -> None:
-    started = dt.datetime(2024, 3, 1, 23, 30, tzinfo=dt.timezone.utc)
+    started = dt.datetime(2024, 3, 1, 23, 30, tzinfo=dt.UTC)
     assert quality.release_date({"started": started}) == dt.date(2024, 3, 1)
     assert quality.release_date({"started": started.isoformat()}) == dt.date(2024, 3, 1)
 

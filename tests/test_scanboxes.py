@@ -193,6 +193,18 @@ def test_box_without_stamp_is_a_medium_finding(tmp_path: Path) -> None:
     assert [f["finding_id"] for f in again.rows["findings"]] == [f["finding_id"] for f in findings]
 
 
+def test_ground_from_the_page_ocr_layer_needs_no_second_reading(tmp_path: Path) -> None:
+    image = make_page(stamps=False)
+    doc, pg = _document(_scanned_pdf(tmp_path, image))
+    # The page OCR read "5.1.2e" where the black box is (300..630 px, 400..446 px).
+    pt = 72 / 200
+    pg.ocr_words = [OcrWord("5.1.2e", (400 * pt, 842.04 - 440 * pt, 520 * pt, 842.04 - 405 * pt), 88.0)]
+    find_scanned_redactions(doc, pg, image=image)
+    black = next(r for r in doc.rows["redactions"] if r["style"] == "black")
+    assert (black["ground_code"], black["label"]) == ("5.1.2e", "5.1.2e")
+    assert len(doc.rows["findings"]) == len(BOXES) - 1
+
+
 def test_born_digital_page_is_left_alone(tmp_path: Path, page: np.ndarray) -> None:
     doc, pg = _document(_scanned_pdf(tmp_path, page))
     pg.engine = "pdfminer.six"
@@ -228,3 +240,30 @@ def test_real_pages_keep_their_f1(real_data: Path) -> None:
         ref = gold_boxes(gold[name])
         _, _, f1 = prf(match(pred, ref), len(pred), len(ref))
         assert f1 >= floor, f"{name}: F1 {f1:.2f} < {floor}"
+
+
+def _small_page() -> tuple[Image.Image, ImageDraw.ImageDraw]:
+    img = Image.new("RGB", (W, 900), "white")
+    return img, ImageDraw.Draw(img)
+
+
+def test_outlined_boxes_side_by_side_are_two_boxes() -> None:
+    img, draw = _small_page()
+    left = (300, 300, 220, 48, "outlined", (255, 255, 255), (0, 0, 0), (0, 0, 0))
+    right = (526, 300, 220, 48, "outlined", (255, 255, 255), (0, 0, 0), (0, 0, 0))  # 6 px apart
+    _stamped_box(draw, left)
+    _stamped_box(draw, right)
+    boxes = detect_boxes(np.asarray(img))
+    assert [(b.style, round(_iou(b, ref), 1) >= 0.8) for b, ref in zip(boxes, (left, right))] == [
+        ("outlined", True),
+        ("outlined", True),
+    ]
+
+
+def test_dark_header_band_across_the_page_is_not_a_redaction() -> None:
+    img, draw = _small_page()
+    draw.rectangle((60, 100, W - 60, 170), fill=(30, 30, 60))
+    draw.text((W // 2, 135), "Ministerie van Binnenlandse Zaken", fill="white", font=_font(36), anchor="mm")
+    _stamped_box(draw, BOXES[0][:1] + (400,) + BOXES[0][2:])
+    boxes = detect_boxes(np.asarray(img))
+    assert [(b.style, b.y) for b in boxes] == [("black", 400)]

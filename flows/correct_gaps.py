@@ -1,0 +1,174 @@
+"""The OCR gap model: what stood between two words where the engine read a separator.
+
+Most character errors left after word correction are not inside words but
+between them: a speck read as "." or ":" ("voldoet. aan", "erop.u.hiermee"),
+a space read as a hyphen ("ontwerp-van"), a full stop read as a comma before
+the next sentence ("in de email, Wanneer"), a bullet read as "»", "«" or "*".
+A word-level corrector never sees those. This model does.
+
+A *gap* is the run of non-word characters between two word cores (whitespace
+normalised to one space). Its *context* is the class of the word on each side:
+digits, a single letter, or the word's case (capitalised or lower) and how
+common it is (a function word, a listed word, an unknown string). From aligned
+(truth, OCR) pages of the train split `bench/ocr_train.py` counts, per (left
+class, OCR gap, right class), which gaps the truth had, and ships the counts as
+`flows/data/ocr_gaps.json`. Nothing is written by hand: the model learns, for
+instance, that ". " between a common lowercase word and another common
+lowercase word was almost always a plain space, while ". " before a
+capitalised word is a real full stop.
+
+The corrector replaces a gap only where the counts make the other reading
+clearly more probable (`Settings.gap_probability`, `Settings.gap_count`);
+contexts that clean text also produces keep their gap, so typed text is not
+touched.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz.distance import Levenshtein
+
+GAPS_PATH = Path(__file__).parent / "data" / "ocr_gaps.json"
+_CORE = re.compile(r"\w+")
+_SPACE = re.compile(r"\s+")
+FUNCTION_ZIPF = 5.0  # from here a word is a function word ("van", "de", "het", "u")
+LISTED_ZIPF = 3.0  # from here a word is listed; below, an unknown string
+
+# Names the word classes the counts were made with; a shipped model with another name is stale.
+CLASSES_VERSION = f"d,s,case+2,case+f{FUNCTION_ZIPF}/w{LISTED_ZIPF}/u"
+
+Freq = Callable[[str], float]  # lowercase word -> highest Zipf over the languages
+
+
+def word_class(core: str, freq: Freq) -> str:
+    """The class of a word core: "d" digits, "s" one letter, else case + length 2 ("l2") or
+    frequency ("lf", "Cw", "lu"). Short words get their own class because both the
+    commonest words and abbreviations ("jl.", "cf.") are short, and a full stop after
+    them means different things."""
+    if any(ch.isdigit() for ch in core):
+        return "d"
+    if len(core) == 1:
+        return "s"
+    case = "C" if core[0].isupper() else "l"
+    if len(core) == 2:
+        return case + "2"  # function words and abbreviations ("in", "op", "jl", "cf") alike
+    z = freq(core.lower())
+    return case + ("f" if z >= FUNCTION_ZIPF else "w" if z >= LISTED_ZIPF else "u")
+
+
+def normal_gap(sep: str) -> str:
+    return _SPACE.sub(" ", sep)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """The separator between two word cores of a text, with its offsets."""
+
+    start: int
+    end: int
+    left: str
+    sep: str
+    right: str
+
+
+def gaps(text: str) -> Iterator[Gap]:
+    """Every gap between consecutive word cores of `text`."""
+    prev = None
+    for m in _CORE.finditer(text):
+        if prev is not None:
+            yield Gap(prev.end(), m.start(), prev.group(0), text[prev.end() : m.start()], m.group(0))
+        prev = m
+
+
+def aligned_gaps(truth: str, ocr: str) -> Iterator[tuple[Gap, str]]:
+    """(OCR gap, truth gap) for gaps whose two words align one to one with two consecutive truth words.
+
+    Words pair up through a word-level alignment of the cores (equal words, or
+    equal-length blocks of misread words), so a gap is compared with the truth
+    gap between the same two words.
+    """
+    t, o = list(gaps(truth)), list(gaps(ocr))
+    tw = [g.left for g in t] + [t[-1].right] if t else []
+    ow = [g.left for g in o] + [o[-1].right] if o else []
+    match: dict[int, int] = {}
+    for op in Levenshtein.opcodes(tw, ow):
+        if op.tag == "equal" or (
+            op.tag == "replace" and op.src_end - op.src_start == op.dest_end - op.dest_start
+        ):
+            for i, j in zip(range(op.src_start, op.src_end), range(op.dest_start, op.dest_end)):
+                match[j] = i
+    for j, g in enumerate(o):
+        i = match.get(j)
+        if i is not None and match.get(j + 1) == i + 1:
+            yield g, normal_gap(t[i].sep)
+
+
+def learn(pairs: Iterable[tuple[str, str, str, str]]) -> dict:
+    """Counts of truth gaps per (left class, OCR gap, right class), from (left, OCR gap, right, truth gap)."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for left, sep, right, truth in pairs:
+        counts[f"{left}\t{sep}\t{right}"][truth] += 1
+    return {
+        "classes": CLASSES_VERSION,
+        "contexts": {k: dict(v.most_common()) for k, v in sorted(counts.items())},
+    }
+
+
+# Typographic variants of one mark: a source's choice between them is not OCR damage,
+# and a model learned on a few sources would impose their typography on others.
+_TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"',
+                             "–": "-", "—": "-", "‐": "-", "‑": "-", "…": "..."})
+
+
+def typographic_variant(a: str, b: str) -> bool:
+    """Whether two gaps differ only in the typography of their marks ("’s" vs "'s", "–" vs "-")."""
+    return a.translate(_TYPOGRAPHY) == b.translate(_TYPOGRAPHY)
+
+
+@dataclass(frozen=True)
+class GapModel:
+    """Context -> (truth gap, probability, count) for the contexts where the OCR gap is usually wrong."""
+
+    rules: dict[str, tuple[str, float, int]]
+
+    def fix(self, left: str, sep: str, right: str) -> tuple[str, float, int] | None:
+        return self.rules.get(f"{left}\t{sep}\t{right}")
+
+    @classmethod
+    def from_counts(cls, contexts: dict[str, dict[str, int]], probability: float, count: int) -> GapModel:
+        """Keep the contexts where another gap wins with at least `probability` over at
+        least `count` observations, leaving out mere typographic variants."""
+        rules = {}
+        for key, truths in contexts.items():
+            sep = key.split("\t")[1]
+            total = sum(truths.values())
+            best, n = max(truths.items(), key=lambda kv: kv[1])
+            if (
+                best != sep
+                and total >= count
+                and n / total >= probability
+                and not typographic_variant(best, sep)
+            ):
+                rules[key] = (best, n / total, total)
+        return cls(rules)
+
+
+@lru_cache(maxsize=1)
+def read_gap_counts(path: Path = GAPS_PATH) -> dict[str, dict[str, int]]:
+    """The shipped counts; a missing or broken file is an installation error."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(
+            f"{path}: cannot read the OCR gap model ({exc}); run bench/ocr_train.py"
+        ) from exc
+    if data.get("classes") != CLASSES_VERSION:
+        raise RuntimeError(f"{path}: learned with other word classes; run bench/ocr_train.py")
+    return data["contexts"]
