@@ -40,8 +40,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from checks.grounds import parse_ground  # noqa: E402
-from checks.scanboxes import ImageBox, detect_boxes, ocr_stamps  # noqa: E402
+from checks.grounds import parse_ground
+from checks.scanboxes import ImageBox, detect_boxes, ocr_stamps
 
 UVA_F1 = {"black": 0.79, "color": 0.86, "border": 0.76, "gray": 0.62}
 IOU = 0.5

@@ -641,6 +641,8 @@ def _stamps_outside_boxes(page: Page, boxes: list[RedactionBox]) -> list[BoxFind
     legend (followed by the ground's label) or standing alone (a table cell)
     are not stamps."""
     out: list[BoxFinding] = []
+    if not any(c.known and c.explicit for c in find_codes(page.text)):
+        return out  # most pages cite no ground at all: skip the line geometry
     visible = [g for g in page.glyphs if g.text.strip() and _visible(g)]
     for line in _lines(visible):
         words = _words(line)

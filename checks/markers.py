@@ -9,7 +9,6 @@ label's length: one edit per eight characters, and never more than four.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
@@ -29,49 +28,68 @@ class Marker:
     distance: int = 0
 
 
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-
-
 def _max_distance(label: str) -> int:
     return min(4, len(label) // 8)
 
 
-def _fuzzy_find(text: str, phrase: str) -> list[tuple[int, int, int]]:
-    """(start, end, distance) of every place where `phrase` occurs in `text`
-    within the phrase's edit budget, case-insensitive.
+def _pieces(phrase: str, budget: int) -> list[tuple[int, str]]:
+    """Cut a phrase into budget + 1 pieces: a match with at most `budget`
+    edits holds at least one piece unchanged (pigeonhole), so exact search
+    for the pieces finds every candidate quickly."""
+    n = len(phrase)
+    k = budget + 1
+    bounds = [round(i * n / k) for i in range(k + 1)]
+    return [(bounds[i], phrase[bounds[i] : bounds[i + 1]]) for i in range(k)]
 
-    Candidates start at a word whose first letters are close to the phrase's
-    first word; the end is searched over a few lengths so that a lost or
-    extra character at the end is found too. Matches never start inside a
-    word."""
+
+def _fold(text: str) -> str:
+    """Lower case with one character per character, so positions in the
+    folded text are positions in the text ("İ".lower() is two)."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else "".join(c.lower()[:1] for c in text)
+
+
+def _starts_a_word(text: str, s: int) -> bool:
+    """At a word start, or at a seam where OCR glued a capitalised label to
+    the word before it ("levenssfeerAfgestemd")."""
+    if s == 0 or not text[s - 1].isalpha():
+        return True
+    return text[s - 1].islower() and text[s].isupper()
+
+
+def _fuzzy_find(text: str, phrase: str, lowered: str | None = None) -> list[tuple[int, int, int]]:
+    """(start, end, distance) of every place where `phrase` occurs in `text`
+    within the phrase's edit budget, case-insensitive, starting at a word.
+
+    Candidates come from exact hits of the phrase's pieces; each is verified
+    with an edit distance over the start and length variations the budget
+    allows, and the closest wins."""
     budget = _max_distance(phrase)
-    target = phrase.casefold()
-    first = target.split()[0]
+    target = _fold(phrase)
     n = len(target)
-    lowered = text.casefold()
+    lowered = _fold(text) if lowered is None else lowered
+    candidates: set[int] = set()
+    for offset, piece in _pieces(target, budget):
+        pos = lowered.find(piece)
+        while pos >= 0:
+            candidates.add(pos - offset)
+            pos = lowered.find(piece, pos + 1)
+    found: dict[int, tuple[int, int]] = {}  # start -> (distance, length)
+    for c in candidates:
+        for s in range(max(0, c - budget), c + budget + 1):
+            if s >= len(text) or not _starts_a_word(text, s):
+                continue
+            for length in range(max(1, n - budget), n + budget + 1):
+                d = Levenshtein.distance(lowered[s : s + length], target, score_cutoff=budget)
+                if d <= budget and (s not in found or d < found[s][0]):
+                    found[s] = (d, length)
+    # Overlapping matches of the same phrase: keep the closest.
     out: list[tuple[int, int, int]] = []
-    last_end = -1
-    for w in _WORD.finditer(lowered):
-        s = w.start()
-        if s < last_end:
+    for s, (d, length) in sorted(found.items(), key=lambda kv: (kv[1][0], kv[0])):
+        if any(s < e and o < s + length for o, e, _ in out):
             continue
-        head = lowered[s : s + len(first)]
-        if Levenshtein.distance(head, first, score_cutoff=min(2, budget)) > min(2, budget):
-            continue
-        best: tuple[int, int] | None = None
-        for length in range(max(1, n - budget), n + budget + 1):
-            d = Levenshtein.distance(lowered[s : s + length], target, score_cutoff=budget)
-            if d <= budget and (best is None or d < best[0]):
-                best = (d, length)
-        if best is None:
-            continue
-        d, length = best
-        # Trim a match that ends inside the next word, unless the label's
-        # own last letters are there (run-together words keep the match).
-        end = s + length
-        out.append((s, end, d))
-        last_end = end
-    return out
+        out.append((s, s + length, d))
+    return sorted(out)
 
 
 def find_labels(text: str) -> list[Marker]:
@@ -79,8 +97,9 @@ def find_labels(text: str) -> list[Marker]:
     overlap."""
     taken: list[tuple[int, int]] = []
     out: list[Marker] = []
+    lowered = _fold(text)
     for label, ground in registry().label_index():
-        for s, e, d in _fuzzy_find(text, label):
+        for s, e, d in _fuzzy_find(text, label, lowered):
             if any(s < te and ts < e for ts, te in taken):
                 continue
             taken.append((s, e))

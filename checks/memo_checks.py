@@ -43,6 +43,7 @@ def holds_role_or_unit(value: str) -> bool:
 def add_marker_rows(doc: Document) -> list[Marker]:
     """Record every marker in the document's text."""
     markers = find_markers(doc.text)
+    doc.rows.setdefault("markers", [])  # recorded even when empty: later checks read it
     for m in markers:
         doc.add_row(
             "markers",

@@ -28,6 +28,7 @@ one can read and change, not constants buried in code.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import shutil
 import subprocess
 import tomllib
@@ -135,7 +136,7 @@ def _row_bands(filled: np.ndarray, tol: int, min_h: int) -> list[tuple[int, int,
     jump = (np.abs(np.diff(left)) > tol) | (np.abs(np.diff(right)) > tol) | (rows[1:] != rows[:-1])
     cuts = [0, *(np.flatnonzero(jump) + 1).tolist(), len(rows)]
     bands = []
-    for top, bottom in zip(cuts[:-1], cuts[1:]):
+    for top, bottom in itertools.pairwise(cuts):
         if bottom - top < min_h or not rows[top]:
             continue
         lo, hi = left[top:bottom], right[top:bottom]
@@ -160,7 +161,7 @@ def _rect_components(mask: np.ndarray) -> list[tuple[int, int, int, int, float]]
     n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
     out = []
     for i in range(1, n):
-        x, y, w, h, area = stats[i]
+        x, y, w, h, _ = stats[i]
         if w < p["min_w"] or h < p["min_h"]:
             continue
         region = labels[y : y + h, x : x + w] == i
@@ -277,7 +278,7 @@ def _outlined_boxes(gray: np.ndarray) -> list[tuple[int, int, int, int, str, flo
     horiz, vert = _line_masks(gray)
     lines = cv2.bitwise_or(horiz, vert)
     lines = cv2.dilate(lines, _kernel(3, 3))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - lines, connectivity=4)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(255 - lines, connectivity=4)
     H, W = gray.shape
     ink = gray < p["ink_max"]  # inside a box: only real ink counts as text
     out = []
@@ -387,10 +388,10 @@ def detect_boxes(image: np.ndarray) -> list[ImageBox]:
         colour = _mean_colour(small, (x, y, w, h), found_as)
         boxes.append(
             ImageBox(
-                x=int(round(x / s)),
-                y=int(round(y / s)),
-                w=int(round(w / s)),
-                h=int(round(h / s)),
+                x=round(float(x) / s),
+                y=round(float(y) / s),
+                w=round(float(w) / s),
+                h=round(float(h) / s),
                 style=_style_of(colour, found_as),
                 color=colour,
                 score=round(float(min(1.0, score)), 3),

@@ -95,7 +95,7 @@ class Settings:
     label_similarity: float = 0.8  # normalised similarity for a fuzzy label word
     min_length: int = 2
     gap_probability: float = 0.9  # share of the train pairs in which the other gap was the truth
-    gap_count: int = 5  # train pairs a gap context needs before it can change anything
+    gap_count: int = 8  # train pairs a gap context needs to decide (fewer: back off to the coarse context)
     max_confusions: int = 1  # learned confusions combined in one word (2 finds almost nothing more, at half the speed)
 
 
@@ -161,8 +161,6 @@ class Corrector:
         whitespace may span one. Gaps touching a word correction are left alone.
         """
         rules = self._gaps
-        if not rules.rules:
-            return []
         taken = [(c.start, c.end) for c in words]
         out = []
         for g in gaps(text):
@@ -173,7 +171,7 @@ class Corrector:
             fix = rules.fix(left, sep, right)
             if fix is None:
                 continue
-            after, p, n = fix
+            after, p, n, context = fix
             if sep != g.sep:  # the gap holds a line break or other whitespace
                 if after.strip():
                     continue
@@ -190,7 +188,7 @@ class Corrector:
                     after,
                     round(math.log(p), 3),
                     0.0,
-                    f"gap:{sep!r}->{after!r} ({left}_{right}, p={p:.2f}, n={n})",
+                    f"gap:{sep!r}->{after!r} ({context}, p={p:.2f}, n={n})",
                 )
             )
         return out

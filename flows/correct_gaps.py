@@ -132,32 +132,64 @@ def typographic_variant(a: str, b: str) -> bool:
     return a.translate(_TYPOGRAPHY) == b.translate(_TYPOGRAPHY)
 
 
+def coarse(word_class: str) -> str:
+    """The class without its frequency ("lw" -> "l"): the back-off context."""
+    return word_class[0] if word_class[-1] in "fwu" else word_class
+
+
 @dataclass(frozen=True)
 class GapModel:
-    """Context -> (truth gap, probability, count) for the contexts where the OCR gap is usually wrong."""
+    """Decisions per context: the truth gap with its probability and count, or None to keep.
 
-    rules: dict[str, tuple[str, float, int]]
+    `full` holds the contexts seen often enough to decide on their own; any
+    other context backs off to `backoff`, keyed by the classes without their
+    frequency, with the counts of all its full contexts summed (as in Katz
+    back-off, but deciding rather than smoothing).
+    """
 
-    def fix(self, left: str, sep: str, right: str) -> tuple[str, float, int] | None:
-        return self.rules.get(f"{left}\t{sep}\t{right}")
+    full: dict[str, tuple[str, float, int] | None]
+    backoff: dict[str, tuple[str, float, int] | None]
+
+    def fix(self, left: str, sep: str, right: str) -> tuple[str, float, int, str] | None:
+        """The truth gap, its probability and count, and the context that decided ("lw_lf" or,
+        backed off, "l_l"); None to keep the gap."""
+        key = f"{left}\t{sep}\t{right}"
+        if key in self.full:
+            found, context = self.full[key], f"{left}_{right}"
+        else:
+            cl, cr = coarse(left), coarse(right)
+            found, context = self.backoff.get(f"{cl}\t{sep}\t{cr}"), f"{cl}_{cr}"
+        return None if found is None else (*found, context)
+
+    @property
+    def rules(self) -> dict[str, tuple[str, float, int]]:
+        """The contexts that change something, full and backed off."""
+        return {k: v for d in (self.full, self.backoff) for k, v in d.items() if v is not None}
 
     @classmethod
     def from_counts(cls, contexts: dict[str, dict[str, int]], probability: float, count: int) -> GapModel:
-        """Keep the contexts where another gap wins with at least `probability` over at
-        least `count` observations, leaving out mere typographic variants."""
-        rules = {}
+        """Decide each context with at least `count` observations: another gap wins with at
+        least `probability`, and is more than a typographic variant, or the gap stays."""
+        summed: dict[str, Counter[str]] = defaultdict(Counter)
         for key, truths in contexts.items():
-            sep = key.split("\t")[1]
-            total = sum(truths.values())
-            best, n = max(truths.items(), key=lambda kv: kv[1])
-            if (
-                best != sep
-                and total >= count
-                and n / total >= probability
-                and not typographic_variant(best, sep)
-            ):
-                rules[key] = (best, n / total, total)
-        return cls(rules)
+            left, sep, right = key.split("\t")
+            summed[f"{coarse(left)}\t{sep}\t{coarse(right)}"].update(truths)
+        return cls(_decide(contexts, probability, count), _decide(summed, probability, count))
+
+
+def _decide(
+    contexts: dict[str, dict[str, int]], probability: float, count: int
+) -> dict[str, tuple[str, float, int] | None]:
+    out: dict[str, tuple[str, float, int] | None] = {}
+    for key, truths in contexts.items():
+        total = sum(truths.values())
+        if total < count:
+            continue
+        sep = key.split("\t")[1]
+        best, n = max(truths.items(), key=lambda kv: kv[1])
+        change = best != sep and n / total >= probability and not typographic_variant(best, sep)
+        out[key] = (best, n / total, total) if change else None
+    return out
 
 
 @lru_cache(maxsize=1)
