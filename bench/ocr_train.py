@@ -24,7 +24,7 @@ from ocr_common import aligned_words, core, load_pairs
 from rapidfuzz.distance import Levenshtein
 
 from flows.correct_channel import MODEL_PATH, learn
-from flows.correct_gaps import GAPS_PATH, aligned_gaps, normal_gap, word_class
+from flows.correct_gaps import GAPS_PATH, aligned_gaps, guarded, normal_gap, word_class
 from flows.correct_gaps import learn as learn_gaps
 
 
@@ -41,8 +41,8 @@ def training_pairs(pages: list[dict]) -> tuple[list[tuple[str, str]], list[str]]
     return pairs, truth_words
 
 
-def gap_pairs(pages: list[dict]) -> list[tuple[str, str, str, str]]:
-    """(left class, OCR gap, right class, truth gap) for every aligned gap of the pages."""
+def gap_pairs(pages: list[dict]) -> list[tuple[str, str, str, str, str]]:
+    """(left class, OCR gap, right class, truth gap, source) for every aligned gap of the pages."""
     from flows.correct_lexicon import load_lexicon
 
     lex = load_lexicon()
@@ -51,9 +51,10 @@ def gap_pairs(pages: list[dict]) -> list[tuple[str, str, str, str]]:
         return max(lex.freq(w, "nl"), lex.freq(w, "en"))
 
     return [
-        (word_class(g.left, freq), normal_gap(g.sep), word_class(g.right, freq), truth)
+        (word_class(g.left, freq), normal_gap(g.sep), word_class(g.right, freq), truth, page["source"])
         for page in pages
         for g, truth in aligned_gaps(page["truth"], page["ocr"])
+        if not guarded(page["ocr"], g)
     ]
 
 

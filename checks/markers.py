@@ -42,7 +42,7 @@ def _pieces(phrase: str, budget: int) -> list[tuple[int, str]]:
     return [(bounds[i], phrase[bounds[i] : bounds[i + 1]]) for i in range(k)]
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Lower case with one character per character, so positions in the
     folded text are positions in the text ("İ".lower() is two)."""
     lowered = text.lower()
@@ -57,17 +57,18 @@ def _starts_a_word(text: str, s: int) -> bool:
     return text[s - 1].islower() and text[s].isupper()
 
 
-def _fuzzy_find(text: str, phrase: str, lowered: str | None = None) -> list[tuple[int, int, int]]:
+def fuzzy_find(text: str, phrase: str, lowered: str | None = None, budget: int | None = None) -> list[tuple[int, int, int]]:
     """(start, end, distance) of every place where `phrase` occurs in `text`
-    within the phrase's edit budget, case-insensitive, starting at a word.
+    within an edit budget (by default the phrase's), case-insensitive,
+    starting at a word.
 
     Candidates come from exact hits of the phrase's pieces; each is verified
     with an edit distance over the start and length variations the budget
     allows, and the closest wins."""
-    budget = _max_distance(phrase)
-    target = _fold(phrase)
+    budget = _max_distance(phrase) if budget is None else budget
+    target = fold(phrase)
     n = len(target)
-    lowered = _fold(text) if lowered is None else lowered
+    lowered = fold(text) if lowered is None else lowered
     candidates: set[int] = set()
     for offset, piece in _pieces(target, budget):
         pos = lowered.find(piece)
@@ -97,9 +98,9 @@ def find_labels(text: str) -> list[Marker]:
     overlap."""
     taken: list[tuple[int, int]] = []
     out: list[Marker] = []
-    lowered = _fold(text)
+    lowered = fold(text)
     for label, ground in registry().label_index():
-        for s, e, d in _fuzzy_find(text, label, lowered):
+        for s, e, d in fuzzy_find(text, label, lowered):
             if any(s < te and ts < e for ts, te in taken):
                 continue
             taken.append((s, e))
@@ -110,7 +111,7 @@ def find_labels(text: str) -> list[Marker]:
 def find_withheld_headings(text: str) -> list[Marker]:
     out = []
     for heading in registry().withheld_headings:
-        for s, e, d in _fuzzy_find(text, heading):
+        for s, e, d in fuzzy_find(text, heading):
             out.append(Marker(s, e, "withheld_heading", text[s:e], None, None, d == 0, d))
     return out
 

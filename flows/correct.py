@@ -13,6 +13,15 @@ identifiers, acronyms, e-mail addresses, names and compounds of known words
 are left alone. Run-together words are split where the case change shows the
 seam and both halves are words (or the right half is a known label).
 
+Between the words, the separators get the same treatment from a second
+learned model (`flows/correct_gaps.py`): a gap the engine read as ". " or
+":" between two lowercase words, "," before a capitalised function word, a
+quote mark with nothing to close it, is replaced by the reading the aligned
+train pairs show to be far more probable in that context (the classes of the
+two words), and only where that reading was seen in several documents. Gaps
+inside links, addresses and codes, and quotation marks that are closed
+further on, are left alone; a line break is never moved.
+
 There is no table of word replacements: every change comes from the lexicon,
 the learned channel and the text itself, and each change is returned as a
 `Correction` with its score, margin and reason, for the `corrections` table.
@@ -31,7 +40,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from flows.correct_channel import ChannelModel, load_model
-from flows.correct_gaps import Gap, GapModel, gaps, normal_gap, read_gap_counts, word_class
+from flows.correct_gaps import GapModel, gaps, guarded, normal_gap, read_gap_counts, word_class
 from flows.correct_lexicon import Lexicon, known_labels, load_lexicon
 
 LN10 = math.log(10)
@@ -41,9 +50,6 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _SEAM = re.compile(r"^(.*[^\W_A-Z])([A-Z][^\W\d_A-Z]{2,})$")
 _GUARDED = re.compile(r"@|://|^www\.|\d")
 _SENTENCE_END = ".!?:;•·"
-_HOST = re.compile(r"^\W*[^\W\d_]+(?:[.-][^\W\d_]+)*\.[a-z]{2,3}\W*$")
-_QUOTE_REACH = 400  # characters searched for the closing mark of a quotation
-_CLOSERS = {"‘": "’", "“": "”", "„": "”", "'": "'", '"': '"', "(": ")", "[": "]", "«": "»"}
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,7 @@ class Correction:
     after: str
     score: float  # log-probability (prior + channel) of the chosen candidate
     margin: float  # how far it beats keeping the word or the next candidate
-    reason: str  # "confusion:cl->d", "document_lexicon", "language:en", "field_label", "split", ...
+    reason: str  # "confusion:cl->d", "document_lexicon", "language:en", "field_label", "split", "gap:'. '->' ' (...)", ...
 
 
 @dataclass(frozen=True)
@@ -89,13 +95,14 @@ class Settings:
     real_word_channel: float = (
         -5.0
     )  # a listed word is only read as another through a confusion this common
-    margin: float = 2.0  # needed to replace an unknown word
+    margin: float = 1.0  # needed to replace an unknown word
     known_margin: float = 3.0  # needed to replace a known word on strong evidence
     ambiguity: float = 1.0  # the best candidate must beat the runner-up by this much
     label_similarity: float = 0.8  # normalised similarity for a fuzzy label word
     min_length: int = 2
     gap_probability: float = 0.9  # share of the train pairs in which the other gap was the truth
     gap_count: int = 8  # train pairs a gap context needs to decide (fewer: back off to the coarse context)
+    gap_sources: int = 3  # documents the other gap must be seen in: one document's quirk is no rule
     max_confusions: int = 1  # learned confusions combined in one word (2 finds almost nothing more, at half the speed)
 
 
@@ -128,7 +135,10 @@ class Corrector:
                     anchors.setdefault(w.lower(), []).append((words, i))
         self._anchors = anchors
         self._gaps = GapModel.from_counts(
-            read_gap_counts(), self.settings.gap_probability, self.settings.gap_count
+            read_gap_counts(),
+            self.settings.gap_probability,
+            self.settings.gap_count,
+            self.settings.gap_sources,
         )
 
     # -- public -----------------------------------------------------------
@@ -171,14 +181,15 @@ class Corrector:
             fix = rules.fix(left, sep, right)
             if fix is None:
                 continue
-            after, p, n, context = fix
+            learned, p, n, context = fix
+            after = learned
             if sep != g.sep:  # the gap holds a line break or other whitespace
-                if after.strip():
+                if learned.strip():
                     continue
                 after = "".join(ch for ch in g.sep if ch.isspace())
             if any(s <= g.end and g.start <= e for s, e in taken):
                 continue
-            if _guarded_gap(text, g):
+            if guarded(text, g):
                 continue
             out.append(
                 Correction(
@@ -188,7 +199,7 @@ class Corrector:
                     after,
                     round(math.log(p), 3),
                     0.0,
-                    f"gap:{sep!r}->{after!r} ({context}, p={p:.2f}, n={n})",
+                    f"gap:{sep!r}->{learned!r} ({context}, p={p:.2f}, n={n})",
                 )
             )
         return out
@@ -294,6 +305,7 @@ class Corrector:
         if split is not None:
             after, reason = split
             return Correction(start, start + len(word), word, after, 0.0, 0.0, reason)
+
         if (
             len(word) < self.settings.min_length
             or _GUARDED.search(m.group(0))
@@ -519,30 +531,6 @@ class _DocIndex:
 
 _EMPTY_DOC = _DocIndex(frozenset(), {}, (), {}, 0)
 _DOC_CACHE: dict[tuple[int, int], tuple[Counter[str], _DocIndex]] = {}
-
-
-def _guarded_gap(text: str, g: Gap) -> bool:
-    """Gaps that are no OCR damage whatever the counts say.
-
-    A mark inside one token (no space) that makes it a host name, address or
-    code ("politie.nl", "j.jansen@minbuza.nl"), and an opening quote or
-    bracket that the text closes further on ("het ‘echt’ is", a quotation
-    running over lines).
-    """
-    if not any(ch.isspace() for ch in g.sep):
-        a, b = g.start, g.end
-        while a > 0 and not text[a - 1].isspace():
-            a -= 1
-        while b < len(text) and not text[b].isspace():
-            b += 1
-        token = text[a:b]
-        if _GUARDED.search(token) or _HOST.match(token):
-            return True
-    opener = g.sep.rstrip()[-1:]
-    closer = _CLOSERS.get(opener)
-    if closer:
-        return closer in text[g.end : g.end + _QUOTE_REACH]
-    return False
 
 
 def _core(token: str) -> tuple[str, int]:

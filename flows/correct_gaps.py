@@ -38,11 +38,15 @@ from rapidfuzz.distance import Levenshtein
 GAPS_PATH = Path(__file__).parent / "data" / "ocr_gaps.json"
 _CORE = re.compile(r"\w+")
 _SPACE = re.compile(r"\s+")
+_CODE = re.compile(r"@|://|^www\.|\d")  # addresses, links, numbers, codes
+_HOST = re.compile(r"^\W*[^\W\d_]+(?:[.-][^\W\d_]+)*\.[a-z]{2,3}(?:/\S*)?\W*$")  # politie.nl/woo
+_QUOTE_REACH = 400  # characters searched for the closing mark of a quotation
+_CLOSERS = {"‘": "’", "“": "”", "„": "”", "'": "'", '"': '"', "(": ")", "[": "]", "«": "»"}
 FUNCTION_ZIPF = 5.0  # from here a word is a function word ("van", "de", "het", "u")
 LISTED_ZIPF = 3.0  # from here a word is listed; below, an unknown string
 
 # Names the word classes the counts were made with; a shipped model with another name is stale.
-CLASSES_VERSION = f"d,s,case+2,case+f{FUNCTION_ZIPF}/w{LISTED_ZIPF}/u"
+CLASSES_VERSION = f"d,s,case+2,case+f{FUNCTION_ZIPF}/w{LISTED_ZIPF}/u;sources"
 
 Freq = Callable[[str], float]  # lowercase word -> highest Zipf over the languages
 
@@ -87,6 +91,33 @@ def gaps(text: str) -> Iterator[Gap]:
         prev = m
 
 
+def guarded(text: str, g: Gap) -> bool:
+    """Gaps that are no OCR damage whatever the counts say.
+
+    A mark inside one token (no space) that makes it a host name, address or
+    code ("politie.nl", "j.jansen@minbuza.nl"), and an opening quote or
+    bracket that the text closes further on ("het ‘echt’ is", a quotation
+    running over lines). A token ending in a three-letter word after a full
+    stop reads as a host name too ("voldoet.aan"): leaving such a speck is
+    cheaper than breaking a link. Training leaves them out as well, so that the counts
+    describe the gaps the corrector may change.
+    """
+    if not any(ch.isspace() for ch in g.sep):
+        a, b = g.start, g.end
+        while a > 0 and not text[a - 1].isspace():
+            a -= 1
+        while b < len(text) and not text[b].isspace():
+            b += 1
+        token = text[a:b]
+        if _CODE.search(token) or _HOST.match(token):
+            return True
+    opener = g.sep.rstrip()[-1:]
+    closer = _CLOSERS.get(opener)
+    if closer:
+        return closer in text[g.end : g.end + _QUOTE_REACH]
+    return False
+
+
 def aligned_gaps(truth: str, ocr: str) -> Iterator[tuple[Gap, str]]:
     """(OCR gap, truth gap) for gaps whose two words align one to one with two consecutive truth words.
 
@@ -110,14 +141,28 @@ def aligned_gaps(truth: str, ocr: str) -> Iterator[tuple[Gap, str]]:
             yield g, normal_gap(t[i].sep)
 
 
-def learn(pairs: Iterable[tuple[str, str, str, str]]) -> dict:
-    """Counts of truth gaps per (left class, OCR gap, right class), from (left, OCR gap, right, truth gap)."""
+def learn(pairs: Iterable[tuple[str, str, str, str, str]]) -> dict:
+    """Counts of truth gaps per (left class, OCR gap, right class), from (left, OCR gap,
+    right, truth gap, source) tuples, with the sources each reading was seen in.
+
+    The sources matter because every source is rendered at several qualities:
+    a reading seen in one document only may be that document's quirk.
+    """
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for left, sep, right, truth in pairs:
-        counts[f"{left}\t{sep}\t{right}"][truth] += 1
+    seen: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for left, sep, right, truth, source in pairs:
+        key = f"{left}\t{sep}\t{right}"
+        counts[key][truth] += 1
+        seen[key][truth].add(source)
+    names = sorted({s for readings in seen.values() for ss in readings.values() for s in ss})
+    index = {name: i for i, name in enumerate(names)}
     return {
         "classes": CLASSES_VERSION,
-        "contexts": {k: dict(v.most_common()) for k, v in sorted(counts.items())},
+        "sources": names,
+        "contexts": {
+            k: {t: [n, sorted(index[s] for s in seen[k][t])] for t, n in v.most_common()}
+            for k, v in sorted(counts.items())
+        },
     }
 
 
@@ -161,39 +206,52 @@ class GapModel:
             found, context = self.backoff.get(f"{cl}\t{sep}\t{cr}"), f"{cl}_{cr}"
         return None if found is None else (*found, context)
 
-    @property
-    def rules(self) -> dict[str, tuple[str, float, int]]:
-        """The contexts that change something, full and backed off."""
-        return {k: v for d in (self.full, self.backoff) for k, v in d.items() if v is not None}
-
     @classmethod
-    def from_counts(cls, contexts: dict[str, dict[str, int]], probability: float, count: int) -> GapModel:
+    def from_counts(
+        cls, contexts: dict[str, dict[str, list]], probability: float, count: int, sources: int
+    ) -> GapModel:
         """Decide each context with at least `count` observations: another gap wins with at
-        least `probability`, and is more than a typographic variant, or the gap stays."""
-        summed: dict[str, Counter[str]] = defaultdict(Counter)
+        least `probability`, was seen in at least `sources` documents and is more than a
+        typographic variant; or the gap stays."""
+        summed: dict[str, dict[str, tuple[int, set[int]]]] = defaultdict(dict)
         for key, truths in contexts.items():
             left, sep, right = key.split("\t")
-            summed[f"{coarse(left)}\t{sep}\t{coarse(right)}"].update(truths)
-        return cls(_decide(contexts, probability, count), _decide(summed, probability, count))
+            coarse_key = f"{coarse(left)}\t{sep}\t{coarse(right)}"
+            for truth, (n, seen) in truths.items():
+                m, ss = summed[coarse_key].get(truth, (0, set()))
+                summed[coarse_key][truth] = (m + n, ss | set(seen))
+        full = {k: {t: (n, set(ss)) for t, (n, ss) in v.items()} for k, v in contexts.items()}
+        return cls(
+            _decide(full, probability, count, sources),
+            _decide(summed, probability, count, sources),
+        )
 
 
 def _decide(
-    contexts: dict[str, dict[str, int]], probability: float, count: int
+    contexts: dict[str, dict[str, tuple[int, set[int]]]],
+    probability: float,
+    count: int,
+    sources: int,
 ) -> dict[str, tuple[str, float, int] | None]:
     out: dict[str, tuple[str, float, int] | None] = {}
     for key, truths in contexts.items():
-        total = sum(truths.values())
+        total = sum(n for n, _ in truths.values())
         if total < count:
             continue
         sep = key.split("\t")[1]
-        best, n = max(truths.items(), key=lambda kv: kv[1])
-        change = best != sep and n / total >= probability and not typographic_variant(best, sep)
+        best, (n, seen) = max(truths.items(), key=lambda kv: kv[1][0])
+        change = (
+            best != sep
+            and n / total >= probability
+            and len(seen) >= sources
+            and not typographic_variant(best, sep)
+        )
         out[key] = (best, n / total, total) if change else None
     return out
 
 
 @lru_cache(maxsize=1)
-def read_gap_counts(path: Path = GAPS_PATH) -> dict[str, dict[str, int]]:
+def read_gap_counts(path: Path = GAPS_PATH) -> dict[str, dict[str, list]]:
     """The shipped counts; a missing or broken file is an installation error."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

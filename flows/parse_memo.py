@@ -18,9 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from rapidfuzz.distance import Levenshtein
-
-from checks.markers import find_markers
+from checks.markers import fold, find_markers, fuzzy_find
 from flows.dates import parse_date
 from flows.model import Document, Part
 
@@ -69,31 +67,30 @@ def _label_budget(label: str) -> int:
 
 def find_field_labels(text: str, start: int, end: int) -> list[LabelHit]:
     """Labels of header fields in text[start:end], in order, not
-    overlapping. A label must start a line, follow a space, or follow a
-    lower-case letter or digit directly (a seam where OCR lost the line
-    break), and must be followed by a line end, a space or a capital."""
+    overlapping, OCR-tolerant for long labels ("Onze Reference",
+    "Piandatum"). A short label ("Aan", "Van", "Via") is also an ordinary
+    word, so it counts only at the start of a line or at a seam where OCR
+    glued it to the word before ("02uAan"); a long one may also follow a
+    space ("Plandatum Deadline Kamer"). Either must be followed by a line
+    end, a space or a colon (or, for a long label, a capital or digit where
+    OCR glued the value to it)."""
+    window = text[start:end]
+    lowered = fold(window)
     hits: list[LabelHit] = []
     for spec in memo_spec().fields:
         for label in spec.labels:
-            budget = _label_budget(label)
-            n = len(label)
-            for m in re.finditer(re.escape(label[:2]) if budget else re.escape(label), text[start:end]):
-                s = start + m.start()
+            short = len(label) <= 5
+            for s, e, _ in fuzzy_find(window, label, lowered, budget=_label_budget(label)):
+                s, e = s + start, e + start
+                if text[s].isupper() != label[0].isupper():
+                    continue
                 prev = text[s - 1] if s > start else "\n"
-                if not (prev in " \n" or (prev.islower() or prev.isdigit()) and label[0].isupper()):
+                seam = (prev.islower() or prev.isdigit()) and text[s].isupper()
+                if not (prev == "\n" or seam or (prev == " " and not short)):
                     continue
-                best = None
-                for length in range(n - budget, n + budget + 1):
-                    cand = text[s : s + length]
-                    d = Levenshtein.distance(cand, label, score_cutoff=budget)
-                    if d <= budget and (best is None or d < best[0]):
-                        best = (d, length)
-                if best is None:
-                    continue
-                e = s + best[1]
                 nxt = text[e] if e < len(text) else "\n"
-                if not (nxt in " \n" or nxt.isupper() or nxt.isdigit()):
-                    continue
+                if not (nxt in " \n:" or (not short and (nxt.isupper() or nxt.isdigit()))):
+                    continue  # "CC" in "CCM" is no label
                 hits.append(LabelHit(s, e, spec, text[s:e]))
     # Longest label wins where two overlap ("Onze Referentie" over "Referentie").
     hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
@@ -147,42 +144,100 @@ def _is_free_heading(text: str, lines: list[tuple[int, int]], i: int, headings: 
     return nxt[:1].isupper()
 
 
-_BULLET_RE = re.compile(r"^\s*[•●▪◦·\-–*]\s+", re.MULTILINE)
+# OCR reads the bullet "•" as "¢", "«" or "*" now and then.
+_BULLET_RE = re.compile(r"^\s*[•●▪◦·\-–*¢«]\s+", re.MULTILINE)
 _ACTION_RE = re.compile(r"^(?P<label>Action\s+\d+|Actie\s+\d+)\b", re.MULTILINE)
 _SUBITEM_RE = re.compile(r"^(?P<label>[a-h])\s+(?=[A-Za-z])", re.MULTILINE)
+# Two labels further apart than this belong to different blocks (the
+# margin of page 1, a running header on page 2).
+_BLOCK_GAP = 200
+
+
+def _blocks(text: str, labels: list[LabelHit]) -> list[list[LabelHit]]:
+    """Group label hits into blocks of fields that stand together; a section
+    heading or a long stretch of text between two labels separates them."""
+    heading_re = _section_heading_re()
+    blocks: list[list[LabelHit]] = []
+    for hit in labels:
+        if blocks:
+            gap = text[blocks[-1][-1].end : hit.start]
+            if len(gap) <= _BLOCK_GAP and not heading_re.search(gap):
+                blocks[-1].append(hit)
+                continue
+        blocks.append([hit])
+    return blocks
+
+
+def _value_span(text: str, block: list[LabelHit], i: int, limit: int) -> tuple[int, int]:
+    """A field's value: the text up to the next label of its block; for the
+    last field of a block, the next non-empty line."""
+    if i + 1 < len(block):
+        return _strip(text, block[i].end, block[i + 1].start)
+    s = block[i].end
+    while s < limit and text[s].isspace():
+        s += 1
+    e = text.find("\n", s, limit)
+    e = limit if e < 0 else e
+    if _section_heading_re().match(text[s:e].strip()):
+        return block[i].end, block[i].end
+    return _strip(text, s, e)
 
 
 def parse_memo(doc: Document, part: Part) -> None:
-    """Add `memo_fields` and `memo_sections` rows for a memo part."""
+    """Add `memo_fields` and `memo_sections` rows for a memo part.
+
+    The margin may come anywhere in the OCR text (before the body, or after
+    it when OCR reads the columns one after the other): the header is the
+    block with the most distinct fields; other blocks repeat fields as a
+    running header and are left out of the section text, as are repeated
+    letterheads."""
     text = doc.text
     start, end = part.span
     spec = memo_spec()
-    heading_re = _section_heading_re()
-    first_section = heading_re.search(text, start, end)
-    header_end = first_section.start() if first_section else end
+    blocks = _blocks(text, find_field_labels(text, start, end))
+    header = max(blocks, key=lambda b: len({h.field.name for h in b}), default=[])
+    excluded: list[tuple[int, int]] = []
+    for block in blocks:
+        last = _value_span(text, block, len(block) - 1, end)
+        excluded.append((block[0].start, max(last[1], block[-1].end)))
 
-    kind = re.search(r"\b(" + "|".join(re.escape(k) for k in spec.kinds) + r")\b", text[start:header_end])
+    first_section = _section_heading_re().search(text, start, end)
+    top_end = first_section.start() if first_section else end
+    kind = re.search(r"\b(" + "|".join(re.escape(k) for k in spec.kinds) + r")\b", text[start:top_end])
     if kind:
         doc.add_row(
             "memo_fields",
             {"part": part.index, "span_start": start + kind.start(), "span_end": start + kind.end(),
              "field": "Soort", "label": None, "value": kind.group(1)},
         )
-    _parse_header(doc, part, find_field_labels(text, start, header_end), header_end)
+        _subject(doc, part, start + kind.end(), top_end, excluded)
+    _parse_header(doc, part, header, end)
     if first_section:
-        _parse_sections(doc, part, first_section.start(), end)
+        letterhead = part.title
+        _parse_sections(doc, part, first_section.start(), end, excluded, letterhead)
 
 
-def _parse_header(doc: Document, part: Part, labels: list[LabelHit], header_end: int) -> None:
+def _subject(doc: Document, part: Part, s: int, e: int, excluded: list[tuple[int, int]]) -> None:
+    """The line(s) under the memo's kind and above its first section: the
+    subject, where the margin does not stand in between."""
+    for a, b in excluded:
+        if s <= a < e:
+            e = a
+    s, e = _strip(doc.text, s, e)
+    if e > s:
+        doc.add_row("memo_fields", {"part": part.index, "span_start": s, "span_end": e, "field": "Onderwerp",
+                                    "label": None, "value": " ".join(doc.text[s:e].split())})
+
+
+def _parse_header(doc: Document, part: Part, labels: list[LabelHit], limit: int) -> None:
     text = doc.text
     spec = memo_spec()
     seen: set[str] = set()
     for i, hit in enumerate(labels):
         if hit.field.name in seen:
-            continue  # a running header on a later page repeats fields
+            continue
         seen.add(hit.field.name)
-        v_end = labels[i + 1].start if i + 1 < len(labels) else header_end
-        v_start, v_end = _strip(text, hit.end, v_end)
+        v_start, v_end = _value_span(text, labels, i, limit)
         value = " ".join(text[v_start:v_end].split()) or None
         row = {"part": part.index, "span_start": hit.start, "span_end": v_end if value else hit.end,
                "field": hit.field.name, "label": hit.text, "value": value}
@@ -215,37 +270,26 @@ def _strip(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
-def _running_header_lines(text: str, lines: list[tuple[int, int]]) -> set[int]:
-    """Indices of lines that repeat header fields on a later page ("Datum" /
-    date / "Onze Referentie" / number): not part of the section text."""
-    out: set[int] = set()
-    for i, (s, e) in enumerate(lines):
-        line = text[s:e].strip()
-        labels = find_field_labels(text, s, e)
-        if labels and labels[0].start == s and labels[0].end - s >= len(line) - 1 and i + 1 < len(lines):
-            out.update({i, i + 1})
-    return out
-
-
-def _parse_sections(doc: Document, part: Part, start: int, end: int) -> None:
+def _parse_sections(doc: Document, part: Part, start: int, end: int,
+                    excluded: list[tuple[int, int]], letterhead: str) -> None:
     text = doc.text
     heading_re = _section_heading_re()
-    lines = _lines(text, start, end)
-    running = _running_header_lines(text, lines)
+    lines = [
+        (s, e) for s, e in _lines(text, start, end)
+        if not any(a <= s < b for a, b in excluded) and text[s:e].strip() != letterhead
+    ]
     headings: dict[int, str] = {}
     for i, (s, e) in enumerate(lines):
-        if i in running:
-            continue
         line = text[s:e].strip()
         if m := heading_re.match(line):
             headings[i] = m.group("name")
-        elif find_markers(line) and any(mk.kind == "withheld_heading" for mk in find_markers(line)):
+        elif any(mk.kind == "withheld_heading" for mk in find_markers(line)):
             headings[i] = line
         elif _is_free_heading(text, lines, i, set(headings)):
             headings[i] = line
     order = sorted(headings)
     for k, i in enumerate(order):
-        body = [j for j in range(i + 1, order[k + 1] if k + 1 < len(order) else len(lines)) if j not in running]
+        body = list(range(i + 1, order[k + 1] if k + 1 < len(order) else len(lines)))
         name = headings[i]
         if not body:
             continue

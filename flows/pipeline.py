@@ -1,13 +1,15 @@
 """The stages of lakmoes as plain functions, and the per-document work unit
 that runs them in a worker process.
 
-    ingest -> extract -> normalise -> split -> correct -> parse -> markers
-           -> checks -> gate                  (per document, in a worker)
+    ingest -> extract -> normalise -> split -> detect-ocr  (prepare)
+    -> correct -> parse -> markers -> checks -> gate     (finish)
     -> tables -> quality -> publish           (per release, in the flow)
 
-Each per-document stage is `stage(doc, options) -> None` and is listed in
-`STAGES` by name, so an error names the stage that failed and the document
-is quarantined with it. Orchestration (which process runs what, Prefect)
+Each per-document stage is `stage(doc, ctx) -> None` and is listed by name
+in `PREPARE` or `FINISH`, so an error names the stage that failed and the
+document is quarantined with it. `FINISH` waits, for documents with OCR
+text, until every document of the release has been read: the release's
+clean text is the corrector's lexicon. Orchestration (which process runs what, Prefect)
 lives in `flows/release_flow.py`; nothing here knows about Prefect.
 """
 
@@ -50,29 +52,43 @@ class DocumentResult:
     document_id: str | None
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     quarantine: QuarantineEntry | None = None
-    # Rows that are published even when the document is held back (the
-    # findings that explain why, masked), so a Woo coordinator can act.
     status: str = "published"
+    # Words of the document's clean parts: the release lexicon for OCR
+    # correction is the sum of these over every document of the release.
+    lexicon: Counter[str] = field(default_factory=Counter)
+    # A document with OCR text waits, extracted and split, until the release
+    # lexicon is known; the flow then runs `finish` on it.
+    pending: Document | None = None
 
 
 # --------------------------------------------------------------------------
 # Per-document stages
 
 
-def stage_correct(doc: Document, options: RunOptions) -> None:
-    """Correct OCR errors in parts whose text came from OCR or looks like
-    it, with the clean parts of the same document as its lexicon."""
+def mark_ocr_parts(doc: Document) -> None:
+    """A part is OCR text when its pages came from Tesseract, or, for text
+    inputs, when it reads like OCR output."""
     for part in doc.parts:
         pages = [p for p in doc.pages if p.span[0] < part.span[1] and p.span[1] > part.span[0]]
         if pages:
             part.ocr_like = any(p.engine == "tesseract" for p in pages)
         else:
             part.ocr_like = correct.looks_like_ocr(doc.text[part.span[0] : part.span[1]])
+
+
+def clean_lexicon(doc: Document) -> Counter[str]:
+    return correct.document_lexicon(doc.text[p.span[0] : p.span[1]] for p in doc.parts if not p.ocr_like)
+
+
+def stage_correct(doc: Document, ctx: StageContext) -> None:
+    """Correct OCR errors in OCR parts, with the clean text of the whole
+    release as extra evidence ("Oekraïne" in the published answers fixes
+    "Oekrame" in the scanned memo)."""
     ocr_parts = [p for p in doc.parts if p.ocr_like]
     if not ocr_parts:
         return
     corrector = correct.load_corrector()
-    lexicon = correct.document_lexicon(doc.text[p.span[0] : p.span[1]] for p in doc.parts if not p.ocr_like)
+    lexicon = ctx.release_lexicon if ctx.release_lexicon is not None else clean_lexicon(doc)
     edits: list[Edit] = []
     found: list[tuple[int, int, correct.Correction]] = []
     for part in ocr_parts:
@@ -95,26 +111,33 @@ PARSERS: dict[str, Callable[[Document, Any], None]] = {
 }
 
 
-def stage_parse(doc: Document, options: RunOptions) -> None:
+def stage_parse(doc: Document, ctx: StageContext) -> None:
     for part in doc.parts:
         if parser := PARSERS.get(part.kind):
             parser(doc, part)
 
 
-def stage_markers(doc: Document, options: RunOptions) -> None:
+def stage_markers(doc: Document, ctx: StageContext) -> None:
     memo_checks.add_marker_rows(doc)
 
 
-def stage_checks(doc: Document, options: RunOptions) -> None:
+def stage_checks(doc: Document, ctx: StageContext) -> None:
     removals.check_document(doc)  # first: the person-field check defers to its name findings
     memo_checks.check_person_fields(doc)
     if doc.pages:
         boxes.check_pdf_redactions(doc)
 
 
-STAGES: tuple[tuple[str, Callable[[Document, RunOptions], None]], ...] = (
-    ("normalise", lambda doc, o: normalise(doc)),
-    ("split", lambda doc, o: split(doc)),
+Stage = Callable[[Document, "StageContext"], None]
+
+# Before the release lexicon is known ...
+PREPARE: tuple[tuple[str, Stage], ...] = (
+    ("normalise", lambda doc, ctx: normalise(doc)),
+    ("split", lambda doc, ctx: split(doc)),
+    ("detect-ocr", lambda doc, ctx: mark_ocr_parts(doc)),
+)
+# ... and after it.
+FINISH: tuple[tuple[str, Stage], ...] = (
     ("correct", stage_correct),
     ("parse", stage_parse),
     ("markers", stage_markers),
@@ -122,22 +145,50 @@ STAGES: tuple[tuple[str, Callable[[Document, RunOptions], None]], ...] = (
 )
 
 
-def analyse(doc: Document, options: RunOptions) -> DocumentResult:
-    """Run every per-document stage; the gate decides at the end whether the
-    document is published."""
-    for name, stage in STAGES:
+@dataclass(frozen=True)
+class StageContext:
+    options: RunOptions
+    release_lexicon: Counter[str] | None = None
+
+
+def _run_stages(doc: Document, stages: tuple[tuple[str, Stage], ...], ctx: StageContext) -> DocumentResult | None:
+    """Run stages in order; a failure quarantines this document only, named
+    by its stage."""
+    for name, stage in stages:
         try:
-            stage(doc, options)
+            stage(doc, ctx)
         except Exception as e:  # noqa: BLE001 - any failure quarantines this document only
             return DocumentResult(
                 doc.path, doc.id,
                 quarantine=QuarantineEntry(doc.path, f"{name} failed", name,
                                            f"{type(e).__name__}: {e}\n{_short_tb()}", doc.id),
             )
+    return None
+
+
+def prepare(doc: Document, options: RunOptions) -> DocumentResult:
+    """The stages that need only the document itself. A document without
+    OCR text is finished at once; one with OCR text is returned pending."""
+    if failed := _run_stages(doc, PREPARE, StageContext(options)):
+        return failed
+    lexicon = clean_lexicon(doc)
+    if any(p.ocr_like for p in doc.parts):
+        return DocumentResult(doc.path, doc.id, lexicon=lexicon, pending=doc, status="pending")
+    result = finish(doc, options, None)
+    result.lexicon = lexicon
+    return result
+
+
+def finish(doc: Document, options: RunOptions, release_lexicon: Counter[str] | None) -> DocumentResult:
+    """Correct, parse, check; the gate decides at the end whether the
+    document is published."""
+    if failed := _run_stages(doc, FINISH, StageContext(options, release_lexicon)):
+        return failed
     held = gate.apply_gate(doc, allow_findings=options.allow_findings)
     summary = gate.redaction_summary(doc)
     doc.add_row("redaction_summary", summary)
     if held:
+        # The findings (masked) are published, so a Woo coordinator can act.
         rows = {t: doc.rows.get(t, []) for t in ("findings", "redaction_summary")}
         return DocumentResult(doc.path, doc.id, rows=rows, status="quarantined",
                               quarantine=QuarantineEntry(doc.path, "personal data in internal part", "gate", held, doc.id))
@@ -213,12 +264,13 @@ def _quarantined(path: Path, e: ingest.InputError, stage: str, doc_id: str | Non
 
 
 def process_input(inp: ingest.Input, options: RunOptions) -> DocumentResult:
-    """One whole document: read, extract, analyse."""
+    """One whole document: read, extract, prepare (and finish, unless it
+    waits for the release lexicon)."""
     try:
         doc = ingest.read_document(inp)
     except ingest.InputError as e:
         return _quarantined(inp.path, e, "ingest", inp.sha256)
-    return analyse(doc, options)
+    return prepare(doc, options)
 
 
 def extract_chunk(inp: ingest.Input, first: int, last: int) -> list[Page]:
@@ -240,12 +292,12 @@ def count_pages(inp: ingest.Input) -> int:
         raise ingest.InputError(e.reason, e.detail) from e
 
 
-def analyse_pages(inp: ingest.Input, pages: list[Page], options: RunOptions) -> DocumentResult:
-    """The rest of the stages for a PDF whose pages were extracted in chunks."""
+def prepare_pages(inp: ingest.Input, pages: list[Page], options: RunOptions) -> DocumentResult:
+    """`prepare` for a PDF whose pages were extracted in chunks."""
     doc = ingest.Document(id=inp.sha256, path=str(inp.path), size=inp.size, media_type=inp.media_type)
     ingest.attach_pages(doc, pages)
     doc.text = doc.raw_text
-    return analyse(doc, options)
+    return prepare(doc, options)
 
 
 def limit_memory(limit_mb: int) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 from concurrent.futures import TimeoutError as FutureTimeout
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -74,8 +75,9 @@ def discover_task(paths: list[Path]) -> tuple[list[ingest.Input], list[Quarantin
 
 @task(name="process-document", cache_policy=NO_CACHE, task_run_name="process-{inp.path.name}")
 def process_document_task(inp: ingest.Input, options: RunOptions) -> DocumentResult:
-    """Extract and analyse one document in the pool; a large PDF is
-    extracted in chunks of pages that run in parallel."""
+    """Extract and prepare one document in the pool (and finish it when it
+    holds no OCR text); a large PDF is extracted in chunks of pages that run
+    in parallel."""
     logger = get_run_logger()
     t = options.doc_timeout
     try:
@@ -87,7 +89,7 @@ def process_document_task(inp: ingest.Input, options: RunOptions) -> DocumentRes
                     for a, b in pipeline.chunks(pages, options.chunk_pages)
                 ]
                 extracted = [p for f in futures for p in _result(f, t)]
-                result = _run_unit(pipeline.analyse_pages, inp, extracted, options, timeout=t)
+                result = _run_unit(pipeline.prepare_pages, inp, extracted, options, timeout=t)
             else:
                 result = _run_unit(pipeline.process_input, inp, options, timeout=t)
         else:
@@ -107,6 +109,22 @@ def _result(future: Any, timeout: float) -> Any:
         raise ingest.InputError("timed out", f"no result after {timeout:.0f} s (see --doc-timeout)") from e
     except ProcessExpired as e:
         raise ingest.InputError("worker crashed", f"the worker process died (exit code {e.exitcode})") from e
+
+
+@task(name="finish-document", cache_policy=NO_CACHE, task_run_name="finish-{pending.source_path}")
+def finish_document_task(pending: DocumentResult, lexicon: Counter[str], options: RunOptions) -> DocumentResult:
+    """Correct, parse and check a document with OCR text, now that the
+    release lexicon is known."""
+    assert pending.pending is not None
+    try:
+        result = _run_unit(pipeline.finish, pending.pending, options, lexicon, timeout=options.doc_timeout)
+    except ingest.InputError as e:
+        doc = pending.pending
+        result = DocumentResult(doc.path, doc.id,
+                                quarantine=QuarantineEntry(doc.path, e.reason, "finish", e.detail, doc.id))
+    if result.quarantine:
+        get_run_logger().warning("quarantined %s: %s", pending.source_path, result.quarantine.reason)
+    return result
 
 
 @task(name="quality", cache_policy=NO_CACHE)
@@ -137,6 +155,12 @@ def release_flow(paths: list[Path], options: RunOptions) -> RunOutcome:
     try:
         futures = [process_document_task.submit(inp, options) for inp in inputs]
         results: list[DocumentResult] = [f.result() for f in futures]
+        # Documents with OCR text are corrected with the words of the whole
+        # release's clean text, so they wait for every document to be read.
+        lexicon: Counter[str] = sum((r.lexicon for r in results), Counter())
+        waiting = [(i, finish_document_task.submit(r, lexicon, options)) for i, r in enumerate(results) if r.pending]
+        for i, future in waiting:
+            results[i] = future.result()
     finally:
         _Pool.pool.close()
         _Pool.pool.join()

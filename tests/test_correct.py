@@ -256,3 +256,88 @@ def test_shipped_confusion_model_is_learned_from_the_train_split_only():
     # Multi-character confusions come out of the data: m read as rn, y read as v.
     assert ("m", "rn") in model.confusions and ("y", "v") in model.confusions
     assert any(len(a) > 1 or len(b) > 1 for a, b in model.confusions)
+
+
+# -- separators between words (flows/correct_gaps.py) -------------------------
+
+
+def test_spurious_full_stop_between_two_words_is_removed(corrector):
+    text = "Het college heeft het ontwerp bekeken en het voldoet. aan de eisen."
+    corrections = corrector.correct(text)
+    assert apply(text, corrections) == (
+        "Het college heeft het ontwerp bekeken en het voldoet aan de eisen."
+    )
+    assert len(corrections) == 1
+    assert corrections[0].reason.startswith("gap:'. '->' '")
+
+
+def test_line_break_stays_where_a_spurious_mark_is_removed(corrector):
+    text = "Het ontwerp voldoet.\naan de eisen van het bouwbesluit."
+    assert apply(text, corrector.correct(text)) == (
+        "Het ontwerp voldoet\naan de eisen van het bouwbesluit."
+    )
+
+
+def test_comma_before_a_sentence_opening_word_becomes_a_full_stop(corrector):
+    text = "De commissie vergadert elke maand over de begroting, Op de agenda staat ook het jaarverslag."
+    corrections = corrector.correct(text)
+    assert [(c.before, c.after) for c in corrections] == [(", ", ". ")]
+    assert corrections[0].reason.startswith("gap:")
+
+
+def test_quote_mark_is_removed_only_when_nothing_closes_it(corrector):
+    assert corrector.correct("lees het ‘echt’ verhaal van de wet en de regels") == []
+    unclosed = "lees het ‘verhaal van de wet en de regels"
+    assert apply(unclosed, corrector.correct(unclosed)) == (
+        "lees het verhaal van de wet en de regels"
+    )
+
+
+def test_marks_inside_links_addresses_and_codes_are_guarded():
+    from flows.correct_gaps import gaps, guarded
+
+    for text in ("zie politie.nl/woo", "mail j.jansen@minbuza.nl", "kenmerk 2023.0012"):
+        inner = [g for g in gaps(text) if not g.sep.isspace()]
+        assert inner and all(guarded(text, g) for g in inner), text
+    plain = next(g for g in gaps("erop.hiermee") if g.sep == ".")
+    assert not guarded("erop.hiermee", plain)
+
+
+def test_gap_rules_need_a_clear_majority_from_several_documents():
+    from flows.correct_gaps import GapModel
+
+    def model(contexts):
+        return GapModel.from_counts(contexts, probability=0.9, count=8, sources=3)
+
+    three_docs = {"lw\t. \tlf": {" ": [10, [0, 1, 2]]}}
+    one_doc = {"lw\t. \tlf": {" ": [10, [0]]}}
+    split_vote = {"lw\t. \tlf": {" ": [6, [0, 1, 2]], ". ": [4, [3]]}}
+    quotes_only = {"Cw\t'\ts": {"’": [20, [0, 1, 2, 3]]}}
+    assert model(three_docs).fix("lw", ". ", "lf")[:2] == (" ", 1.0)
+    assert model(one_doc).fix("lw", ". ", "lf") is None
+    assert model(split_vote).fix("lw", ". ", "lf") is None
+    assert model(quotes_only).fix("Cw", "'", "s") is None  # typography, not damage
+
+
+def test_rare_gap_context_backs_off_to_its_coarse_classes():
+    from flows.correct_gaps import GapModel
+
+    contexts = {
+        "lw\t-\tlf": {" ": [5, [0, 1, 2]]},  # too rare to decide on its own
+        "lu\t-\tlw": {" ": [5, [3, 4, 5]]},
+        "lw\t-\tlw": {"-": [9, [6, 7]]},  # frequent enough: its own verdict (keep) stands
+    }
+    m = GapModel.from_counts(contexts, probability=0.5, count=8, sources=3)
+    assert m.fix("lw", "-", "lf")[0] == " " and m.fix("lw", "-", "lf")[3] == "l_l"
+    assert m.fix("lw", "-", "lw") is None
+
+
+def test_shipped_gap_model_is_learned_from_the_train_split_only():
+    import json
+
+    from flows.correct_gaps import GAPS_PATH, read_gap_counts
+
+    data = json.loads(GAPS_PATH.read_text(encoding="utf-8"))
+    assert data["sources"] == data["trained_on"]["sources"]
+    assert "seed_public" not in data["sources"]
+    assert read_gap_counts()  # the shipped classes match the code's

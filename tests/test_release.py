@@ -29,16 +29,24 @@ def prefect_api():
         yield PREFECT_API_URL.value()
 
 
+ANSWERS_PDF = SEED.with_name(SEED.stem + "-antwoorden.pdf")
+MEMO_PDF = SEED.with_name(SEED.stem + "-beslisnota.pdf")
+
+
 @pytest.fixture(scope="session")
 def seed_release(prefect_api, tmp_path_factory) -> Path:
+    """The seeds folder as `make run` takes it: the text form of the release
+    and its PDF form (born-digital answers, scanned beslisnota)."""
     out = tmp_path_factory.mktemp("published")
-    outcome = run([SEED], RunOptions(out=out))
+    outcome = run([SEED.parent], RunOptions(out=out))
     assert outcome.exit_code == 0, outcome.message
     return out / "latest"
 
 
-def table(release: Path, name: str) -> list[dict]:
-    return pq.read_table(release / f"{name}.parquet").to_pylist()
+def table(release: Path, name: str, source: Path | None = SEED) -> list[dict]:
+    """Rows of one input document (of all, with source=None)."""
+    rows = pq.read_table(release / f"{name}.parquet").to_pylist()
+    return [r for r in rows if source is None or Path(r["source_path"]).name == source.name]
 
 
 def test_seed_release_publishes_questions_and_answers(seed_release: Path) -> None:
@@ -80,14 +88,48 @@ def test_every_row_carries_its_provenance(seed_release: Path) -> None:
 
 def test_manifest_checksums_match_the_files(seed_release: Path) -> None:
     manifest = json.loads((seed_release / "manifest.json").read_text())
-    assert manifest["inputs"][0]["sha256"] == hashlib.sha256(SEED.read_bytes()).hexdigest()
-    assert manifest["inputs"][0]["status"] == "published"
+    inputs = {Path(i["path"]).name: i for i in manifest["inputs"]}
+    assert set(inputs) == {SEED.name, ANSWERS_PDF.name, MEMO_PDF.name}
+    assert inputs[SEED.name]["sha256"] == hashlib.sha256(SEED.read_bytes()).hexdigest()
+    assert {i["status"] for i in inputs.values()} == {"published"}
     for name, entry in manifest["tables"].items():
         for filename, meta in entry["files"].items():
             assert hashlib.sha256((seed_release / filename).read_bytes()).hexdigest() == meta["sha256"], filename
         assert pq.read_table(seed_release / f"{name}.parquet").num_rows == entry["rows"]
     assert {"lakmoes", "prefect", "pdfminer.six", "great-expectations"} <= set(manifest["versions"])
     assert manifest["started"] <= manifest["finished"]
+
+
+def test_pdf_form_of_the_seed_gives_the_same_questions_and_answers(seed_release: Path) -> None:
+    text_qa = {r["vraag_nr"]: r for r in table(seed_release, "qa")}
+    pdf_qa = {r["vraag_nr"]: r for r in table(seed_release, "qa", ANSWERS_PDF)}
+    assert sorted(pdf_qa) == sorted(text_qa)
+    assert {n: r["see_vraag_nrs"] for n, r in pdf_qa.items()} == {n: r["see_vraag_nrs"] for n, r in text_qa.items()}
+    assert all(r["page"] >= 1 for r in pdf_qa.values())
+    pages = table(seed_release, "pages", ANSWERS_PDF)
+    assert pages and {p["engine"] for p in pages} == {"pdfminer.six"}
+
+
+def test_scanned_memo_is_ocred_corrected_and_parsed_like_the_text_form(seed_release: Path) -> None:
+    pages = table(seed_release, "pages", MEMO_PDF)
+    assert {p["engine"] for p in pages} == {"tesseract"} and all(p["ocr_confidence"] > 60 for p in pages)
+    fields = {r["field"]: r for r in table(seed_release, "memo_fields", MEMO_PDF)}
+    assert fields["Datum"]["value_date"] == dt.date(2023, 9, 29)
+    assert fields["Binnengekomen op"]["value_date"] == dt.date(2023, 7, 17)
+    assert "173615" in fields["Onze Referentie"]["value"]
+    bullets = [r for r in table(seed_release, "memo_sections", MEMO_PDF) if r["section"] == "Kernpunten" and r["kind"] == "bullet"]
+    assert len(bullets) == 5
+    # The release's clean text (the born-digital answers) is the corrector's
+    # lexicon, across documents.
+    fixes = {(c["before"], c["after"]) for c in table(seed_release, "corrections", MEMO_PDF)}
+    assert {("Oekrame", "Oekraïne"), ("dusterbommen", "clusterbommen"), ("Nicolai", "Nicolaï")} <= fixes
+
+
+def test_scanned_memo_boxes_carry_their_grounds(seed_release: Path) -> None:
+    boxes = table(seed_release, "redactions", MEMO_PDF)
+    assert len(boxes) == 5 and {b["source"] for b in boxes} == {"image"}
+    assert sorted(b["ground_code"] for b in boxes) == ["5.1.2a"] + ["5.1.2e"] * 4
+    assert not [f for f in table(seed_release, "findings", MEMO_PDF) if f["severity"] == "high"]
 
 
 def test_bad_inputs_are_quarantined_and_the_rest_published(prefect_api, tmp_path: Path) -> None:
@@ -103,14 +145,14 @@ def test_bad_inputs_are_quarantined_and_the_rest_published(prefect_api, tmp_path
     out = tmp_path / "out"
     outcome = run([inputs, tmp_path / "bestaat-niet.txt", empty_folder], RunOptions(out=out))
     assert outcome.exit_code == 3
-    quarantine = {Path(r["source_path"]).name: r["reason"] for r in table(out / "latest", "quarantine")}
+    quarantine = {Path(r["source_path"]).name: r["reason"] for r in table(out / "latest", "quarantine", None)}
     assert quarantine == {
         "leeg.txt": "empty file",
         "binair.txt": "binary content, not text",
         "bestaat-niet.txt": "path does not exist",
         "leeg": "no documents in folder",
     }
-    docs = {Path(r["source_path"]).name: r for r in table(out / "latest", "documents")}
+    docs = {Path(r["source_path"]).name: r for r in table(out / "latest", "documents", None)}
     assert set(docs) == {"cp1252.txt", "utf16.txt", "seed.txt"}
     assert docs["cp1252.txt"]["encoding"] == "cp1252" and "Oekraïne" in docs["cp1252.txt"]["text"]
     assert docs["utf16.txt"]["encoding"] == "utf-16" and "België" in docs["utf16.txt"]["text"]
