@@ -104,7 +104,9 @@ def corrected_texts(pages: list[dict], doc_lexicon: bool) -> list[str]:
             )
         cs = corrector.correct(page["ocr"], doc_lexicon=doc)
         out.append(
-            apply_text_edits(page["ocr"], [Edit(c.start, c.end, c.after) for c in cs])[0]
+            apply_text_edits(page["ocr"], [Edit(c.start, c.end, c.after) for c in cs])[
+                0
+            ]
         )
     return out
 
@@ -112,9 +114,13 @@ def corrected_texts(pages: list[dict], doc_lexicon: bool) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="train", choices=("test", "train"))
-    parser.add_argument("--corrected", action="store_true", help="also after correction")
+    parser.add_argument(
+        "--corrected", action="store_true", help="also after correction"
+    )
     parser.add_argument("--doc-lexicon", action="store_true")
-    parser.add_argument("--examples", type=str, default="", help="print blocks of this class")
+    parser.add_argument(
+        "--examples", type=str, default="", help="print blocks of this class"
+    )
     args = parser.parse_args()
     pages = load_pairs(args.split)
     runs = [("OCR", [p["ocr"] for p in pages])]
@@ -122,8 +128,12 @@ def main() -> None:
         runs.append(("corrected", corrected_texts(pages, args.doc_lexicon)))
     for name, texts in runs:
         rows = breakdown(pages, texts)
-        print(f"{name}: character errors per class, % of truth characters (split={args.split})")
-        print(f"{'bucket':<16}" + "".join(f"{c:>13}" for c in CLASSES) + f"{'total':>9}")
+        print(
+            f"{name}: character errors per class, % of truth characters (split={args.split})"
+        )
+        print(
+            f"{'bucket':<16}" + "".join(f"{c:>13}" for c in CLASSES) + f"{'total':>9}"
+        )
         for q in sorted(rows):
             r = rows[q]
             print(

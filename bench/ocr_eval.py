@@ -2,7 +2,9 @@
 
 Per quality bucket it prints character and word error rates before and after
 correction, the number of changes, how many fixed a wrong word and how many
-made a correct word wrong (per 1,000 words), and words per CPU-second. Load
+made a correct word wrong (per 1,000 words), and words per CPU-second. A
+change to the separator between two words ("gap:" reasons) is judged against
+the truth's separator between the same two aligned words. Load
 time and speed are also printed as ratios against reference work done in the
 same process (reading wordfreq's Dutch list through wordfreq itself; a plain
 split-and-look-up pass over the same text), because the machine is shared.
@@ -54,7 +56,8 @@ def judge(truth: str, ocr: str, corrections) -> tuple[list, int]:
             elif op.tag == "replace":
                 target[j] = t[i]
     truth_gap = {
-        (g.start, g.end): (normal_gap(g.sep), t_sep) for g, t_sep in aligned_gaps(truth, ocr)
+        (g.start, g.end): (normal_gap(g.sep), t_sep)
+        for g, t_sep in aligned_gaps(truth, ocr)
     }
     wrong, fixed = [], 0
     for c in corrections:

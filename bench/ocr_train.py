@@ -24,7 +24,7 @@ from ocr_common import aligned_words, core, load_pairs
 from rapidfuzz.distance import Levenshtein
 
 from flows.correct_channel import MODEL_PATH, learn
-from flows.correct_gaps import GAPS_PATH, aligned_gaps, guarded, normal_gap, word_class
+from flows.correct_gaps import GAPS_PATH, aligned_gaps, gaps, guarded, normal_gap, word_class
 from flows.correct_gaps import learn as learn_gaps
 
 
@@ -51,16 +51,50 @@ def gap_pairs(pages: list[dict]) -> list[tuple[str, str, str, str, str]]:
         return max(lex.freq(w, "nl"), lex.freq(w, "en"))
 
     return [
-        (word_class(g.left, freq), normal_gap(g.sep), word_class(g.right, freq), truth, page["source"])
+        (
+            word_class(g.left, freq),
+            normal_gap(g.sep),
+            word_class(g.right, freq),
+            truth,
+            page["source"],
+        )
         for page in pages
         for g, truth in aligned_gaps(page["truth"], page["ocr"])
         if not guarded(page["ocr"], g)
     ]
 
 
+def clean_gap_pairs(weight: int) -> list[tuple[str, str, str, str, str]]:
+    """Every gap of the whole clean text of each train source, as its own truth, `weight` times.
+
+    The OCR'd pages cover a few hundred words per source; the rest of the
+    text shows which gaps typed text has in each context ("Let wel: het",
+    "de-list"), so that a context clean text produces keeps its gap. Each
+    counts as often as a passage of the OCR'd pages does: once per quality
+    bucket it is rendered at, as if every rendering had read it right.
+    """
+    from ocr_generate import sources, split_of
+
+    from flows.correct_lexicon import load_lexicon
+
+    lex = load_lexicon()
+
+    def freq(w: str) -> float:
+        return max(lex.freq(w, "nl"), lex.freq(w, "en"))
+
+    return weight * [
+        (word_class(g.left, freq), sep, word_class(g.right, freq), sep, name)
+        for name, text in sources().items()
+        if split_of(name) == "train"
+        for g in gaps(text)
+        if not guarded(text, g) and (sep := normal_gap(g.sep)) != " "
+    ]
+
+
 def main() -> None:
     pages = load_pairs("train")
-    gap_model = learn_gaps(gap_pairs(pages))
+    qualities = len({p["quality"] for p in pages})
+    gap_model = learn_gaps(gap_pairs(pages) + clean_gap_pairs(qualities))
     gap_model["trained_on"] = {
         "pages": len(pages),
         "sources": sorted({p["source"] for p in pages}),

@@ -7,17 +7,18 @@ In one run, over the same corpus of born-digital PDFs (made by
    (the reference every number is divided by);
 2. walker: `flows.pdf.extract_pages(ocr=False)` on each file, one process
    (our page walk: paint-order geometry, no layout analysis; should beat 1);
-3. lakmoes: either the command given with --lakmoes-cmd (e.g.
-   "lakmoes run {corpus} --out {out}"), or, as a stand-in while the CLI is
-   not there, `extract_pages` over page chunks in a pebble process pool of
-   --workers processes (what the pipeline does for PDFs).
+3. lakmoes: the whole `lakmoes run` over the corpus (temporary Prefect
+   server, every stage, quality gate, report, publishing);
+4. lakmoes fixed cost: `lakmoes run` over a folder with no documents, the
+   same start-up and per-release work without any page. The difference of
+   3 and 4 is the per-page rate a long run approaches.
 
 Prints pages/s for each, ratios against plain, and peak memory (largest
 resident set of this process and of any child). Target: lakmoes >= 1.5x
 plain on a 2-core machine.
 
-Usage: `python -m bench.pdf_throughput [--pages 200] [--workers 2]
-[--chunk 5] [--corpus DIR] [--lakmoes-cmd CMD]`.
+Usage: `python -m bench.pdf_throughput [--pages 200] [--corpus DIR]
+[--lakmoes-cmd CMD]`.
 """
 
 from __future__ import annotations
@@ -34,16 +35,9 @@ import time
 from pathlib import Path
 
 from pdfminer.high_level import extract_text
-from pebble import ProcessPool
 
 from bench import pdf_corpus
 from flows.pdf import extract_pages, page_count
-
-
-def _chunk_job(path: str, first: int, last: int) -> int:
-    """Extract one chunk in a worker; return plain data (as the pipeline
-    does), here the pages' text length, after building the full pages."""
-    return sum(len(p.text) for p in extract_pages(Path(path), first, last))
 
 
 def cpu_seconds() -> float:
@@ -64,18 +58,6 @@ def run_walker(files: list[Path]) -> tuple[float, float]:
     t, c = time.perf_counter(), cpu_seconds()
     for f in files:
         extract_pages(f, ocr=False)
-    return time.perf_counter() - t, cpu_seconds() - c
-
-
-def run_pool(files: list[Path], counts: dict[Path, int], workers: int, chunk: int) -> tuple[float, float]:
-    """Pages in chunks over a process pool, the way the pipeline splits
-    large PDFs; a timeout per chunk as the pipeline sets one."""
-    jobs = [(str(f), a, min(a + chunk - 1, counts[f])) for f in files for a in range(1, counts[f] + 1, chunk)]
-    t, c = time.perf_counter(), cpu_seconds()
-    with ProcessPool(max_workers=workers) as pool:
-        futures = [pool.schedule(_chunk_job, args=job, timeout=300) for job in jobs]
-        for fut in futures:
-            fut.result()
     return time.perf_counter() - t, cpu_seconds() - c
 
 
@@ -104,10 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--pages", type=int, default=200)
     p.add_argument("--pages-per-doc", type=int, default=10)
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    p.add_argument("--chunk", type=int, default=5, help="pages per work unit in the stand-in pool")
     p.add_argument("--corpus", type=Path, help="existing folder of PDFs (default: generate one)")
-    p.add_argument("--lakmoes-cmd", help='command to time instead of the stand-in, e.g. "lakmoes run {corpus} --out {out}"')
+    p.add_argument("--lakmoes-cmd", default=f"{sys.executable} -m flows.cli run {{corpus}} --out {{out}}",
+                   help='the command to time (default: "python -m flows.cli run {corpus} --out {out}")')
     args = p.parse_args(argv)
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
@@ -122,12 +103,10 @@ def main(argv: list[str] | None = None) -> int:
 
         plain = run_plain(files)
         walker = run_walker(files)
-        if args.lakmoes_cmd:
-            label = f"lakmoes ({args.lakmoes_cmd.split()[0]})"
-            lakmoes = run_command(args.lakmoes_cmd, corpus)
-        else:
-            label = f"lakmoes stand-in (extract_pages, {args.workers}-process pool, {args.chunk}-page chunks)"
-            lakmoes = run_pool(files, counts, args.workers, args.chunk)
+        lakmoes = run_command(args.lakmoes_cmd, corpus)
+        empty = Path(tmp) / "empty"
+        empty.mkdir()
+        fixed = run_command(args.lakmoes_cmd, empty)
 
     def line(name: str, run: tuple[float, float], target: str = "") -> None:
         wall, cpu = run
@@ -136,9 +115,13 @@ def main(argv: list[str] | None = None) -> int:
 
     line("plain pdfminer extract_text, 1 process ", plain)
     line("page walker extract_pages,   1 process ", walker)
-    line(label, lakmoes, " (target >= 1.5x)")
+    line("lakmoes run, whole run                 ", lakmoes, " (target >= 1.5x)")
+    steady = (lakmoes[0] - fixed[0], lakmoes[1] - fixed[1])
+    print(f"lakmoes fixed cost per run (no documents): {fixed[0]:.1f} s wall, {fixed[1]:.1f} s CPU")
+    line("lakmoes run, per page beyond fixed cost ", steady)
     print(f"CPU per page: plain {plain[1] / pages * 1000:.0f} ms, walker {walker[1] / pages * 1000:.0f} ms "
-          f"(walker = {plain[1] / walker[1]:.2f}x plain by CPU time), lakmoes {lakmoes[1] / pages * 1000:.0f} ms")
+          f"(walker = {plain[1] / walker[1]:.2f}x plain by CPU time), lakmoes {steady[1] / pages * 1000:.0f} ms "
+          "beyond the fixed cost (all processes)")
     own, child = peak_mb()
     print(f"peak memory: {own:.0f} MB this process, {child:.0f} MB largest child")
     return 0

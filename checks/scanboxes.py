@@ -12,10 +12,14 @@ Heusden, Kamps, Marx, TPDL 2023), with no per-document tuning:
 * Pages are first scaled to about 200 dpi, so that every size below is in
   pixels of a 200 dpi page whatever the scan resolution.
 * Filled boxes: the page's pixels are sorted into dark, grey and coloured
-  masks. An opening with a square kernel wipes out text strokes (a few pixels
-  thick) while a box, many pixels thick in both directions, survives; a
-  closing then heals the holes the stamp left. What remains must look like a
-  rectangle: it fills its bounding box and has straight edges.
+  masks (after a median filter that evens out scan texture). The stamp's
+  white letters are holes in a box's mask and are filled; an opening with a
+  square kernel then wipes out text strokes (a few pixels thick) while a
+  box, many pixels thick in both directions, survives. Boxes stacked on top
+  of each other are split where a row's left or right end jumps. What
+  remains must look like a drawn box on the unfiltered page too: mostly of
+  its class, with straight covered edges, and (for colour) one hue, which a
+  logo or a photo does not have.
 * Outlined boxes: long horizontal and vertical ink runs are kept; the white
   regions they enclose are candidate boxes. A candidate is rejected when its
   border runs on past its corners (a table grid) or when its inside holds
@@ -61,10 +65,6 @@ class ImageBox:
     style: str  # "black" | "grey" | "colour" | "outlined"
     color: tuple[int, int, int]  # mean fill (or border) colour, RGB 0..255
     score: float  # 0..1: how box-like the region is
-
-    @property
-    def area(self) -> int:
-        return self.w * self.h
 
 
 @lru_cache(maxsize=1)

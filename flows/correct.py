@@ -40,7 +40,14 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from flows.correct_channel import ChannelModel, load_model
-from flows.correct_gaps import GapModel, gaps, guarded, normal_gap, read_gap_counts, word_class
+from flows.correct_gaps import (
+    GapModel,
+    gaps,
+    guarded,
+    normal_gap,
+    read_gap_counts,
+    word_class,
+)
 from flows.correct_lexicon import Lexicon, known_labels, load_lexicon
 
 LN10 = math.log(10)
@@ -100,9 +107,13 @@ class Settings:
     ambiguity: float = 1.0  # the best candidate must beat the runner-up by this much
     label_similarity: float = 0.8  # normalised similarity for a fuzzy label word
     min_length: int = 2
-    gap_probability: float = 0.9  # share of the train pairs in which the other gap was the truth
+    gap_probability: float = (
+        0.9  # share of the train pairs in which the other gap was the truth
+    )
     gap_count: int = 8  # train pairs a gap context needs to decide (fewer: back off to the coarse context)
-    gap_sources: int = 3  # documents the other gap must be seen in: one document's quirk is no rule
+    gap_sources: int = (
+        3  # documents the other gap must be seen in: one document's quirk is no rule
+    )
     max_confusions: int = 1  # learned confusions combined in one word (2 finds almost nothing more, at half the speed)
 
 
@@ -177,7 +188,10 @@ class Corrector:
             sep = normal_gap(g.sep)
             if sep == " ":
                 continue  # by far the most common gap: skip the word classes
-            left, right = word_class(g.left, self._freq), word_class(g.right, self._freq)
+            left, right = (
+                word_class(g.left, self._freq),
+                word_class(g.right, self._freq),
+            )
             fix = rules.fix(left, sep, right)
             if fix is None:
                 continue

@@ -1,26 +1,31 @@
 """The OCR gap model: what stood between two words where the engine read a separator.
 
-Most character errors left after word correction are not inside words but
-between them: a speck read as "." or ":" ("voldoet. aan", "erop.u.hiermee"),
-a space read as a hyphen ("ontwerp-van"), a full stop read as a comma before
-the next sentence ("in de email, Wanneer"), a bullet read as "»", "«" or "*".
-A word-level corrector never sees those. This model does.
+Many character errors left after word correction are not inside words but
+between them: a speck read as "." or ":" ("voldoet. aan", "werd:hier"), a
+space read as a hyphen ("ontwerp-van"), a full stop read as a comma before
+the next sentence ("de begroting, Op de agenda"), a stray quote mark. A
+word-level corrector never sees those. This model does.
 
 A *gap* is the run of non-word characters between two word cores (whitespace
 normalised to one space). Its *context* is the class of the word on each side:
-digits, a single letter, or the word's case (capitalised or lower) and how
-common it is (a function word, a listed word, an unknown string). From aligned
-(truth, OCR) pages of the train split `bench/ocr_train.py` counts, per (left
-class, OCR gap, right class), which gaps the truth had, and ships the counts as
+digits, a single letter, a two-letter word, or the word's case (capitalised or
+lower) and how common it is (function word, listed word, unknown string).
+`bench/ocr_train.py` aligns the (truth, OCR) pages of the train split word by
+word, and counts per (left class, OCR gap, right class) which gaps the truth
+had and in which source documents; the counts ship as
 `flows/data/ocr_gaps.json`. Nothing is written by hand: the model learns, for
-instance, that ". " between a common lowercase word and another common
-lowercase word was almost always a plain space, while ". " before a
-capitalised word is a real full stop.
+instance, that ". " between two common lowercase words was almost always a
+plain space, while ". " before a capitalised word is a real full stop.
 
-The corrector replaces a gap only where the counts make the other reading
-clearly more probable (`Settings.gap_probability`, `Settings.gap_count`);
-contexts that clean text also produces keep their gap, so typed text is not
-touched.
+A context decides on its own counts when it has enough of them, otherwise it
+backs off to the classes without their frequency ("lw"/"lf" -> "l"). The
+corrector replaces a gap only where another reading wins by a wide majority
+(`Settings.gap_probability`), over enough observations (`gap_count`), seen in
+several documents (`gap_sources`: one document's habit is no rule), and is
+more than a typographic variant ("’" for "'", "–" for "-"). Gaps inside links,
+addresses and codes, and quotation marks that are closed further on, are
+guarded, in training as at run time; contexts that clean text produces keep
+their gap, so typed text is not touched.
 """
 
 from __future__ import annotations
@@ -39,9 +44,20 @@ GAPS_PATH = Path(__file__).parent / "data" / "ocr_gaps.json"
 _CORE = re.compile(r"\w+")
 _SPACE = re.compile(r"\s+")
 _CODE = re.compile(r"@|://|^www\.|\d")  # addresses, links, numbers, codes
-_HOST = re.compile(r"^\W*[^\W\d_]+(?:[.-][^\W\d_]+)*\.[a-z]{2,3}(?:/\S*)?\W*$")  # politie.nl/woo
+_HOST = re.compile(
+    r"^\W*[^\W\d_]+(?:[.-][^\W\d_]+)*\.[a-z]{2,3}(?:/\S*)?\W*$"
+)  # politie.nl/woo
 _QUOTE_REACH = 400  # characters searched for the closing mark of a quotation
-_CLOSERS = {"‘": "’", "“": "”", "„": "”", "'": "'", '"': '"', "(": ")", "[": "]", "«": "»"}
+_CLOSERS = {
+    "‘": "’",
+    "“": "”",
+    "„": "”",
+    "'": "'",
+    '"': '"',
+    "(": ")",
+    "[": "]",
+    "«": "»",
+}
 FUNCTION_ZIPF = 5.0  # from here a word is a function word ("van", "de", "het", "u")
 LISTED_ZIPF = 3.0  # from here a word is listed; below, an unknown string
 
@@ -62,7 +78,9 @@ def word_class(core: str, freq: Freq) -> str:
         return "s"
     case = "C" if core[0].isupper() else "l"
     if len(core) == 2:
-        return case + "2"  # function words and abbreviations ("in", "op", "jl", "cf") alike
+        return (
+            case + "2"
+        )  # function words and abbreviations ("in", "op", "jl", "cf") alike
     z = freq(core.lower())
     return case + ("f" if z >= FUNCTION_ZIPF else "w" if z >= LISTED_ZIPF else "u")
 
@@ -87,7 +105,13 @@ def gaps(text: str) -> Iterator[Gap]:
     prev = None
     for m in _CORE.finditer(text):
         if prev is not None:
-            yield Gap(prev.end(), m.start(), prev.group(0), text[prev.end() : m.start()], m.group(0))
+            yield Gap(
+                prev.end(),
+                m.start(),
+                prev.group(0),
+                text[prev.end() : m.start()],
+                m.group(0),
+            )
         prev = m
 
 
@@ -131,9 +155,12 @@ def aligned_gaps(truth: str, ocr: str) -> Iterator[tuple[Gap, str]]:
     match: dict[int, int] = {}
     for op in Levenshtein.opcodes(tw, ow):
         if op.tag == "equal" or (
-            op.tag == "replace" and op.src_end - op.src_start == op.dest_end - op.dest_start
+            op.tag == "replace"
+            and op.src_end - op.src_start == op.dest_end - op.dest_start
         ):
-            for i, j in zip(range(op.src_start, op.src_end), range(op.dest_start, op.dest_end)):
+            for i, j in zip(
+                range(op.src_start, op.src_end), range(op.dest_start, op.dest_end)
+            ):
                 match[j] = i
     for j, g in enumerate(o):
         i = match.get(j)
@@ -154,13 +181,17 @@ def learn(pairs: Iterable[tuple[str, str, str, str, str]]) -> dict:
         key = f"{left}\t{sep}\t{right}"
         counts[key][truth] += 1
         seen[key][truth].add(source)
-    names = sorted({s for readings in seen.values() for ss in readings.values() for s in ss})
+    names = sorted(
+        {s for readings in seen.values() for ss in readings.values() for s in ss}
+    )
     index = {name: i for i, name in enumerate(names)}
     return {
         "classes": CLASSES_VERSION,
         "sources": names,
         "contexts": {
-            k: {t: [n, sorted(index[s] for s in seen[k][t])] for t, n in v.most_common()}
+            k: {
+                t: [n, sorted(index[s] for s in seen[k][t])] for t, n in v.most_common()
+            }
             for k, v in sorted(counts.items())
         },
     }
@@ -168,8 +199,21 @@ def learn(pairs: Iterable[tuple[str, str, str, str, str]]) -> dict:
 
 # Typographic variants of one mark: a source's choice between them is not OCR damage,
 # and a model learned on a few sources would impose their typography on others.
-_TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"',
-                             "–": "-", "—": "-", "‐": "-", "‑": "-", "…": "..."})
+_TYPOGRAPHY = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "–": "-",
+        "—": "-",
+        "‐": "-",
+        "‑": "-",
+        "…": "...",
+    }
+)
 
 
 def typographic_variant(a: str, b: str) -> bool:
@@ -195,7 +239,9 @@ class GapModel:
     full: dict[str, tuple[str, float, int] | None]
     backoff: dict[str, tuple[str, float, int] | None]
 
-    def fix(self, left: str, sep: str, right: str) -> tuple[str, float, int, str] | None:
+    def fix(
+        self, left: str, sep: str, right: str
+    ) -> tuple[str, float, int, str] | None:
         """The truth gap, its probability and count, and the context that decided ("lw_lf" or,
         backed off, "l_l"); None to keep the gap."""
         key = f"{left}\t{sep}\t{right}"
@@ -208,7 +254,11 @@ class GapModel:
 
     @classmethod
     def from_counts(
-        cls, contexts: dict[str, dict[str, list]], probability: float, count: int, sources: int
+        cls,
+        contexts: dict[str, dict[str, list]],
+        probability: float,
+        count: int,
+        sources: int,
     ) -> GapModel:
         """Decide each context with at least `count` observations: another gap wins with at
         least `probability`, was seen in at least `sources` documents and is more than a
@@ -220,7 +270,10 @@ class GapModel:
             for truth, (n, seen) in truths.items():
                 m, ss = summed[coarse_key].get(truth, (0, set()))
                 summed[coarse_key][truth] = (m + n, ss | set(seen))
-        full = {k: {t: (n, set(ss)) for t, (n, ss) in v.items()} for k, v in contexts.items()}
+        full = {
+            k: {t: (n, set(ss)) for t, (n, ss) in v.items()}
+            for k, v in contexts.items()
+        }
         return cls(
             _decide(full, probability, count, sources),
             _decide(summed, probability, count, sources),
@@ -260,5 +313,7 @@ def read_gap_counts(path: Path = GAPS_PATH) -> dict[str, dict[str, list]]:
             f"{path}: cannot read the OCR gap model ({exc}); run bench/ocr_train.py"
         ) from exc
     if data.get("classes") != CLASSES_VERSION:
-        raise RuntimeError(f"{path}: learned with other word classes; run bench/ocr_train.py")
+        raise RuntimeError(
+            f"{path}: learned with other word classes; run bench/ocr_train.py"
+        )
     return data["contexts"]

@@ -325,7 +325,9 @@ def test_rare_gap_context_backs_off_to_its_coarse_classes():
     contexts = {
         "lw\t-\tlf": {" ": [5, [0, 1, 2]]},  # too rare to decide on its own
         "lu\t-\tlw": {" ": [5, [3, 4, 5]]},
-        "lw\t-\tlw": {"-": [9, [6, 7]]},  # frequent enough: its own verdict (keep) stands
+        "lw\t-\tlw": {
+            "-": [9, [6, 7]]
+        },  # frequent enough: its own verdict (keep) stands
     }
     m = GapModel.from_counts(contexts, probability=0.5, count=8, sources=3)
     assert m.fix("lw", "-", "lf")[0] == " " and m.fix("lw", "-", "lf")[3] == "l_l"
