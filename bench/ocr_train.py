@@ -3,7 +3,8 @@
 Reads `bench/out/ocr_pairs/` (made by `bench/ocr_generate.py`), aligns truth
 and OCR words, learns segment confusions with `flows.correct_channel.learn`
 and writes `flows/data/ocr_confusions.json`; counts which gaps the truth had
-between two words where the OCR shows a gap (`flows.correct_gaps.learn`) and
+between two words where the OCR shows a gap, plus the gaps of the whole clean
+text of each train source as its own truth (`flows.correct_gaps.learn`), and
 writes `flows/data/ocr_gaps.json`. Both are shipped so that nothing is trained
 at run time. Only train-split sources are used; `bench/ocr_eval.py`
 reports on the others.
@@ -24,7 +25,14 @@ from ocr_common import aligned_words, core, load_pairs
 from rapidfuzz.distance import Levenshtein
 
 from flows.correct_channel import MODEL_PATH, learn
-from flows.correct_gaps import GAPS_PATH, aligned_gaps, gaps, guarded, normal_gap, word_class
+from flows.correct_gaps import (
+    GAPS_PATH,
+    aligned_gaps,
+    gaps,
+    guarded,
+    normal_gap,
+    word_class,
+)
 from flows.correct_gaps import learn as learn_gaps
 
 
@@ -98,6 +106,7 @@ def main() -> None:
     gap_model["trained_on"] = {
         "pages": len(pages),
         "sources": sorted({p["source"] for p in pages}),
+        "clean_text_weight": qualities,
     }
     GAPS_PATH.write_text(
         json.dumps(gap_model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"

@@ -179,6 +179,11 @@ def prepare(doc: Document, options: RunOptions) -> DocumentResult:
     return result
 
 
+def release_lexicon(results: list[DocumentResult]) -> Counter[str]:
+    """The words of every clean part of the release, for the corrector."""
+    return sum((r.lexicon for r in results), Counter())
+
+
 def finish(doc: Document, options: RunOptions, release_lexicon: Counter[str] | None) -> DocumentResult:
     """Correct, parse, check; the gate decides at the end whether the
     document is published."""
@@ -300,9 +305,24 @@ def prepare_pages(inp: ingest.Input, pages: list[Page], options: RunOptions) -> 
     return prepare(doc, options)
 
 
+def start_worker(limit_mb: int) -> None:
+    """Worker initialiser: limit memory, then load what every document
+    needs (PDF backend, corrector, name lists), once per worker and while
+    the flow is still starting, not inside the first document's time."""
+    limit_memory(limit_mb)
+    try:
+        from checks import pii
+        from flows import pdf  # noqa: F401 - imported for its start-up cost
+
+        correct.load_corrector()
+        pii.scan("Warm-up met Jan de Vries, j.devries@example.nl.")
+    except Exception:  # noqa: BLE001 - only a head start: the stage that needs it reports the error
+        pass
+
+
 def limit_memory(limit_mb: int) -> None:
-    """Worker initialiser: a hostile file (a decompression bomb) then fails
-    with MemoryError in its own worker instead of starving the machine."""
+    """A hostile file (a decompression bomb) then fails with MemoryError in
+    its own worker instead of starving the machine."""
     import resource
 
     limit = limit_mb * 1024 * 1024

@@ -13,7 +13,9 @@ exceeds it, so a hostile PDF cannot stall the run.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import multiprocessing
+import threading
 from concurrent.futures import TimeoutError as FutureTimeout
 from collections import Counter
 from dataclasses import dataclass, field
@@ -148,23 +150,21 @@ def release_flow(paths: list[Path], options: RunOptions) -> RunOutcome:
 
     started = dt.datetime.now(dt.timezone.utc)
     inputs, refused = discover_task(paths)
-    # "spawn": forking a process that runs Prefect's threads can copy a held
-    # lock into the child and hang it.
-    _Pool.pool = ProcessPool(max_workers=options.workers, initializer=pipeline.limit_memory,
-                             initargs=(options.memory_limit_mb,), context=multiprocessing.get_context("spawn"))
+    own_pool = _Pool.pool is None
+    if own_pool:
+        _Pool.pool = start_pool(options)
     try:
         futures = [process_document_task.submit(inp, options) for inp in inputs]
         results: list[DocumentResult] = [f.result() for f in futures]
         # Documents with OCR text are corrected with the words of the whole
         # release's clean text, so they wait for every document to be read.
-        lexicon: Counter[str] = sum((r.lexicon for r in results), Counter())
+        lexicon = pipeline.release_lexicon(results)
         waiting = [(i, finish_document_task.submit(r, lexicon, options)) for i, r in enumerate(results) if r.pending]
         for i, future in waiting:
             results[i] = future.result()
     finally:
-        _Pool.pool.close()
-        _Pool.pool.join()
-        _Pool.pool = None
+        if own_pool:
+            stop_pool()
 
     quarantine = refused + [r.quarantine for r in results if r.quarantine]
     rows: dict[str, list[dict]] = {}
@@ -213,8 +213,31 @@ def release_flow(paths: list[Path], options: RunOptions) -> RunOutcome:
     return RunOutcome(code, final, records, True, [], f"release {release_id} published in {final}")
 
 
+def start_pool(options: RunOptions) -> ProcessPool:
+    # "spawn": forking a process that runs Prefect's threads can copy a held
+    # lock into the child and hang it.
+    return ProcessPool(max_workers=options.workers, initializer=pipeline.start_worker,
+                       initargs=(options.memory_limit_mb,), context=multiprocessing.get_context("spawn"))
+
+
+def stop_pool() -> None:
+    if _Pool.pool is not None:
+        _Pool.pool.close()
+        _Pool.pool.join()
+        _Pool.pool = None
+
+
 def run(paths: list[Path], options: RunOptions) -> RunOutcome:
     """Entry point for the CLI and tests: the flow with the embedded Prefect
-    default (a temporary local server when no API is configured)."""
-    task_runner = ThreadPoolTaskRunner(max_workers=max(2, options.workers * 2))
-    return release_flow.with_options(task_runner=task_runner)(paths, options)
+    default (a temporary local server when no API is configured).
+
+    The worker processes and the Great Expectations import start before
+    the flow, so that they load while the temporary Prefect server starts
+    (a separate process) instead of after it."""
+    threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
+    _Pool.pool = start_pool(options)
+    try:
+        task_runner = ThreadPoolTaskRunner(max_workers=max(2, options.workers * 2))
+        return release_flow.with_options(task_runner=task_runner)(paths, options)
+    finally:
+        stop_pool()
