@@ -41,7 +41,6 @@ class RunOptions:
     doc_timeout: float = 900.0  # seconds per work unit before it is killed
     chunk_pages: int = 40  # a PDF with more pages is extracted in chunks in parallel
     memory_limit_mb: int = 6144  # address-space limit of a worker process
-    ocr: bool = True
 
 
 @dataclass

@@ -117,13 +117,17 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     os.replace(tmp, folder / "manifest.json")
 
 
-def promote(staging: Path, out: Path) -> Path:
-    """Make the staged release visible and point `latest` at it."""
-    releases = out / "releases"
-    releases.mkdir(parents=True, exist_ok=True)
-    final = releases / staging.name
+def _move(staging: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / staging.name
     os.rename(staging, final)
     _remove_if_empty(staging.parent)
+    return final
+
+
+def promote(staging: Path, out: Path) -> Path:
+    """Make the staged release visible and point `latest` at it."""
+    final = _move(staging, out / "releases")
     link = out / f".latest.{os.getpid()}"
     if link.is_symlink() or link.exists():
         link.unlink()
@@ -134,12 +138,7 @@ def promote(staging: Path, out: Path) -> Path:
 
 def set_aside(staging: Path, out: Path) -> Path:
     """A release the quality gate stopped: kept for reading, never latest."""
-    failed = out / "failed"
-    failed.mkdir(parents=True, exist_ok=True)
-    final = failed / staging.name
-    os.rename(staging, final)
-    _remove_if_empty(staging.parent)
-    return final
+    return _move(staging, out / "failed")
 
 
 def _remove_if_empty(folder: Path) -> None:

@@ -52,7 +52,12 @@ class _Pool:
 
 def _run_unit(fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
     assert _Pool.pool is not None, "the flow starts the pool before any task"
-    future = _Pool.pool.schedule(fn, args=args, timeout=timeout)
+    return _result(_Pool.pool.schedule(fn, args=args, timeout=timeout), timeout)
+
+
+def _result(future: Any, timeout: float) -> Any:
+    """A work unit's result; a unit killed for its time, a dead worker or
+    exhausted memory quarantine the document with that reason."""
     try:
         return future.result()
     except FutureTimeout as e:
@@ -102,15 +107,6 @@ def process_document_task(inp: ingest.Input, options: RunOptions) -> DocumentRes
     if result.quarantine:
         logger.warning("quarantined %s: %s", inp.path, result.quarantine.reason)
     return result
-
-
-def _result(future: Any, timeout: float) -> Any:
-    try:
-        return future.result()
-    except FutureTimeout as e:
-        raise ingest.InputError("timed out", f"no result after {timeout:.0f} s (see --doc-timeout)") from e
-    except ProcessExpired as e:
-        raise ingest.InputError("worker crashed", f"the worker process died (exit code {e.exitcode})") from e
 
 
 @task(name="finish-document", cache_policy=NO_CACHE, task_run_name="finish-{pending.source_path}")
@@ -190,7 +186,7 @@ def release_flow(paths: list[Path], options: RunOptions) -> RunOutcome:
             "started": started,
             "inputs": [vars(rec) for rec in records],
             "options": {"allow_findings": options.allow_findings, "workers": options.workers,
-                        "doc_timeout": options.doc_timeout, "ocr": options.ocr},
+                        "doc_timeout": options.doc_timeout},
             "versions": publish.versions(),
             "redaction_summary": tables["redaction_summary"].to_pylist(),
         }
