@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol
@@ -210,6 +211,8 @@ def read_document(inp: Input) -> Document:
     doc = Document(id=inp.sha256, path=str(inp.path), size=inp.size, media_type=inp.media_type)
     if inp.size == 0:
         raise InputError("empty file", "the file has no bytes")
+    started = time.perf_counter()
     BACKENDS[inp.media_type]().read(doc)
+    doc.stage_seconds["extract"] = time.perf_counter() - started
     doc.text = doc.raw_text
     return doc

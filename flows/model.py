@@ -217,6 +217,8 @@ class Document:
     pages: list[Page] = field(default_factory=list)
     parts: list[Part] = field(default_factory=list)
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Seconds each stage took on this document, for the run's logs.
+    stage_seconds: dict[str, float] = field(default_factory=dict)
     # Maps from text positions back to raw_text positions, one per edit set.
     _edit_log: list[list[Edit]] = field(default_factory=list, repr=False)
 

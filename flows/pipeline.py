@@ -16,6 +16,7 @@ lives in `flows/release_flow.py`; nothing here knows about Prefect.
 from __future__ import annotations
 
 import os
+import time
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ class DocumentResult:
     # A document with OCR text waits, extracted and split, until the release
     # lexicon is known; the flow then runs `finish` on it.
     pending: Document | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------
@@ -154,8 +156,10 @@ def _run_stages(doc: Document, stages: tuple[tuple[str, Stage], ...], ctx: Stage
     """Run stages in order; a failure quarantines this document only, named
     by its stage."""
     for name, stage in stages:
+        started = time.perf_counter()
         try:
             stage(doc, ctx)
+            doc.stage_seconds[name] = time.perf_counter() - started
         except Exception as e:  # noqa: BLE001 - any failure quarantines this document only
             return DocumentResult(
                 doc.path, doc.id,
@@ -172,10 +176,14 @@ def prepare(doc: Document, options: RunOptions) -> DocumentResult:
         return failed
     lexicon = clean_lexicon(doc)
     if any(p.ocr_like for p in doc.parts):
-        return DocumentResult(doc.path, doc.id, lexicon=lexicon, pending=doc, status="pending")
+        return DocumentResult(doc.path, doc.id, lexicon=lexicon, pending=doc, status="pending",
+                              stage_seconds=dict(doc.stage_seconds))
     result = finish(doc, options, None)
     result.lexicon = lexicon
     return result
+
+
+HELD_BACK = "held back: high-severity redaction findings"
 
 
 def release_lexicon(results: list[DocumentResult]) -> Counter[str]:
@@ -188,6 +196,13 @@ def finish(doc: Document, options: RunOptions, release_lexicon: Counter[str] | N
     document is published."""
     if failed := _run_stages(doc, FINISH, StageContext(options, release_lexicon)):
         return failed
+    result = gate_document(doc, options)
+    result.stage_seconds = dict(doc.stage_seconds)
+    return result
+
+
+def gate_document(doc: Document, options: RunOptions) -> DocumentResult:
+    """Publish the document's rows, or hold it back with its findings."""
     held = gate.apply_gate(doc, allow_findings=options.allow_findings)
     summary = gate.redaction_summary(doc)
     doc.add_row("redaction_summary", summary)
@@ -195,7 +210,7 @@ def finish(doc: Document, options: RunOptions, release_lexicon: Counter[str] | N
         # The findings (masked) are published, so a Woo coordinator can act.
         rows = {t: doc.rows.get(t, []) for t in ("findings", "redaction_summary")}
         return DocumentResult(doc.path, doc.id, rows=rows, status="quarantined",
-                              quarantine=QuarantineEntry(doc.path, "personal data in internal part", "gate", held, doc.id))
+                              quarantine=QuarantineEntry(doc.path, HELD_BACK, "gate", held, doc.id))
     status = "published_with_findings" if any(f.get("allowed") for f in doc.rows.get("findings", [])) else "published"
     return DocumentResult(doc.path, doc.id, rows=document_rows(doc, status), status=status)
 

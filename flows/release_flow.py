@@ -85,7 +85,6 @@ def process_document_task(inp: ingest.Input, options: RunOptions) -> DocumentRes
     """Extract and prepare one document in the pool (and finish it when it
     holds no OCR text); a large PDF is extracted in chunks of pages that run
     in parallel."""
-    logger = get_run_logger()
     t = options.doc_timeout
     try:
         if inp.media_type == "application/pdf":
@@ -104,9 +103,18 @@ def process_document_task(inp: ingest.Input, options: RunOptions) -> DocumentRes
     except ingest.InputError as e:
         result = DocumentResult(str(inp.path), inp.sha256,
                                 quarantine=QuarantineEntry(str(inp.path), e.reason, "extract", e.detail, inp.sha256))
-    if result.quarantine:
-        logger.warning("quarantined %s: %s", inp.path, result.quarantine.reason)
+    _log_outcome(inp.path, result)
     return result
+
+
+def _log_outcome(path: Path | str, result: DocumentResult) -> None:
+    """The document's outcome and its time per stage, in the run's log."""
+    logger = get_run_logger()
+    if result.quarantine:
+        logger.warning("quarantined %s: %s (stage %s)", path, result.quarantine.reason, result.quarantine.stage)
+    if result.stage_seconds:
+        stages = ", ".join(f"{name} {sec:.2f} s" for name, sec in result.stage_seconds.items())
+        logger.info("%s %s: %s", path, result.status, stages)
 
 
 @task(name="finish-document", cache_policy=NO_CACHE, task_run_name="finish-{pending.source_path}")
@@ -120,8 +128,7 @@ def finish_document_task(pending: DocumentResult, lexicon: Counter[str], options
         doc = pending.pending
         result = DocumentResult(doc.path, doc.id,
                                 quarantine=QuarantineEntry(doc.path, e.reason, "finish", e.detail, doc.id))
-    if result.quarantine:
-        get_run_logger().warning("quarantined %s: %s", pending.source_path, result.quarantine.reason)
+    _log_outcome(pending.source_path, result)
     return result
 
 

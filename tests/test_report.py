@@ -198,7 +198,7 @@ def test_terminal_summary_of_the_latest_release(releases, tmp_path: Path) -> Non
     high = sum(f["severity"] == "high" for f in findings)
     assert "release 20260101T000000Z-aaaaaa" in text
     assert "inputs    3: 2 published, 1 quarantined" in text
-    assert re.search(r"quarantined \S*stamped_box_over_text\.pdf: personal data in internal part", text)
+    assert re.search(r"quarantined \S*stamped_box_over_text\.pdf: held back: high-severity redaction findings", text)
     assert f"findings  high {high}," in text
     q = releases["seed"].quality.summary
     assert f"quality   passed: {q['passed']}/{q['expectations']} expectations met" in text
