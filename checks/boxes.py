@@ -811,11 +811,9 @@ def finding_row(doc: Document, page: Page, f: BoxFinding) -> dict[str, Any]:
 def _scanned_boxes(doc: Document, page: Page) -> None:
     """Boxes in the page image of an image-only page: `checks.scanboxes`
     (its own module, OpenCV) appends its `redactions` and `findings` rows to
-    the document itself. Skipped when that module is not there."""
-    try:
-        from checks.scanboxes import find_scanned_redactions
-    except ImportError:
-        return
+    the document itself; imported here because OpenCV is slow to import."""
+    from checks.scanboxes import find_scanned_redactions
+
     find_scanned_redactions(doc, page)
 
 
@@ -850,21 +848,16 @@ def check_pdf_redactions(doc: Document, source_path: str | Path | None = None) -
 # `lakmoes redactions`
 
 
-def _document_for(path: Path, ocr: bool) -> Document:
-    """A Document holding just the pages of one PDF, for the command."""
-    from flows.pdf import extract_pages
+def _document_for(path: Path) -> Document:
+    """A Document holding the pages of one PDF, read as `lakmoes run` reads
+    it, so that spans and pages agree between the two commands."""
+    from flows import ingest
 
-    data = path.read_bytes()
-    doc = Document(
-        id=hashlib.sha256(data).hexdigest(), path=str(path.resolve()), size=len(data), media_type="application/pdf"
-    )
-    doc.pages = extract_pages(path, ocr=ocr)
-    pieces, pos = [], 0
-    for p in doc.pages:
-        p.span = (pos, pos + len(p.text))
-        pieces.append(p.text)
-        pos += len(p.text) + 1
-    doc.text = doc.raw_text = "\n".join(pieces)
+    if not path.is_file():
+        raise FileNotFoundError(path) if not path.exists() else IsADirectoryError(path)
+    doc = ingest.read_document(ingest.identify(path))
+    if doc.media_type != "application/pdf":
+        raise ValueError("not a PDF")
     return doc
 
 
@@ -876,7 +869,8 @@ def _reason(exc: Exception) -> str:
         return "is a directory"
     if isinstance(exc, PermissionError):
         return "permission denied"
-    return str(exc) or type(exc).__name__
+    reason = getattr(exc, "reason", None)  # ingest.InputError, with a short, stable reason
+    return reason or str(exc) or type(exc).__name__
 
 
 def _print_report(path: Path, doc: Document, out: Any) -> None:
@@ -908,18 +902,12 @@ def redactions_command(files: list[Path], as_json: bool) -> int:
     boxes with their grounds and the findings (masked). Exit status: 3 when
     any high-severity finding, else 1 when a file could not be checked, else
     0."""
-    try:
-        import checks.scanboxes  # noqa: F401  (OCR is needed only to read stamps in scans)
-
-        ocr = True
-    except ImportError:
-        ocr = False
     report: list[dict[str, Any]] = []
     failed = high = False
     for path in files:
         path = Path(path)
         try:
-            doc = _document_for(path, ocr)
+            doc = _document_for(path)
             check_pdf_redactions(doc)
         except Exception as exc:  # noqa: BLE001  (one bad file must not stop the others)
             failed = True

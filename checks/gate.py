@@ -21,16 +21,21 @@ from flows.model import Document
 # annotation, repeated in bookmarks or metadata) is a leak in any part: the
 # box shows it was meant to be withheld.
 HOLD_IN_ANY_PART = frozenset({"hidden_text", "unapplied_redaction", "annotation_over_text", "side_channel_leak"})
+# Text a reader of the page cannot see (invisible, white on white) is in
+# the published text all the same: whatever its severity, the document is
+# held so that nobody publishes what the body did not show.
+HOLD_AT_ANY_SEVERITY = frozenset({"invisible_text", "white_on_white"})
 
 
 def _holding_findings(doc: Document) -> list[dict[str, Any]]:
-    """High-severity findings outside public parts, and leaks of removed
-    text anywhere."""
+    """High-severity findings outside public parts, leaks of removed text
+    anywhere, and text hidden from the reader."""
     public = {p.index for p in doc.parts if p.visibility == "public"}
     return [
         f
         for f in doc.rows.get("findings", [])
-        if f.get("severity") == "high" and (f.get("part") not in public or f.get("check") in HOLD_IN_ANY_PART)
+        if f.get("check") in HOLD_AT_ANY_SEVERITY
+        or f.get("severity") == "high" and (f.get("part") not in public or f.get("check") in HOLD_IN_ANY_PART)
     ]
 
 
@@ -53,7 +58,7 @@ def apply_gate(doc: Document, *, allow_findings: bool) -> str | None:
     more = f" (+{len(holding) - 3} more)" if len(holding) > 3 else ""
     where = ", ".join("?" if p is None else str(p) for p in parts)
     checks = ", ".join(f"{c} x{n}" for c, n in sorted(by_check.items()))
-    return f"{len(holding)} high-severity finding(s) in part(s) {where}: {checks}. {examples}{more}"
+    return f"{len(holding)} finding(s) that hold the document back, in part(s) {where}: {checks}. {examples}{more}"
 
 
 def _json(counter: Counter[str]) -> str:

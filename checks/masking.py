@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,15 +28,26 @@ def salt() -> bytes:
     if env:
         return env.encode()
     path = _salt_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # O_EXCL: when workers start together on a fresh installation, exactly
+    # one creates the salt and the others read it.
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        value = secrets.token_hex(16).encode()
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(value)
-        os.replace(tmp, path)
-        return path.read_bytes()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_salt(path)
+    with os.fdopen(fd, "wb") as f:
+        f.write(secrets.token_hex(16).encode())
+    return path.read_bytes()
+
+
+def _read_salt(path: Path) -> bytes:
+    """Wait for a salt being written by another process."""
+    for _ in range(100):
+        value = path.read_bytes()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise RuntimeError(f"salt file {path} stays empty")
 
 
 def value_hash(value: str) -> str:

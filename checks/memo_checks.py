@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from functools import lru_cache
 
 from checks.markers import Marker, find_markers
 from checks.masking import mask, value_hash
+from checks.pii import name_lists
 from checks.removals import personal_data_within
 from flows.model import Document
 from flows.parse_memo import FIELDS_PATH, memo_spec
@@ -24,17 +26,23 @@ def finding_id(document_id: str, check: str, where: str) -> str:
     return hashlib.sha256(f"{document_id}|{check}|{where}".encode()).hexdigest()[:16]
 
 
+@lru_cache(maxsize=1)
 def _role_words() -> frozenset[str]:
     data = tomllib.loads(FIELDS_PATH.read_text(encoding="utf-8"))
     return frozenset(w.casefold() for w in data["roles"]["words"])
 
 
 def holds_role_or_unit(value: str) -> bool:
-    """True when every word is a role word, an all-capital abbreviation
-    (DVB, DGPZ, M, MP) or a connective: no room for a name."""
+    """True when every word is a role word, a unit's abbreviation (DVB,
+    DGPZ, M, MP: all capitals and not a known name, so "J. JANSEN" is no
+    unit) or a connective: no room for a name."""
     roles = _role_words()
-    for word in re.findall(r"[^\W\d_][\w\-]*", value):
-        if word.casefold() in roles or word.isupper() or word in {"en", "van", "de", "het", "a.i.", "i.o."}:
+    names = name_lists()
+    for word in re.findall(r"[^\W\d_][\w\-]*(?:\.[^\W\d_]\.?)*", value):
+        folded = word.casefold()
+        if folded in roles or folded in {"en", "van", "de", "het", "a.i.", "i.o."}:
+            continue
+        if word.isupper() and word.capitalize() not in names.surnames | names.first:
             continue
         return False
     return True
@@ -45,14 +53,16 @@ def add_marker_rows(doc: Document) -> list[Marker]:
     markers = find_markers(doc.text)
     doc.rows.setdefault("markers", [])  # recorded even when empty: later checks read it
     for m in markers:
+        # A code the registry does not know ("5.1.2k") is kept as what it is,
+        # an unknown code, so that ground_code only ever holds real grounds.
         doc.add_row(
             "markers",
             {
                 "span_start": m.start,
                 "span_end": m.end,
-                "kind": m.kind,
+                "kind": "unknown_code" if m.kind == "code" and m.ground is None else m.kind,
                 "matched_text": m.text,
-                "ground_code": m.code,
+                "ground_code": m.ground.code if m.ground else None,
                 "label": m.ground.label if m.ground else None,
                 "match": "exact" if m.exact else "ocr_tolerant",
                 "distance": m.distance,

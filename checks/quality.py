@@ -36,6 +36,10 @@ MEMO_FIELDS = Path(__file__).resolve().parents[1] / "flows" / "data" / "memo_fie
 SEVERITIES = {"error": "critical", "warning": "warning"}  # ours -> Great Expectations' FailureSeverity
 # How many failing rows a result keeps: enough to find them, small enough
 # for a manifest.
+# Frames whose values must never be copied into quality.json or Data Docs:
+# they exist to hold personal data only masked, so a failing value is the
+# one thing that must not be shown.
+SENSITIVE_FRAMES = frozenset({"personal_data", "findings"})
 MAX_ROWS = 20
 
 
@@ -564,8 +568,12 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
         suite = context.suites.add(gx.ExpectationSuite(name=s.frame, meta={"about": s.about},
                                                        expectations=[_expectation(r) for r in s.rules]))
         vd = context.validation_definitions.add(gx.ValidationDefinition(name=s.frame, data=batch, suite=suite))
-        result_format = {"result_format": "COMPLETE", "partial_unexpected_count": MAX_ROWS,
-                         "unexpected_index_column_names": list(s.index), "return_unexpected_index_query": False}
+        if s.frame in SENSITIVE_FRAMES:
+            # Only counts: a failing value here could be personal data in clear.
+            result_format = {"result_format": "BASIC", "partial_unexpected_count": 0}
+        else:
+            result_format = {"result_format": "COMPLETE", "partial_unexpected_count": MAX_ROWS,
+                             "unexpected_index_column_names": list(s.index), "return_unexpected_index_query": False}
         outcome = vd.run(batch_parameters={"dataframe": frames[s.frame]}, expectation_parameters=params,
                          result_format=result_format, run_id=run_id)
         for r in outcome.results:

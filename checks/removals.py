@@ -73,7 +73,7 @@ def add_finding(
 class MarkerRef:
     start: int
     end: int
-    kind: str  # code | label | withheld_heading
+    kind: str  # code | unknown_code | label | withheld_heading
     code: str | None
     ground: Ground | None
 
@@ -84,7 +84,10 @@ def _markers(doc: Document) -> list[MarkerRef]:
     reg = registry()
     rows = doc.rows.get("markers")
     if rows is None:
-        return [MarkerRef(m.start, m.end, m.kind, m.code, m.ground) for m in find_markers(doc.text)]
+        return [
+            MarkerRef(m.start, m.end, "unknown_code" if m.kind == "code" and m.ground is None else m.kind, m.code, m.ground)
+            for m in find_markers(doc.text)
+        ]
     out = []
     for r in rows:
         if r.get("document_id", doc.id) != doc.id or r.get("span_start") is None:
@@ -346,12 +349,12 @@ def check_codes(doc: Document, markers: list[MarkerRef]) -> None:
     a bare "5.1.2"): the reader cannot tell on which ground text was
     withheld."""
     for m in markers:
-        if m.kind == "code" and m.ground is None:
+        if m.kind == "unknown_code":
             add_finding(
                 doc,
                 "unknown_ground",
                 "medium",
-                f"unknown or malformed ground code {m.code!r} ({doc.text[m.start:m.end]!r})",
+                f"unknown or malformed ground code {doc.text[m.start:m.end]!r}",
                 m.start,
                 m.end,
             )

@@ -16,8 +16,19 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any, Callable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_QUARANTINED, EXIT_QUALITY = 0, 1, 2, 3, 4
+
+
+def _positive(kind: type) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+        return value
+
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,8 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=Path("published"), help="output directory (default: ./published)")
     run.add_argument("--allow-findings", action="store_true",
                      help="publish documents with high-severity findings anyway, marking those findings")
-    run.add_argument("--workers", type=int, default=None, help="worker processes (default: number of cores)")
-    run.add_argument("--doc-timeout", type=float, default=900.0, help="seconds per document before it is quarantined")
+    run.add_argument("--workers", type=_positive(int), default=None, help="worker processes (default: number of cores)")
+    run.add_argument("--doc-timeout", type=_positive(float), default=900.0,
+                     help="seconds per work unit (a document, or a chunk of a large PDF) before it is quarantined")
 
     norm = sub.add_parser("normalise", help="normalise and OCR-correct text; print it")
     norm.add_argument("file", nargs="?", default="-", help="text file, or - for standard input")
@@ -60,7 +72,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         outcome = run(list(args.paths), options)
     except Exception as e:  # noqa: BLE001 - report, then exit with the documented status
-        print(f"lakmoes: run failed, nothing published: {type(e).__name__}: {e}", file=sys.stderr)
+        # The message itself may quote document text: the Prefect log of the
+        # run has the full error for whoever may read the documents.
+        print(f"lakmoes: run failed, nothing published: {type(e).__name__} (see the Prefect run log)", file=sys.stderr)
         return EXIT_FAILED
     for rec in outcome.inputs:
         if rec.status == "quarantined":
@@ -71,8 +85,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_normalise(args: argparse.Namespace) -> int:
     from flows.correct import normalise_and_correct
+    from flows.ingest import InputError, decode_text
 
-    raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+        raw, _ = decode_text(data)
+    except (OSError, InputError) as e:
+        print(f"lakmoes: cannot read {args.file}: {getattr(e, 'reason', None) or e.strerror}", file=sys.stderr)
+        return EXIT_FAILED
     text, corrections = normalise_and_correct(raw)
     sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
     if args.log:

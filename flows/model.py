@@ -155,8 +155,9 @@ def apply_text_edits(text: str, edits: Iterable[Edit]) -> tuple[str, list[tuple[
 class OffsetMap:
     """Maps positions of a text before a set of edits to positions after it.
 
-    A position inside a replaced span maps to the end of its replacement's
-    start side, which keeps spans that enclose an edit enclosing it."""
+    A span that ends where an edit starts stays before its replacement; a
+    span that starts or ends inside a replaced stretch grows to enclose the
+    replacement, so spans never lose text to an edit."""
 
     def __init__(self, edits: Iterable[Edit]):
         self._edits = sorted(edits, key=lambda e: (e.start, e.end))
@@ -173,11 +174,13 @@ class OffsetMap:
             return pos
         e = self._edits[i]
         before = self._shift_before[i]
+        if pos == e.start and e.end > e.start:
+            # Where a replaced stretch starts: a span ending here does not
+            # take the replacement in, a span starting here does.
+            return pos + before
         if pos >= e.end:
             return pos + before + len(e.new) - (e.end - e.start)
-        # Inside (or at the start of) a replaced span.
-        if pos == e.start and not end:
-            return pos + before
+        # Strictly inside a replaced stretch: the span keeps enclosing it.
         return e.start + before + (len(e.new) if end else 0)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
@@ -427,7 +430,7 @@ TABLES: dict[str, Table] = {
                 _c("label", S, "the label as it stands in the text"),
                 _c("value", S, "the field's value; null when the text leaves it empty"),
                 _c("value_date", D, "the value as an ISO date, for date fields"),
-                _c("ground_code", S, "Woo ground when the value is a redaction stamp"),
+                _c("ground_code", S, "Woo ground when the value is a redaction stamp (the first, if several)"),
             ),
         ),
         Table(
@@ -447,7 +450,7 @@ TABLES: dict[str, Table] = {
             "Redaction markers found in the text: ground codes, ground labels and withheld-passage headings.",
             (
                 *WHERE,
-                _c("kind", S, "code, label or withheld_heading"),
+                _c("kind", S, "code, unknown_code (not in the registry; ground_code null), label or withheld_heading"),
                 _c("matched_text", S, "the text that matched"),
                 _c("ground_code", S, "the Woo/Wob ground code it maps to"),
                 _c("label", S, "the registry label of that ground"),

@@ -50,7 +50,7 @@ def soft_hyphens(text: str) -> list[Edit]:
 
 _LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d_])([-\u2010\u2011])[ \t]*\r?\n[ \t]*(?=[^\W\d_])")
 _WORD_BEFORE = re.compile(r"[^\W\d_]+$")
-_WORD_AFTER = re.compile(r"^[^\W\d_]+")
+_WORD_AFTER = re.compile(r"[^\W\d_]+")
 
 
 @lru_cache(maxsize=1)
@@ -67,8 +67,8 @@ def dehyphenate(text: str) -> list[Edit]:
     hyphen stays, since Dutch writes many compounds with one."""
     out = []
     for m in _LINE_END_HYPHEN.finditer(text):
-        before = _WORD_BEFORE.search(text, 0, m.start())
-        after = _WORD_AFTER.search(text[m.end() :])
+        before = _WORD_BEFORE.search(text, max(0, m.start() - 64), m.start())
+        after = _WORD_AFTER.match(text, m.end())
         left = before.group(0) if before else ""
         right = after.group(0) if after else ""
         drop = left[-1:].islower() and right[:1].islower() and _known_word()((left + right).lower())

@@ -38,13 +38,17 @@ ANSWERED_RE = re.compile(
 KAMER_BY_VERB = {"medegedeeld": "Eerste Kamer", "ingezonden": "Tweede Kamer"}
 
 
+MAX_RANGE = 100
+
+
 def parse_numbers(s: str) -> list[int]:
     """"2 en 3", "2, 3", "4 t/m 6" -> numbers."""
     out: list[int] = []
     for m in re.finditer(r"(\d+)\s*(?:(t/m|-)\s*(\d+))?", s):
         a = int(m.group(1))
         if m.group(2):
-            out.extend(range(a, int(m.group(3)) + 1))
+            # A real range of questions is short; "1 t/m 99999999" is noise.
+            out.extend(range(a, min(int(m.group(3)), a + MAX_RANGE) + 1))
         else:
             out.append(a)
     return out

@@ -257,8 +257,8 @@ def _parse_header(doc: Document, part: Part, labels: list[LabelHit], limit: int)
             if hit.field.type == "date":
                 d = parse_date(value)
                 row["value_date"] = d[0] if d else None
-            grounds = {m.ground.code for m in find_markers(value) if m.ground is not None}
-            row["ground_code"] = ";".join(sorted(grounds)) or None
+            grounds = [m.ground.code for m in find_markers(value) if m.ground is not None]
+            row["ground_code"] = grounds[0] if grounds else None
         doc.add_row("memo_fields", row)
 
 

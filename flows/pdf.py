@@ -29,7 +29,6 @@ optional alarm here and by the pipeline's per-document timeout.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import re
 import shutil
@@ -58,7 +57,6 @@ from pdfminer.utils import apply_matrix_rect, decode_text
 
 from flows.model import Annotation, Glyph, OcrWord, Page, PageImage, Shape
 
-log = logging.getLogger(__name__)
 
 # Bounds on hostile input. Real pages stay far below them: a dense text page
 # has ~5k glyphs, a detailed map some 100k paths; content streams are KBs.

@@ -163,8 +163,7 @@ def _run_stages(doc: Document, stages: tuple[tuple[str, Stage], ...], ctx: Stage
         except Exception as e:  # noqa: BLE001 - any failure quarantines this document only
             return DocumentResult(
                 doc.path, doc.id,
-                quarantine=QuarantineEntry(doc.path, f"{name} failed", name,
-                                           f"{type(e).__name__}: {e}\n{_short_tb()}", doc.id),
+                quarantine=QuarantineEntry(doc.path, f"{name} failed", name, where(e), doc.id),
             )
     return None
 
@@ -215,8 +214,13 @@ def gate_document(doc: Document, options: RunOptions) -> DocumentResult:
     return DocumentResult(doc.path, doc.id, rows=document_rows(doc, status), status=status)
 
 
-def _short_tb() -> str:
-    return "".join(traceback.format_exc(limit=-3).splitlines(keepends=True)[-6:])
+def where(e: Exception) -> str:
+    """The exception's type and where it was raised, without its message:
+    a message can quote the document's text, personal data included."""
+    tb = traceback.extract_tb(e.__traceback__)
+    frame = tb[-1] if tb else None
+    place = f" at {Path(frame.filename).name}:{frame.lineno} ({frame.name})" if frame else ""
+    return f"{type(e).__name__}{place}"
 
 
 def document_rows(doc: Document, status: str) -> dict[str, list[dict[str, Any]]]:

@@ -126,12 +126,18 @@ def _move(staging: Path, folder: Path) -> Path:
 
 
 def promote(staging: Path, out: Path) -> Path:
-    """Make the staged release visible and point `latest` at it."""
-    final = _move(staging, out / "releases")
+    """Make the staged release visible and point `latest` at it. The new
+    link is made first, so that what can fail fails before anything is
+    visible; the two renames that follow are atomic."""
     link = out / f".latest.{os.getpid()}"
     if link.is_symlink() or link.exists():
         link.unlink()
     link.symlink_to(Path("releases") / staging.name)
+    try:
+        final = _move(staging, out / "releases")
+    except BaseException:
+        link.unlink()
+        raise
     os.replace(link, out / "latest")
     return final
 
@@ -151,8 +157,3 @@ def _remove_if_empty(folder: Path) -> None:
 def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
     _remove_if_empty(staging.parent)
-
-
-def latest(out: Path) -> Path | None:
-    link = out / "latest"
-    return link.resolve() if link.exists() else None

@@ -66,17 +66,30 @@ def _result(future: Any, timeout: float) -> Any:
         raise ingest.InputError("worker crashed", f"the worker process died (exit code {e.exitcode})") from e
     except MemoryError as e:
         raise ingest.InputError("out of memory", "the document needs more memory than a worker may use") from e
+    except ingest.InputError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a bug or a library failure on one document quarantines that document
+        raise ingest.InputError("failed", pipeline.where(e)) from e
 
 
 @task(name="discover", cache_policy=NO_CACHE)
 def discover_task(paths: list[Path]) -> tuple[list[ingest.Input], list[QuarantineEntry]]:
     files, refused = ingest.discover(paths)
-    inputs = []
+    inputs: list[ingest.Input] = []
+    seen: dict[str, Path] = {}
     for f in files:
         try:
-            inputs.append(ingest.identify(f))
+            inp = ingest.identify(f)
         except ingest.InputError as e:
             refused.append(QuarantineEntry(str(f), e.reason, "ingest", e.detail))
+            continue
+        # The document id is the content's hash: a second copy under another
+        # name would publish the same document twice.
+        if inp.sha256 in seen:
+            refused.append(QuarantineEntry(str(f), "duplicate", "ingest", f"same bytes as {seen[inp.sha256]}", inp.sha256))
+            continue
+        seen[inp.sha256] = f
+        inputs.append(inp)
     return inputs, refused
 
 
@@ -204,7 +217,9 @@ def release_flow(paths: list[Path], options: RunOptions) -> RunOutcome:
         publish.write_manifest(staging, manifest)
         report.write_report(staging, tables, manifest, quality)
         report.publish_artifacts(tables, manifest, quality)
-        final = publish_task(staging, out, quality.ok)
+        # A run that published no document (a mistyped path, a folder of
+        # bad files) must not move `latest` to an empty release.
+        final = publish_task(staging, out, quality.ok and bool(tables["documents"].num_rows))
     except BaseException:
         publish.discard(staging)
         raise
@@ -212,6 +227,8 @@ def release_flow(paths: list[Path], options: RunOptions) -> RunOutcome:
     if not quality.ok:
         return RunOutcome(4, final, records, False, quality.failed,
                           f"quality gate failed ({', '.join(quality.failed)}); release set aside in {final}")
+    if not tables["documents"].num_rows:
+        return RunOutcome(3, final, records, True, [], f"no document could be published; report in {final}")
     code = 3 if quarantine else 0
     return RunOutcome(code, final, records, True, [], f"release {release_id} published in {final}")
 
@@ -223,9 +240,14 @@ def start_pool(options: RunOptions) -> ProcessPool:
                        initargs=(options.memory_limit_mb,), context=multiprocessing.get_context("spawn"))
 
 
-def stop_pool() -> None:
+def stop_pool(now: bool = False) -> None:
+    """Close the pool; `now` kills the workers (the run failed, and queued
+    work must not keep the process alive)."""
     if _Pool.pool is not None:
-        _Pool.pool.close()
+        if now:
+            _Pool.pool.stop()
+        else:
+            _Pool.pool.close()
         _Pool.pool.join()
         _Pool.pool = None
 
@@ -241,6 +263,9 @@ def run(paths: list[Path], options: RunOptions) -> RunOutcome:
     _Pool.pool = start_pool(options)
     try:
         task_runner = ThreadPoolTaskRunner(max_workers=max(2, options.workers * 2))
-        return release_flow.with_options(task_runner=task_runner)(paths, options)
-    finally:
-        stop_pool()
+        outcome = release_flow.with_options(task_runner=task_runner)(paths, options)
+    except BaseException:
+        stop_pool(now=True)
+        raise
+    stop_pool()
+    return outcome

@@ -91,3 +91,11 @@ def test_text_under_a_box_holds_back_even_a_public_part() -> None:
     doc.add_row("findings", {"finding_id": "f", "span_start": 0, "span_end": 5, "check": "hidden_text",
                              "severity": "high", "message": "J** J***** under a box", "allowed": False})
     assert gate.apply_gate(doc, allow_findings=False) is not None
+
+
+def test_white_on_white_text_holds_back_whatever_its_severity() -> None:
+    doc = Document(id="d", path="p.pdf", size=1, media_type="application/pdf", text="x" * 20)
+    doc.parts = [Part(0, "kamervragen_antwoorden", "public", (0, 20))]
+    doc.add_row("findings", {"finding_id": "f", "span_start": 0, "span_end": 5, "check": "white_on_white",
+                             "severity": "medium", "message": "white text on a white page", "allowed": False})
+    assert gate.apply_gate(doc, allow_findings=False) is not None

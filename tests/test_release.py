@@ -158,6 +158,27 @@ def test_bad_inputs_are_quarantined_and_the_rest_published(prefect_api, tmp_path
     assert docs["utf16.txt"]["encoding"] == "utf-16" and "België" in docs["utf16.txt"]["text"]
 
 
+def test_duplicate_file_is_quarantined_once(prefect_api, tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.txt").write_bytes(SEED.read_bytes())
+    (inputs / "b.txt").write_bytes(SEED.read_bytes())
+    outcome = run([inputs], RunOptions(out=tmp_path / "out"))
+    assert outcome.exit_code == 3
+    (q,) = table(tmp_path / "out" / "latest", "quarantine", None)
+    assert Path(q["source_path"]).name == "b.txt" and q["reason"] == "duplicate"
+
+
+def test_run_that_publishes_nothing_leaves_latest_alone(prefect_api, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run([SEED], RunOptions(out=out)).exit_code == 0
+    before = os.readlink(out / "latest")
+    outcome = run([tmp_path / "typo.txt"], RunOptions(out=out))
+    assert outcome.exit_code == 3
+    assert os.readlink(out / "latest") == before
+    assert outcome.release is not None and outcome.release.parent.name == "failed"
+
+
 def test_failed_run_leaves_no_release_and_latest_unchanged(prefect_api, seed_release: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run([SEED], RunOptions(out=out)).exit_code == 0

@@ -12,7 +12,7 @@ from checks.grounds import find_codes
 from checks.markers import find_markers
 from checks.memo_checks import add_marker_rows, check_person_fields
 from flows import ingest
-from flows.model import Document, Edit, OffsetMap
+from flows.model import Document, Edit, OffsetMap, Page
 from flows.normalise import normalise, normalise_text
 from flows.parse_kamervragen import find_questions, parse_askers, parse_kamervragen, split_roles
 from flows.parse_memo import parse_memo
@@ -91,11 +91,24 @@ def test_edits_move_spans_that_follow_them() -> None:
     assert m.span(1, 5) == (1, 4)
 
 
-def test_normalise_keeps_raw_text_and_page_spans() -> None:
-    doc = seed_document()
-    assert doc.raw_text == SEED.read_text(encoding="utf-8")
-    assert doc.text != doc.raw_text
-    assert "  " not in doc.text
+def test_span_ending_where_an_edit_starts_does_not_take_its_replacement() -> None:
+    m = OffsetMap([Edit(14, 16, "\n")])
+    assert m.span(0, 14) == (0, 14)
+    assert m.span(14, 30) == (14, 29)
+
+
+def test_normalise_keeps_raw_text_and_page_spans_apart() -> None:
+    raw = "Eerste  pagina.\n\n\n"
+    second = "Tweede   pagina."
+    doc = Document(id="d", path="p.pdf", size=1, media_type="application/pdf",
+                   raw_text=raw + second, text=raw + second)
+    doc.pages = [Page(1, 595, 842, "pdfminer.six", "x", raw, span=(0, len(raw))),
+                 Page(2, 595, 842, "pdfminer.six", "x", second, span=(len(raw), len(raw) + len(second)))]
+    normalise(doc)
+    assert doc.raw_text == raw + second
+    (a0, a1), (b0, b1) = doc.pages[0].span, doc.pages[1].span
+    assert a1 <= b0
+    assert doc.text[a0:a1].strip() == "Eerste pagina." and doc.text[b0:b1] == "Tweede pagina."
 
 
 # -- split ----------------------------------------------------------------------
@@ -246,3 +259,17 @@ def test_person_field_with_a_stamp_raises_no_finding_but_a_name_does() -> None:
 def test_markers_in_stamp_text_are_found_by_label() -> None:
     kinds = [(m.kind, m.code) for m in find_markers("Eescherming persoonlijke levenssfeer")]
     assert kinds == [("label", "5.1.2e")]
+
+
+def test_a_failing_stage_quarantines_with_type_and_place_but_not_the_message(monkeypatch) -> None:
+    from flows import pipeline
+
+    def broken(doc, ctx):
+        raise ValueError("Jan Jansen, j.jansen@minbuza.nl")
+
+    monkeypatch.setattr(pipeline, "PREPARE", (("split", broken),))
+    doc = Document(id="d", path="p.txt", size=1, media_type="text/plain", raw_text="x", text="x")
+    result = pipeline.prepare(doc, pipeline.RunOptions())
+    assert result.quarantine.reason == "split failed"
+    assert result.quarantine.detail.startswith("ValueError at test_text_stages.py:")
+    assert "Jansen" not in result.quarantine.detail
