@@ -52,7 +52,6 @@ Styles: ``black`` (luminance < 0.25, unsaturated), ``grey`` (up to 0.8),
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import statistics
@@ -64,6 +63,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from checks.findings import finding_id
 from checks.grounds import find_codes, parse_ground
 from checks.markers import find_labels, find_markers
 from checks.masking import mask, value_hash
@@ -749,11 +749,6 @@ def _side_channel_findings(places: list[tuple[str, str]], hidden: list[BoxFindin
 # Rows
 
 
-def _finding_id(document_id: str, f: BoxFinding) -> str:
-    key = json.dumps([document_id, f.check, f.page, f.bbox, f.value_hash], default=list)
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
-
-
 def _span_of(doc: Document, page: Page, f: BoxFinding) -> tuple[int | None, int | None]:
     """Where the hidden words stand in the document text, found by their
     hashes among the page's words; (None, None) when not found."""
@@ -794,7 +789,7 @@ def finding_row(doc: Document, page: Page, f: BoxFinding) -> dict[str, Any]:
     start, end = _span_of(doc, page, f)
     part = doc.part_at(start if start is not None else page.span[0])
     return {
-        "finding_id": _finding_id(doc.id, f),
+        "finding_id": finding_id(doc.id, f.check, f.page, f.bbox, f.value_hash),
         "part": part.index if part else None,
         "span_start": start,
         "span_end": end,

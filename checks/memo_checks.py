@@ -8,22 +8,17 @@ else is reported.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tomllib
 from functools import lru_cache
 
 from checks.markers import Marker, find_markers
+from checks.findings import add_finding
 from checks.masking import mask, value_hash
 from checks.pii import name_lists
 from checks.removals import personal_data_within
 from flows.model import Document
 from flows.parse_memo import FIELDS_PATH, memo_spec
-
-
-def finding_id(document_id: str, check: str, where: str) -> str:
-    """Stable across runs, so that a finding can be tracked and acknowledged."""
-    return hashlib.sha256(f"{document_id}|{check}|{where}".encode()).hexdigest()[:16]
 
 
 @lru_cache(maxsize=1)
@@ -85,18 +80,8 @@ def check_person_fields(doc: Document) -> None:
             continue
         if personal_data_within(doc, row["span_start"], row["span_end"]):
             continue
-        doc.add_row(
-            "findings",
-            {
-                "finding_id": finding_id(doc.id, "person_field_without_marker", f"{row['span_start']}"),
-                "part": row["part"],
-                "span_start": row["span_start"],
-                "span_end": row["span_end"],
-                "check": "person_field_without_marker",
-                "severity": "high",
-                "message": f"memo field '{row['field']}' holds {mask(value, 'name')!r}: no role, unit or redaction marker",
-                "masked": mask(value, "name"),
-                "value_hash": value_hash(value),
-                "allowed": False,
-            },
+        add_finding(
+            doc, "person_field_without_marker", "high",
+            f"memo field '{row['field']}' holds {mask(value, 'name')!r}: no role, unit or redaction marker",
+            row["span_start"], row["span_end"], masked=mask(value, "name"), value_hash_=value_hash(value),
         )

@@ -32,6 +32,7 @@ from stdnum import iban as stdnum_iban
 from stdnum.nl import bsn as stdnum_bsn
 
 from checks.grounds import find_codes
+from flows.dates import MONTHS
 from checks.masking import mask, value_hash
 
 if TYPE_CHECKING:
@@ -515,7 +516,7 @@ def _names_in(text: str) -> bool:
     return any(f(text) for f in (find_titled_names, find_initialled_names, find_listed_names))
 
 
-_MONTHS = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
+_MONTHS = "|".join(sorted(MONTHS, key=len, reverse=True))  # Dutch, English and short names, as flows.dates reads them
 _DATE = rf"(?:\d{{1,2}}[-/.]\d{{1,2}}[-/.](?:19|20)\d{{2}}|\d{{1,2}}\s+(?i:{_MONTHS})\s+(?:19|20)\d{{2}})"
 
 

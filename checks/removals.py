@@ -12,15 +12,14 @@ what is wrong as findings (values masked).
 
 from __future__ import annotations
 
-import hashlib
 import re
-import tomllib
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 from checks.grounds import Ground, registry
 from checks.markers import find_markers
-from checks.pii import MEMO_FIELDS_PATH, PiiHit, allow_list_for, scan, vocab
+from checks.findings import add_finding
+from checks.pii import PiiHit, allow_list_for, scan, vocab
 from flows.model import Document
 
 # How far after a withheld-passage heading its ground may stand.
@@ -28,41 +27,6 @@ WITHHELD_GROUND_REACH = 300
 # How close (on the same line) a ground must be to a placeholder to count as
 # its ground.
 PLACEHOLDER_GROUND_REACH = 40
-
-
-def finding_id(document_id: str, check: str, start: int | None, end: int | None, key: str = "") -> str:
-    """Stable across runs (document, check, span and, where one span can
-    carry several findings of a check, a key such as the ground code), so
-    that a finding can be tracked and acknowledged between releases."""
-    return hashlib.sha256(f"{document_id}|{check}|{start}|{end}|{key}".encode()).hexdigest()[:16]
-
-
-def add_finding(
-    doc: Document,
-    check: str,
-    severity: str,
-    message: str,
-    start: int | None,
-    end: int | None,
-    *,
-    masked: str | None = None,
-    value_hash_: str | None = None,
-    key: str = "",
-) -> dict[str, Any]:
-    return doc.add_row(
-        "findings",
-        {
-            "finding_id": finding_id(doc.id, check, start, end, key),
-            "span_start": start,
-            "span_end": end,
-            "check": check,
-            "severity": severity,
-            "message": message,
-            "masked": masked,
-            "value_hash": value_hash_,
-            "allowed": False,
-        },
-    )
 
 
 # --------------------------------------------------------------------------
@@ -231,8 +195,9 @@ def _add_removal(doc: Document, kind: str, start: int, end: int, ground: str | N
 
 
 def _person_fields() -> set[str]:
-    data = tomllib.loads(MEMO_FIELDS_PATH.read_text(encoding="utf-8"))
-    return {f["name"] for f in data["field"] if f.get("type") == "person"}
+    from flows.parse_memo import memo_spec  # the registry of memo fields, read once
+
+    return {f.name for f in memo_spec().fields if f.type == "person"}
 
 
 def record_removals(doc: Document, markers: list[MarkerRef], hits: list[PiiHit]) -> None:

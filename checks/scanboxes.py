@@ -31,7 +31,6 @@ one can read and change, not constants buried in code.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import shutil
 import subprocess
@@ -44,6 +43,8 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
+from checks.boxes import severity
+from checks.findings import finding_id
 from checks.grounds import parse_ground
 
 if TYPE_CHECKING:
@@ -546,12 +547,6 @@ def _to_points(box: ImageBox, page: Page, image_shape: tuple[int, ...]) -> tuple
     )
 
 
-def finding_id(document_id: str, page: int, bbox: tuple[float, float, float, float]) -> str:
-    """Stable id of a box-without-ground finding: same box, same id."""
-    key = f"{document_id}:{page}:box_without_ground:" + ",".join(f"{v:.1f}" for v in bbox)
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
-
-
 def find_scanned_redactions(doc: Document, page: Page, image: np.ndarray | None = None) -> None:
     """Redaction boxes on an image-only page, as `redactions` rows, and a
     `box_without_ground` finding (medium) for each box with no readable
@@ -604,11 +599,11 @@ def find_scanned_redactions(doc: Document, page: Page, image: np.ndarray | None 
             doc.add_row(
                 "findings",
                 {
-                    "finding_id": finding_id(doc.id, page.number, bb),
+                    "finding_id": finding_id(doc.id, "box_without_ground", page.number, [round(v, 1) for v in bb]),
                     "part": part.index if part else None,
                     "page": page.number,
                     "check": "box_without_ground",
-                    "severity": "medium",
+                    "severity": severity("box_without_ground"),
                     "message": (
                         f"page {page.number}, box {i} ({box.style}) at "
                         f"x0={bb[0]:.0f} y0={bb[1]:.0f} x1={bb[2]:.0f} y1={bb[3]:.0f} pt: "
