@@ -165,6 +165,9 @@ def release_flow(paths: list[Path], options: RunOptions) -> RunOutcome:
     from flows import report
 
     started = dt.datetime.now(dt.timezone.utc)
+    # Great Expectations takes seconds to import: do it while the workers
+    # read the documents and this process mostly waits for them.
+    threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
     inputs, refused = discover_task(paths)
     own_pool = _Pool.pool is None
     if own_pool:
@@ -256,10 +259,9 @@ def run(paths: list[Path], options: RunOptions) -> RunOutcome:
     """Entry point for the CLI and tests: the flow with the embedded Prefect
     default (a temporary local server when no API is configured).
 
-    The worker processes and the Great Expectations import start before
-    the flow, so that they load while the temporary Prefect server starts
-    (a separate process) instead of after it."""
-    threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
+    The worker processes start before the flow, so that they load while
+    the temporary Prefect server starts (a separate process) instead of
+    after it."""
     _Pool.pool = start_pool(options)
     try:
         task_runner = ThreadPoolTaskRunner(max_workers=max(2, options.workers * 2))
