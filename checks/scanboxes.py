@@ -239,8 +239,17 @@ def _line_masks(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # merge with it (a looser test, such as "darker than the paper nearby",
     # glued them on and cost a third of the outlined boxes on real pages).
     ink = (gray < p["ink_max"]).astype(np.uint8) * 255
-    horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, _kernel(p["h_len"], 1))
-    vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, _kernel(1, p["v_len"]))
+    # A scanned border is seldom one pixel row or column straight: it wobbles
+    # and is slightly skewed, so a one-pixel-wide opening breaks it into
+    # dashes. Thickening the ink across the line's direction first lets the
+    # opening follow a border that drifts by a pixel or two.
+    wob = p["wobble"]
+    horiz = cv2.morphologyEx(cv2.dilate(ink, _kernel(1, wob)), cv2.MORPH_OPEN, _kernel(p["h_len"], 1))
+    vert = cv2.morphologyEx(cv2.dilate(ink, _kernel(wob, 1)), cv2.MORPH_OPEN, _kernel(1, p["v_len"]))
+    # Back to the ink itself, so that the dilation does not close the white
+    # gap between two boxes side by side.
+    horiz = cv2.bitwise_and(horiz, ink)
+    vert = cv2.bitwise_and(vert, ink)
     # Scans break thin lines; bridge small gaps along the line's direction.
     horiz = cv2.morphologyEx(horiz, cv2.MORPH_CLOSE, _kernel(p["gap"], 1))
     vert = cv2.morphologyEx(vert, cv2.MORPH_CLOSE, _kernel(1, p["gap"]))
