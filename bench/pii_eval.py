@@ -116,6 +116,7 @@ def real_scores(with_ocr: bool) -> None:
         for key, pngs in groups.items():
             sources.append((f"scan:{key}", [ocr_page(p) for p in pngs]))
     totals: Counter[str] = Counter()
+    distinct: set[tuple[str, str]] = set()  # (source, value hash): one leak named on many pages counts once
     pages = 0
     for name, texts in sources:
         doc_text = "\f".join(texts)
@@ -124,9 +125,11 @@ def real_scores(with_ocr: bool) -> None:
             pages += 1
             for h in scan(page_text, allow=allow):
                 totals[h.kind] += 1
+                distinct.add((name, h.value_hash))
                 print(f"  {name:28} p{i:<3} {h.kind:10} {h.recogniser:12} {h.masked}")
     n = sum(totals.values())
-    print(f"real pages: {pages} pages, {n} hits ({dict(totals)}), {10 * n / max(pages, 1):.2f} hits per 10 pages")
+    print(f"real pages: {pages} pages, {n} hits ({dict(totals)}), {10 * n / max(pages, 1):.2f} hits per 10 pages, "
+          f"{len(distinct)} distinct values per document")
 
 
 def main() -> None:

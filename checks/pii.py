@@ -71,6 +71,7 @@ class Vocab:
     company_forms: frozenset[str]
     organisation_context: tuple[str, ...]
     organisation_lines: int
+    unit_suffixes: tuple[str, ...]
     header_labels: tuple[str, ...]
     closings: tuple[str, ...]
     stop_words: frozenset[str]
@@ -83,6 +84,12 @@ class Vocab:
     signing: tuple[str, ...]
     street_suffixes: tuple[str, ...]
     address_labels: tuple[str, ...]
+    appositive_roles: tuple[str, ...]
+    appositive_words: tuple[str, ...]
+    authorship: tuple[str, ...]
+    to_parliament: tuple[str, ...]
+    venue_suffixes: tuple[str, ...]
+    venue_before: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -101,6 +108,7 @@ def vocab() -> Vocab:
         initials=tuple(data["names"]["initials"]),
         organisation_context=tuple(data["organisation"]["context"]),
         organisation_lines=int(data["organisation"]["lines"]),
+        unit_suffixes=tuple(data["organisation"]["unit_suffixes"]),
         company_forms=frozenset(x.replace(".", "") for x in data["names"]["company_forms"]),
         header_labels=tuple(dict.fromkeys([*data["names"]["header_labels"], *person_labels])),
         closings=tuple(data["names"]["closings"]),
@@ -114,6 +122,12 @@ def vocab() -> Vocab:
         signing=tuple(data["allow"]["signing"]),
         street_suffixes=tuple(data["streets"]["suffixes"]),
         address_labels=tuple(data["streets"]["labels"]),
+        appositive_roles=tuple(data["allow"]["appositive_roles"]),
+        appositive_words=tuple(data["allow"]["appositive_words"]),
+        authorship=tuple(data["allow"]["authorship"]),
+        to_parliament=tuple(data["allow"]["to_parliament"]),
+        venue_suffixes=tuple(data["venues"]["suffixes"]),
+        venue_before=tuple(data["venues"]["before"]),
     )
 
 
@@ -734,7 +748,27 @@ def _allow_patterns() -> dict[str, re.Pattern[str]]:
     titles = "|".join(sorted((re.escape(t) for t in v.titles), key=len, reverse=True))
     name = rf"(?:(?i:{titles})\s+)*(?:(?:{CAPW}\s+)?{p['initials'].pattern}\s*|{CAPW}\s+)?{p['surname'].pattern}"
     signing = "|".join(sorted((re.escape(x) for x in v.signing), key=len, reverse=True))
+    apposed = "|".join(sorted((re.escape(r).replace(r"\ ", r"\s+") for r in v.appositive_roles), key=len, reverse=True))
+    tenure = "|".join(sorted((re.escape(w) for w in v.appositive_words), key=len, reverse=True))
+    authorship = "|".join(sorted((ocr_pattern(a) for a in v.authorship), key=len, reverse=True))
+    to_parliament = "|".join(sorted((re.escape(w) for w in v.to_parliament), key=len, reverse=True))
     return {
+        # "Jan Jansen, de nieuwe hoge vertegenwoordiger van het IMF": the
+        # office follows the name after a comma, with at most three articles
+        # or adjectives of tenure between.
+        "apposed": re.compile(
+            rf"(?P<name>{name}),[ \t]*\n?[ \t]*(?i:(?:{tenure})(?:[ \t]+|(?<=-))){{0,3}}"
+            rf"(?i:{apposed})(?![\w-])"
+        ),
+        # "het onafhankelijke advies van Jan Jansen": the author of an
+        # independent advice or report, named in that public commission.
+        "authored": re.compile(rf"(?i:(?<![\w-])(?:{authorship}))\s+(?P<name>{name})"),
+        # "het antwoord van dhr. X a.d. 2de Kamer": who answers or writes to
+        # Parliament is a member of government.
+        "to_parliament": re.compile(
+            rf"(?i:(?<![\w-])(?:{to_parliament})\s+van)\s+(?P<name>{name})\s+"
+            rf"(?i:(?:aan|in|a\.\s?d\.)\s+(?:de\s+|het\s+)?(?:(?:tweede|eerste|2de|1ste|2e|1e)\s*)?(?:kamer|parlement))(?![\w-])"
+        ),
         # "minister Bruins Slot", "de leden Nicolaï, Koffeman en Visseren-Hamakers"
         "role_names": re.compile(
             rf"(?i:(?<![\w-])(?:{roles}))(?:\s+(?i:van|voor)\s+(?:[{_UP}]\w+\s*)+)?[,:]?\s+"
@@ -759,13 +793,19 @@ def _allow_patterns() -> dict[str, re.Pattern[str]]:
 
 def public_persons(text: str) -> set[str]:
     """Normalised names of people the text names in a public role: after a
-    role word ("minister X", "de leden X, Y en Z"), before a party ("X
-    (SP)"), or signing under a role line."""
+    role word ("minister X", "de leden X, Y en Z"), before an office in
+    apposition ("X, ambassadeur in Y"), as the author of an independent
+    advice or report, as the sender of an answer or letter to Parliament,
+    before a party ("X (SP)"), or signing under a role line."""
     ap = _allow_patterns()
     found: set[str] = set()
     for m in ap["role_names"].finditer(text):
         for n in ap["name"].finditer(re.sub(r"\([^)]*\)", " ", m.group("names"))):
             found |= _person_keys(n.group(0))
+    titles = rf"(?i)^(?:(?:{_patterns()['titles'].pattern})\s*)+"
+    for key in ("apposed", "authored", "to_parliament"):
+        for m in ap[key].finditer(text):
+            found |= _person_keys(re.sub(titles, "", m.group("name")))
     for m in ap["party"].finditer(text):
         before = ap["name_before_party"].search(text, max(0, m.start() - 120), m.start())
         if before:
@@ -870,23 +910,81 @@ def _organisation_numbers(text: str, spans: list[Span], allow: AllowList) -> set
     return out
 
 
+def _named_after_person(text: str, start: int, end: int) -> bool:
+    """A venue or institution that bears a person's name, not the person:
+    the last word has a venue ending ("Aletta Jacobszaal") or a
+    preposition with the neuter article stands right before it ("een
+    keuzevak op het Maarten van Rossem", a school: people take no "het")."""
+    last = text[start:end].split()[-1]
+    if last not in name_lists().surnames and any(last.casefold().endswith(sfx) for sfx in vocab().venue_suffixes):
+        return True
+    return _venue_before().search(text, max(0, start - 20), start) is not None
+
+
+@lru_cache(maxsize=1)
+def _venue_before() -> re.Pattern[str]:
+    before = "|".join(re.escape(b).replace(r"\ ", r"\s+") for b in vocab().venue_before)
+    return re.compile(rf"(?i)(?<![\w-])(?:{before})[ \t]+$")
+
+
+_CLAUSE_START = re.compile(r"\(|[.;](?=\s)|\n[ \t]*\n")
+_CLAUSE_END = re.compile(r"\)|[.;](?=\s|$)|\n[ \t]*\n")
+
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    """Bounds of the bracket or clause around a span: from the last "(",
+    sentence end or blank line before it to the next ")" or sentence end
+    or blank line. A dot ends a clause only before white space, so the dots
+    of a ground code ("5.1.2e") do not; an initial's ("J. Jansen") does,
+    which is why callers test names by overlap with the clause."""
+    lo = max(0, start - 120)
+    starts = [m.end() for m in _CLAUSE_START.finditer(text, lo, start)]
+    stop = _CLAUSE_END.search(text, end, end + 120)
+    return (starts[-1] if starts else lo), (stop.start() if stop else min(len(text), end + 120))
+
+
+def _unit_numbers(text: str, spans: list[Span], allow: AllowList) -> set[Span]:
+    """Phone numbers given in running text for a team or desk: a unit word
+    (a word ending in "team", "loket", ...) in the number's bracket or
+    clause, and no person's name, e-mail address or ground code there.
+    Only in prose: in a signature block the unit line stands under a
+    person's name, which the body may have removed without a trace."""
+    suffixes = tuple(s.casefold() for s in vocab().unit_suffixes)
+    out = set()
+    for s in spans:
+        if s[2] != "phone":
+            continue
+        ls, le = _around_lines(text, s[0], s[1], 0)
+        if len(re.findall(rf"(?<![\w.])[{_LO}]{{2,}}\b", text[ls : s[0]] + " " + text[s[1] : le])) < 3:
+            continue
+        lo, hi = _clause(text, s[0], s[1])
+        others = [p for p in spans if p != s and p[0] < hi and lo < p[1] and p[2] in {"email", "name", "phone"}]
+        if any(p[2] != "name" or not allow.allows(text[p[0] : p[1]]) for p in others) or find_codes(text[lo:hi]):
+            continue
+        # A word the line break split ("Omge-\nvingsteam") is joined first.
+        words = re.findall(r"[^\W\d_]+", re.sub(r"-[ \t]*\n[ \t]*", "", text[lo : s[0]] + " " + text[s[1] : hi]))
+        if any(w.casefold().endswith(suffixes) for w in words):
+            out.add(s)
+    return out
+
+
 def scan(text: str, *, allow: AllowList | None = None) -> list[PiiHit]:
     """All personal data in `text`, masked and hashed, in text order. Names
     that the allow-list covers (public office holders, organisations,
     places) are left out, and so are an organisation's own phone numbers
-    and IBAN in its letterhead."""
+    and IBAN in its letterhead and the numbers given for a team or desk."""
     allow = allow or static_allow_list()
     spans: list[Span] = []
     for recogniser in RECOGNISERS:
         spans.extend(recogniser(text))
     merged = _merge(spans)
-    organisational = _organisation_numbers(text, merged, allow)
+    organisational = _organisation_numbers(text, merged, allow) | _unit_numbers(text, merged, allow)
     hits = []
     for start, end, kind, rec in merged:
         if (start, end, kind, rec) in organisational:
             continue
         value = text[start:end]
-        if kind == "name" and allow.allows(value, words=rec == "name_list"):
+        if kind == "name" and (allow.allows(value, words=rec == "name_list") or _named_after_person(text, start, end)):
             continue
         hits.append(PiiHit(start, end, kind, rec, mask(value, kind), value_hash(value)))
     return hits

@@ -167,6 +167,63 @@ def test_allow_list_takes_vragenstellers_from_the_kamervragen_row():
     assert kinds(text, allow_list_for(doc)) == []
 
 
+def test_person_with_a_public_office_in_apposition_is_public():
+    text = (
+        "Voorstel om te spreken met Joris Wendelaar, de nieuwe hoge vertegenwoordiger van het IMF.\n"
+        "Het gesprek met Joris Wendelaar volgt later."
+    )
+    doc = Document(id="x", path="x.txt", size=len(text), media_type="text/plain", text=text)
+    assert "wendelaar" in public_persons(text)
+    assert kinds(text, allow_list_for(doc)) == []
+    assert ("name", "Joris Wendelaar") in kinds(text)
+
+
+def test_chair_of_an_internal_team_in_apposition_stays_personal():
+    for text in (
+        "Overleg met Joris Wendelaar, voorzitter van het projectteam, over de planning.",
+        "Overleg met Joris Wendelaar, secretaresse minister, over de planning.",
+    ):
+        doc = Document(id="x", path="x.txt", size=len(text), media_type="text/plain", text=text)
+        assert [v for k, v in kinds(text, allow_list_for(doc)) if k == "name"] == ["Joris Wendelaar"]
+
+
+def test_author_of_an_independent_advice_is_public_in_every_mention():
+    text = (
+        "Betreft: aanbieding onafhankelijk advies van Joris Wendelaar over de polder\n\n"
+        "Joris Wendelaar licht zijn advies toe. Ik dank dhr. Wendelaar voor het advies."
+    )
+    doc = Document(id="x", path="x.txt", size=len(text), media_type="text/plain", text=text)
+    assert kinds(text, allow_list_for(doc)) == []
+
+
+def test_colleague_giving_an_ordinary_advice_stays_personal():
+    text = "Graag het advies van Joris Wendelaar over de polder voor vrijdag."
+    doc = Document(id="x", path="x.txt", size=len(text), media_type="text/plain", text=text)
+    assert [v for k, v in kinds(text, allow_list_for(doc)) if k == "name"] == ["Joris Wendelaar"]
+
+
+def test_sender_of_an_answer_to_parliament_is_public_without_a_role_word():
+    text = "Zie het antwoord van dhr. Wendelaar a.d. 2de Kamer over de criteria."
+    doc = Document(id="x", path="x.txt", size=len(text), media_type="text/plain", text=text)
+    assert kinds(text, allow_list_for(doc)) == []
+    assert ("name", "Wendelaar") in kinds(text)
+
+
+def test_sender_of_a_letter_to_the_college_stays_personal():
+    text = "Zie de brief van dhr. Wendelaar aan het college over de criteria."
+    doc = Document(id="x", path="x.txt", size=len(text), media_type="text/plain", text=text)
+    assert [v for k, v in kinds(text, allow_list_for(doc)) if k == "name"] == ["Wendelaar"]
+
+
+def test_venue_or_school_named_after_a_person_is_not_a_name():
+    text = (
+        "Het overleg is in de Marieke Wendelaarzaal, Turfmarkt 1.\n"
+        "Een keuzevak op het Joris Wendelaar voor leerlingen van het vmbo.\n"
+        "Ook Joris Wendelaar komt.\nIk heb het Marieke Wendelaar gevraagd."
+    )
+    assert [v for k, v in kinds(text) if k == "name"] == ["Joris Wendelaar", "Marieke Wendelaar"]
+
+
 def test_allow_list_tolerates_ocr_damage_in_a_long_surname():
     allow = AllowList(frozenset({"visseren hamakers"}), frozenset())
     assert allow.allows("Visseren-Hamakers") and allow.allows("Visseren Hamalers")
@@ -192,6 +249,24 @@ def test_birth_date_after_ocr_damaged_label_is_found():
 def test_organisation_phone_and_iban_in_a_letterhead_are_not_personal():
     letterhead = "Postbus 9090 | 6800 GX Arnhem\n\n026 359 99 99\npost@gelderland.nl\nBNG Bank Den Haag\nNL74BNGH0285010824\nBIC-code BNGHNL2G"
     assert kinds(letterhead) == []
+
+
+def test_phone_number_given_for_a_team_is_not_personal():
+    text = "Wel kunt u telefonisch contact opnemen (0299-123456, Omge-\nvingsteam) over de aanvraag."
+    assert kinds(text) == []
+
+
+def test_phone_number_of_a_person_or_removed_name_in_a_team_clause_stays_personal():
+    named = "Bel ons (J. Wendelaar, 0299-123456, Omgevingsteam) over de aanvraag."
+    removed = "Bel ons (5.1.2e, 0299-123456, Omgevingsteam) over de aanvraag."
+    assert ("phone", "0299-123456") in kinds(named)
+    assert ("phone", "0299-123456") in kinds(removed)
+
+
+def test_phone_under_a_team_line_in_a_signature_stays_personal():
+    # The body removed the name above the team line and left no ground code.
+    text = "Met vriendelijke groet,\n\n\nProjectteam Ruimte\nT 0299-123456\n"
+    assert ("phone", "0299-123456") in kinds(text)
 
 
 def test_contact_persons_direct_line_in_a_letterhead_is_personal():
