@@ -20,10 +20,21 @@ Heusden, Kamps, Marx, TPDL 2023), with no per-document tuning:
   remains must look like a drawn box on the unfiltered page too: mostly of
   its class, with straight covered edges, and (for colour) one hue, which a
   logo or a photo does not have.
-* Outlined boxes: long horizontal and vertical ink runs are kept; the white
-  regions they enclose are candidate boxes. A candidate is rejected when its
-  border runs on past its corners (a table grid) or when its inside holds
-  more than a line or two of text (a text frame or table cell).
+* Marker patches: felt-tip marker laid over text by hand is no rectangle.
+  Vivid pixels of one hue are closed into patches; a patch counts when most
+  of its bounding box is coloured and it holds dark strokes (the text under
+  it, pen scribbles), which a coloured chart or logo does not. A patch made
+  mostly of printed boxes is left to those boxes.
+* Outlined boxes: long horizontal and vertical ink runs are kept (allowed to
+  drift a pixel or two, as scanned borders do); the white regions they
+  enclose are candidate boxes. Borders too faint or broken for that (a
+  stamp set against them, speckled scans) are found as regions enclosed by
+  all ink with its dashes joined; such a region must be walled in on every
+  side, with a straight rule or a thin stroke on one horizontal and one
+  vertical side, which the gap between two lines of text is not. A
+  candidate is rejected when its border runs on past its corners (a table
+  grid) or when its inside holds more than a line or two of text (a text
+  frame or table cell).
 
 The thresholds live in `checks/data/scanboxes.toml`, so that they are data
 one can read and change, not constants buried in code.
@@ -233,6 +244,40 @@ def _filled_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]
     return out
 
 
+def _marker_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]]:
+    """Redactions made with a felt-tip marker: a strongly saturated patch of
+    one hue, laid over the text by hand, with ragged edges and pen strokes
+    through it, so it is no rectangle. The closing joins the strokes of the
+    marker into one patch; what must hold is one hue, a saturation well
+    above the pastel fills of printed boxes (so that a printed box stays the
+    strict detector's), and most of the bounding box coloured (coloured
+    text, even closed into a band, leaves the gaps between its letters)."""
+    p = params()["marker"]
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    hue = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV_FULL)[:, :, 0]
+    vivid = (hsv[:, :, 1] >= p["min_saturation"]) & (hsv[:, :, 2] >= p["min_value"])
+    dark = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) < params()["fill"]["dark_max"]
+    m = cv2.morphologyEx(vivid.astype(np.uint8) * 255, cv2.MORPH_CLOSE, _kernel(p["close"], p["close"]))
+    m = cv2.morphologyEx(m, cv2.MORPH_OPEN, _kernel(p["open"], p["open"]))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, w, h, _ = (int(v) for v in stats[i])
+        if w < p["min_w"] or h < p["min_h"] or w > params()["fill"]["max_width_share"] * rgb.shape[1]:
+            continue
+        inside = vivid[y : y + h, x : x + w]
+        cover = float(inside.mean())
+        if cover < p["min_cover"] or not _one_hue(hue[y : y + h, x : x + w], inside):
+            continue
+        # A marker is laid over text (and often scribbled through with a
+        # pen): its patch holds dark strokes. A coloured chart or logo of
+        # the same size is clean.
+        if float(dark[y : y + h, x : x + w].mean()) < p["min_ink"]:
+            continue
+        out.append((x, y, w, h, "colour", cover))
+    return out
+
+
 def _line_masks(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     p = params()["outline"]
     # Only plain dark ink: letters set right against a box's border must not
@@ -256,6 +301,51 @@ def _line_masks(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return horiz, vert
 
 
+def _walls(horiz: np.ndarray, vert: np.ndarray) -> np.ndarray:
+    """The borders as walls: the white regions they enclose are candidate
+    outlined boxes."""
+    p = params()["outline"]
+    # Seal what still leaks: a stamp set against the border eats a stretch
+    # of it, and faint scans drop the ink at a corner. Closing along each
+    # direction bridges a broken border; a square closing seals a corner.
+    # Only the enclosure uses these: the grid test below still sees the
+    # rules as they are, so two boxes side by side stay two boxes.
+    seal = p["seal_gap"]
+    lines = cv2.bitwise_or(
+        cv2.morphologyEx(horiz, cv2.MORPH_CLOSE, _kernel(seal, 1)),
+        cv2.morphologyEx(vert, cv2.MORPH_CLOSE, _kernel(1, seal)),
+    )
+    lines = cv2.morphologyEx(lines, cv2.MORPH_CLOSE, _kernel(p["seal_corner"], p["seal_corner"]))
+    return cv2.dilate(lines, _kernel(3, 3))
+
+
+def _ink_walls(ink: np.ndarray) -> np.ndarray:
+    """All ink as walls, with dashes joined: a faint or speckled border is
+    too broken to pass as a straight line, and on a small box the stamp
+    eats most of the top border, but closed up it still encloses the box."""
+    seal = params()["outline"]["ink_seal"]
+    return cv2.morphologyEx(ink.astype(np.uint8) * 255, cv2.MORPH_CLOSE, _kernel(seal, seal))
+
+
+def _enclosed(walls: np.ndarray, ink: np.ndarray) -> list[tuple[int, int, int, int, int]]:
+    """White regions the walls enclose, as (x, y, w, h, area); the page
+    background (touching the image edge) is left out later. The area
+    counts the ink inside the region's bounds as its own: a stamp set
+    against the border is part of the box, not a bite out of it."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - walls, connectivity=4)
+    p = params()["outline"]
+    out = []
+    for i in range(1, n):
+        x, y, w, h = (int(v) for v in stats[i][:4])
+        if w < p["min_w"] or h < p["min_h"] or h > p["max_h"]:
+            continue
+        # Stamp letters standing free inside the box are islands in the
+        # region: they belong to the box's inside.
+        region = _fill_holes((labels[y : y + h, x : x + w] == i).astype(np.uint8) * 255).astype(bool)
+        out.append((x, y, w, h, int(np.count_nonzero(region | ink[y : y + h, x : x + w]))))
+    return out
+
+
 def _runs_on(lines: np.ndarray, xs: slice, ys: slice, axis: int) -> bool:
     """Whether a rule runs on without a break through the strip `ys, xs`
     (along `axis`: 1 for a horizontal rule, 0 for a vertical one). A gap,
@@ -274,22 +364,92 @@ def _text_bands(ink: np.ndarray) -> int:
 
 
 def _outlined_boxes(gray: np.ndarray) -> list[tuple[int, int, int, int, str, float]]:
-    p = params()["outline"]
+    """Outlined boxes: regions enclosed by long straight rules, and, for
+    borders too faint or broken to be found as rules, regions enclosed by
+    the page's ink with its dashes joined."""
     horiz, vert = _line_masks(gray)
-    lines = cv2.bitwise_or(horiz, vert)
-    lines = cv2.dilate(lines, _kernel(3, 3))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(255 - lines, connectivity=4)
-    H, W = gray.shape
-    ink = gray < p["ink_max"]
+    ink = gray < params()["outline"]["ink_max"]
+    out: list[tuple[int, int, int, int, str, float]] = []
+    # Speckle (the grey dots of a scanned white box) is no text: isolated
+    # pixels are dropped before the inside of a box is judged.
+    strokes = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, _kernel(2, 2)).astype(bool)
+    for walls in (_walls(horiz, vert), _ink_walls(ink)):
+        out += _framed(walls, horiz, vert, ink, strokes)
+    return out
+
+
+def _side_cover(mask: np.ndarray, x: int, y: int, w: int, h: int) -> tuple[float, float, float, float]:
+    """Share of each side (top, bottom, left, right) of an enclosed region
+    that has `mask` right outside it, within a border's width."""
+    t = params()["outline"]["border"]
+    H, W = mask.shape
+    sides = (
+        mask[max(0, y - t) : y, x : x + w].any(axis=0),
+        mask[y + h : min(H, y + h + t), x : x + w].any(axis=0),
+        mask[y : y + h, max(0, x - t) : x].any(axis=1),
+        mask[y : y + h, x + w : min(W, x + w + t)].any(axis=1),
+    )
+    top, bottom, left, right = (float(side.mean()) if side.size else 0.0 for side in sides)
+    return top, bottom, left, right
+
+
+def _side_thickness(walls: np.ndarray, x: int, y: int, w: int, h: int) -> tuple[float, float, float, float]:
+    """Median thickness of the wall right outside each side (top, bottom,
+    left, right) of an enclosed region, in pixels, counted outward up to
+    `thin_probe`."""
+    probe = params()["outline"]["thin_probe"]
+    H, W = walls.shape
+    bands = (
+        walls[max(0, y - probe) : y, x : x + w][::-1],
+        walls[y + h : min(H, y + h + probe), x : x + w],
+        walls[y : y + h, max(0, x - probe) : x][:, ::-1].T,
+        walls[y : y + h, x + w : min(W, x + w + probe)].T,
+    )
     out = []
-    for i in range(1, n):
-        x, y, w, h, area = stats[i]
+    for band in bands:
+        if band.size == 0:
+            out.append(float(probe))
+            continue
+        # Rows outward from the side; a column's run ends at its first gap.
+        run = np.cumprod(band > 0, axis=0).sum(axis=0)
+        out.append(float(np.median(run)))
+    top, bottom, left, right = out
+    return top, bottom, left, right
+
+
+def _drawn_frame(walls: np.ndarray, horiz: np.ndarray, vert: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """Whether an enclosed region is framed by a drawn border: walled in
+    along every side, and along at least one horizontal and one vertical
+    side (a stamp or a word set against the border may hide the other) by
+    a straight rule or a thin stroke. The gap between two text lines,
+    walled in by letters touching across it, has thick letter bodies on
+    both its long sides and no rules."""
+    p = params()["outline"]
+    if min(_side_cover(walls, *box)) < p["min_wall_cover"]:
+        return False
+    top, bottom, _, _ = _side_cover(horiz, *box)
+    _, _, left, right = _side_cover(vert, *box)
+    t_top, t_bottom, t_left, t_right = _side_thickness(walls, *box)
+    thin = p["max_stroke"]
+    return (max(top, bottom) >= p["min_rule_cover"] or min(t_top, t_bottom) <= thin) and (
+        max(left, right) >= p["min_rule_cover"] or min(t_left, t_right) <= thin
+    )
+
+
+def _framed(
+    walls: np.ndarray, horiz: np.ndarray, vert: np.ndarray, ink: np.ndarray, strokes: np.ndarray
+) -> list[tuple[int, int, int, int, str, float]]:
+    """Outlined boxes among the regions that `walls` enclose."""
+    p = params()["outline"]
+    H, W = walls.shape
+    out = []
+    for x, y, w, h, area in _enclosed(walls, ink):
         if x == 0 or y == 0 or x + w >= W or y + h >= H:
             continue  # the page background, not an enclosed region
         if w < p["min_w"] or h < p["min_h"] or h > p["max_h"] or w * h > p["max_area_share"] * W * H:
             continue
         fill = area / float(w * h)
-        if fill < p["min_fill"]:
+        if fill < p["min_fill"] or not _drawn_frame(walls, horiz, vert, (x, y, w, h)):
             continue
         # The border: step out over the (dilated) line to the box's edge.
         t = p["border"]
@@ -308,7 +468,7 @@ def _outlined_boxes(gray: np.ndarray) -> list[tuple[int, int, int, int, str, flo
         )
         if grid:
             continue
-        inside = ink[y + 2 : y + h - 2, x + 2 : x + w - 2]
+        inside = strokes[y + 2 : y + h - 2, x + 2 : x + w - 2]
         if inside.size == 0 or inside.mean() > p["max_inside_ink"] or _text_bands(inside) > p["max_text_bands"]:
             continue
         out.append((bx0, by0, bx1 - bx0, by1 - by0, "outlined", fill))
@@ -332,6 +492,17 @@ def _contains(a: tuple[int, int, int, int], b: tuple[int, int, int, int], share:
     iw = max(0, min(ax + aw, bx + bw) - max(ax, bx))
     ih = max(0, min(ay + ah, by + bh) - max(ay, by))
     return iw * ih >= share * bw * bh
+
+
+def _covered_share(box: tuple[int, int, int, int], others: list[tuple[int, int, int, int, str, float]]) -> float:
+    """Share of `box`'s area that the other boxes cover."""
+    x, y, w, h = box
+    covered = np.zeros((h, w), bool)
+    for ox, oy, ow, oh, _, _ in others:
+        x0, y0, x1, y1 = max(x, ox), max(y, oy), min(x + w, ox + ow), min(y + h, oy + oh)
+        if x1 > x0 and y1 > y0:
+            covered[y0 - y : y1 - y, x0 - x : x1 - x] = True
+    return float(covered.mean()) if covered.size else 0.0
 
 
 def _dedupe(cands: list[tuple[int, int, int, int, str, float]]) -> list[tuple[int, int, int, int, str, float]]:
@@ -382,7 +553,12 @@ def detect_boxes(image: np.ndarray) -> list[ImageBox]:
     s = _work_scale(rgb.shape)
     small = cv2.resize(rgb, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1.0 else rgb
     gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-    cands = _dedupe(_filled_boxes(small) + _outlined_boxes(gray))
+    strict = _filled_boxes(small) + _outlined_boxes(gray)
+    # A marker patch mostly made of printed boxes is those boxes (a stack
+    # of them, joined by the closing) seen loosely: they are the better
+    # answer. Otherwise the boxes in it are bits of the marker.
+    loose = [m for m in _marker_boxes(small) if _covered_share(m[:4], strict) < params()["marker"]["max_boxed"]]
+    cands = _dedupe(strict + loose)
     boxes = []
     for x, y, w, h, found_as, score in cands:
         colour = _mean_colour(small, (x, y, w, h), found_as)

@@ -267,3 +267,65 @@ def test_dark_header_band_across_the_page_is_not_a_redaction() -> None:
     _stamped_box(draw, BOXES[0][:1] + (400,) + BOXES[0][2:])
     boxes = detect_boxes(np.asarray(img))
     assert [(b.style, b.y) for b in boxes] == [("black", 400)]
+
+
+def _dashed_frame(draw: ImageDraw.ImageDraw, x: int, y: int, w: int, h: int, rng: np.random.Generator) -> None:
+    """A faint scanned border: 2 px grey strokes with gaps of 2-3 px, each
+    shifted a pixel or not, as a thin line comes out of a scanner: no one
+    pixel row or column of it runs straight for long."""
+    for x0, x1, yy in ((x, x + w, y), (x, x + w, y + h)):
+        cx = x0
+        while cx < x1:
+            dash = int(rng.integers(16, 40))
+            dy = int(rng.integers(0, 2))
+            draw.rectangle((cx, yy + dy, min(x1, cx + dash), yy + dy + 1), fill=(110, 110, 110))
+            cx += dash + int(rng.integers(2, 4))
+    for xx, y0, y1 in ((x, y, y + h), (x + w, y, y + h)):
+        cy = y0
+        while cy < y1:
+            dash = int(rng.integers(16, 40))
+            dx = int(rng.integers(0, 2))
+            draw.rectangle((xx + dx, cy, xx + dx + 1, min(y1, cy + dash)), fill=(110, 110, 110))
+            cy += dash + int(rng.integers(2, 4))
+
+
+def test_faint_dashed_border_with_stamp_against_it_is_an_outlined_box() -> None:
+    rng = np.random.default_rng(3)
+    img, draw = _small_page()
+    _words(draw, rng, 150, 700)
+    ref = (300, 400, 90, 44)
+    draw.rectangle((ref[0] - 30, ref[1] - 15, ref[0] + ref[2] + 30, ref[1] + ref[3] + 15), fill="white")
+    _dashed_frame(draw, *ref, rng)
+    # A small stamp set against the top border eats a stretch of it.
+    draw.text((ref[0] + 4, ref[1] + 1), STAMP, fill=(0, 0, 0), font=_font(22))
+    boxes = detect_boxes(np.asarray(img))
+    assert [(b.style, _iou(b, ref) >= 0.7) for b in boxes] == [("outlined", True)]
+
+
+def _marker_strokes(draw: ImageDraw.ImageDraw, x: int, y: int, w: int, h: int, rng: np.random.Generator) -> None:
+    """Felt-tip marker over a stretch of text: overlapping slanted cyan
+    strokes with ragged ends, not a rectangle."""
+    for i in range(0, w, 9):
+        top = y + int(rng.integers(-4, 5))
+        bottom = y + h + int(rng.integers(-4, 5))
+        draw.line((x + i, bottom, x + i + 12, top), fill=(20, 170, 220), width=14)
+
+
+def test_marker_scribbled_over_text_is_a_colour_box() -> None:
+    rng = np.random.default_rng(5)
+    img, draw = _small_page()
+    _words(draw, rng, 150, 700)
+    ref = (400, 330, 420, 70)  # over two lines of text
+    _marker_strokes(draw, *ref, rng)
+    # A pen scribble through it, as on real pages.
+    draw.line([(ref[0] + 20 * k, ref[1] + 20 + 25 * (k % 2)) for k in range(ref[2] // 20)], fill=(30, 30, 30), width=3)
+    boxes = detect_boxes(np.asarray(img))
+    assert [(b.style, _iou(b, ref) >= 0.6) for b in boxes] == [("colour", True)]
+
+
+def test_clean_coloured_chart_is_not_a_marker() -> None:
+    img, draw = _small_page()
+    # A gauge: a red half ring, one vivid hue, nothing written on it.
+    draw.pieslice((300, 300, 560, 560), 180, 360, fill=(255, 60, 0))
+    draw.ellipse((390, 390, 470, 470), fill="white")
+    assert detect_boxes(np.asarray(img)) == []
