@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Iterable
 
 from checks.grounds import Ground, registry
 from checks.markers import find_markers

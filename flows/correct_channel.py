@@ -174,14 +174,18 @@ def learn(
     }
 
 
+def read_shipped_model(path: Path, what: str) -> dict:
+    """A model shipped in flows/data; a missing or broken file is an
+    installation error, which says how to rebuild it."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(f"{path}: cannot read the {what} ({exc}); run bench/ocr_train.py") from exc
+
+
 def load_model(path: Path = MODEL_PATH) -> ChannelModel:
     """Read the shipped model; a missing or broken file is an installation error."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RuntimeError(
-            f"{path}: cannot read the OCR confusion model ({exc}); run bench/ocr_train.py"
-        ) from exc
+    data = read_shipped_model(path, "OCR confusion model")
     confusions = {
         (c["intended"], c["observed"]): float(c["logp"]) for c in data["confusions"]
     }

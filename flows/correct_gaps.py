@@ -30,7 +30,6 @@ their gap, so typed text is not touched.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -39,6 +38,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
+
+from flows.correct_channel import read_shipped_model
 
 GAPS_PATH = Path(__file__).parent / "data" / "ocr_gaps.json"
 _CORE = re.compile(r"\w+")
@@ -306,12 +307,7 @@ def _decide(
 @lru_cache(maxsize=1)
 def read_gap_counts(path: Path = GAPS_PATH) -> dict[str, dict[str, list]]:
     """The shipped counts; a missing or broken file is an installation error."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RuntimeError(
-            f"{path}: cannot read the OCR gap model ({exc}); run bench/ocr_train.py"
-        ) from exc
+    data = read_shipped_model(path, "OCR gap model")
     if data.get("classes") != CLASSES_VERSION:
         raise RuntimeError(
             f"{path}: learned with other word classes; run bench/ocr_train.py"

@@ -85,17 +85,21 @@ def test_withheld_share_of_a_pdf_is_box_area_over_page_area():
     assert json.loads(summary["boxes_by_ground_style"]) == {"5.1.2e/black": 1, "none/black": 1}
 
 
-def test_text_under_a_box_holds_back_even_a_public_part() -> None:
+@pytest.mark.parametrize(
+    "check, severity",
+    [("hidden_text", "high"), ("white_on_white", "medium"), ("invisible_text", "medium")],
+)
+def test_text_hidden_from_the_reader_holds_back_even_a_public_part(check: str, severity: str) -> None:
     doc = Document(id="d", path="p.pdf", size=1, media_type="application/pdf", text="x" * 20)
     doc.parts = [Part(0, "kamervragen_antwoorden", "public", (0, 20))]
-    doc.add_row("findings", {"finding_id": "f", "span_start": 0, "span_end": 5, "check": "hidden_text",
-                             "severity": "high", "message": "J** J***** under a box", "allowed": False})
+    doc.add_row("findings", {"finding_id": "f", "span_start": 0, "span_end": 5, "check": check,
+                             "severity": severity, "message": "J** J*****", "allowed": False})
     assert gate.apply_gate(doc, allow_findings=False) is not None
 
 
-def test_white_on_white_text_holds_back_whatever_its_severity() -> None:
-    doc = Document(id="d", path="p.pdf", size=1, media_type="application/pdf", text="x" * 20)
+def test_personal_data_in_a_public_part_does_not_hold_it_back() -> None:
+    doc = Document(id="d", path="p.txt", size=1, media_type="text/plain", text="x" * 20)
     doc.parts = [Part(0, "kamervragen_antwoorden", "public", (0, 20))]
-    doc.add_row("findings", {"finding_id": "f", "span_start": 0, "span_end": 5, "check": "white_on_white",
-                             "severity": "medium", "message": "white text on a white page", "allowed": False})
-    assert gate.apply_gate(doc, allow_findings=False) is not None
+    doc.add_row("findings", {"finding_id": "f", "span_start": 0, "span_end": 5, "check": "personal_data_public",
+                             "severity": "medium", "message": "J** J*****", "allowed": False})
+    assert gate.apply_gate(doc, allow_findings=False) is None
