@@ -9,8 +9,6 @@ else is reported.
 from __future__ import annotations
 
 import re
-import tomllib
-from functools import lru_cache
 
 from checks.markers import Marker, find_markers
 from checks.findings import add_finding
@@ -18,20 +16,14 @@ from checks.masking import mask, value_hash
 from checks.pii import name_lists
 from checks.removals import personal_data_within
 from flows.model import Document
-from flows.parse_memo import FIELDS_PATH, memo_spec
-
-
-@lru_cache(maxsize=1)
-def _role_words() -> frozenset[str]:
-    data = tomllib.loads(FIELDS_PATH.read_text(encoding="utf-8"))
-    return frozenset(w.casefold() for w in data["roles"]["words"])
+from flows.parse_memo import memo_spec
 
 
 def holds_role_or_unit(value: str) -> bool:
     """True when every word is a role word, a unit's abbreviation (DVB,
     DGPZ, M, MP: all capitals and not a known name, so "J. JANSEN" is no
     unit) or a connective: no room for a name."""
-    roles = _role_words()
+    roles = memo_spec().roles
     names = name_lists()
     for word in re.findall(r"[^\W\d_][\w\-]*(?:\.[^\W\d_]\.?)*", value):
         folded = word.casefold()

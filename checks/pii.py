@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from flows.model import Document
 
 VOCAB_PATH = Path(__file__).parent / "data" / "pii.toml"
-MEMO_FIELDS_PATH = Path(__file__).resolve().parents[1] / "flows" / "data" / "memo_fields.toml"
 
 KINDS = ("email", "phone", "bsn", "iban", "postcode", "birth_date", "name")
 
@@ -95,10 +94,9 @@ class Vocab:
 @lru_cache(maxsize=1)
 def vocab() -> Vocab:
     data = tomllib.loads(VOCAB_PATH.read_text(encoding="utf-8"))
-    memo = tomllib.loads(MEMO_FIELDS_PATH.read_text(encoding="utf-8")) if MEMO_FIELDS_PATH.exists() else {}
-    person_labels = [
-        label for f in memo.get("field", []) if f.get("type") in {"person", "recipient"} for label in f["labels"]
-    ]
+    from flows.parse_memo import memo_spec
+
+    person_labels = [label for f in memo_spec().fields if f.type in {"person", "recipient"} for label in f.labels]
     return Vocab(
         generic_mailboxes=frozenset(x.casefold() for x in data["email"]["generic_local_parts"]),
         bsn_labels=tuple(data["bsn"]["labels"]),

@@ -32,7 +32,6 @@ import pandas as pd
 import pyarrow as pa
 
 SUITES_DIR = Path(__file__).parent / "suites"
-MEMO_FIELDS = Path(__file__).resolve().parents[1] / "flows" / "data" / "memo_fields.toml"
 SEVERITIES = {"error": "critical", "warning": "warning"}  # ours -> Great Expectations' FailureSeverity
 # How many failing rows a result keeps: enough to find them, small enough
 # for a manifest.
@@ -316,8 +315,9 @@ def questions_answered(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
 
 def memo_dates(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
     """Memo header fields whose type is `date` in flows/data/memo_fields.toml."""
-    fields = tomllib.loads(MEMO_FIELDS.read_text(encoding="utf-8"))["field"]
-    date_fields = [x["name"] for x in fields if x.get("type") == "date"]
+    from flows.parse_memo import memo_spec
+
+    date_fields = [x.name for x in memo_spec().fields if x.type == "date"]
     m = f["memo_fields"]
     return m[m["field"].isin(date_fields)][["document_id", "source_path", "part", "field", "value", "value_date",
                                             "ground_code"]].reset_index(drop=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +22,6 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-MEMO_FIELDS = Path(__file__).parent / "data" / "memo_fields.toml"
 LANGUAGES = ("nl", "en")
 # Words at least this frequent are searched for two-edit candidates; rarer
 # ones are reached through one edit or the learned confusions only, which keeps
@@ -125,9 +123,11 @@ def known_labels() -> tuple[str, ...]:
     """Labels that memos and redaction stamps print: fields, sections, grounds, headings."""
     from checks.grounds import registry
 
-    data = tomllib.loads(MEMO_FIELDS.read_text(encoding="utf-8"))
-    labels = [label for field in data["field"] for label in field["labels"]]
-    labels += data["sections"]["names"]
+    from flows.parse_memo import memo_spec
+
+    spec = memo_spec()
+    labels = [label for field in spec.fields for label in field.labels]
+    labels += spec.sections
     reg = registry()
     labels += [label for g in reg.grounds.values() for label in g.labels]
     labels += reg.withheld_headings

@@ -38,6 +38,7 @@ class MemoSpec:
     sections: tuple[str, ...]
     kinds: tuple[str, ...]
     empty_values: tuple[str, ...]
+    roles: frozenset[str]  # casefolded words that make a person field hold a role or unit
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +49,7 @@ def memo_spec() -> MemoSpec:
         sections=tuple(data["sections"]["names"]),
         kinds=tuple(data["kinds"]["names"]),
         empty_values=tuple(data["empty_values"]["values"]),
+        roles=frozenset(w.casefold() for w in data["roles"]["words"]),
     )
 
 
@@ -102,6 +104,7 @@ def find_field_labels(text: str, start: int, end: int) -> list[LabelHit]:
     return out
 
 
+@lru_cache(maxsize=1)
 def _section_heading_re() -> re.Pattern[str]:
     names = "|".join(re.escape(s) for s in memo_spec().sections)
     return re.compile(rf"^(?P<name>{names})\s*$", re.MULTILINE)
