@@ -28,11 +28,19 @@ SEED = ROOT / "seeds" / "000_0ab521027ec415e7.txt"
 MEMO_START = "I Ministerie van Buitenlandse Zaken"
 
 
+# Sentences that carry the structure of a Kamervragen document (its
+# introduction, "Vraag 3", "Antwoord", dates of receipt) would start a
+# second document or a question inside an answer: a real release never
+# does that, so they are left out of the pool.
+STRUCTURAL = re.compile(r"\b(?:Vraag|Vragen|Antwoorden?|Datum|Binnengekomen|Mededeling|Aanhangsel)\b")
+
+
 def sentences(seed: Path = SEED) -> list[str]:
-    """Sentences of the seed's public answers (the part before the memo)."""
+    """Prose sentences of the seed's public answers (the part before the memo)."""
     text = seed.read_text(encoding="utf-8").split(MEMO_START)[0]
     flat = re.sub(r"\s+", " ", text)
-    return [s.strip() for s in re.split(r"(?<=[.?!])\s+(?=[A-Z“‘])", flat) if len(s.strip()) > 30]
+    pieces = (s.strip() for s in re.split(r"(?<=[.?!])\s+(?=[A-Z“‘])", flat))
+    return [s for s in pieces if len(s) > 30 and not STRUCTURAL.search(s)]
 
 
 def _xml(s: str) -> str:

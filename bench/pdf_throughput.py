@@ -12,6 +12,10 @@ In one run, over the same corpus of born-digital PDFs (made by
 4. lakmoes fixed cost: `lakmoes run` over a folder with no documents, the
    same start-up and per-release work without any page. The difference of
    3 and 4 is the per-page rate a long run approaches.
+5. the floor: the start-up of the required stack alone, each step in a
+   fresh process (import prefect and start and stop its temporary
+   server; import great_expectations). No run of `lakmoes run` can take
+   less than these on 2 cores: their CPU time divided by the cores.
 
 Prints pages/s for each, ratios against plain, and peak memory (largest
 resident set of this process and of any child). Target: lakmoes >= 1.5x
@@ -75,6 +79,27 @@ def run_command(template: str, corpus: Path) -> tuple[float, float]:
     return elapsed, cpu
 
 
+# What every `lakmoes run` must do before its own work, whatever lakmoes does.
+FLOOR_STEPS = {
+    "import prefect, start and stop its temporary server":
+        "from prefect.server.api.server import SubprocessASGIServer as S; s = S(); s.start(); s.stop()",
+    "import great_expectations": "import great_expectations",
+}
+
+
+def run_floor() -> dict[str, tuple[float, float]]:
+    """(wall, CPU) of each start-up step of the required stack, in a fresh
+    process with the environment `lakmoes run` sets."""
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
+    out = {}
+    for name, code in FLOOR_STEPS.items():
+        t, c = time.perf_counter(), cpu_seconds()
+        subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, env=env)
+        out[name] = (time.perf_counter() - t, cpu_seconds() - c)
+    return out
+
+
 def peak_mb() -> tuple[float, float]:
     """(this process, largest child) peak resident set in MB."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -107,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         empty = Path(tmp) / "empty"
         empty.mkdir()
         fixed = run_command(args.lakmoes_cmd, empty)
+        floor = run_floor()
 
     def line(name: str, run: tuple[float, float], target: str = "") -> None:
         wall, cpu = run
@@ -122,6 +148,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"CPU per page: plain {plain[1] / pages * 1000:.0f} ms, walker {walker[1] / pages * 1000:.0f} ms "
           f"(walker = {plain[1] / walker[1]:.2f}x plain by CPU time), lakmoes {steady[1] / pages * 1000:.0f} ms "
           "beyond the fixed cost (all processes)")
+    for name, (wall, cpu) in floor.items():
+        print(f"floor: {name}: {wall:.1f} s wall, {cpu:.1f} s CPU")
+    floor_cpu = sum(cpu for _, cpu in floor.values())
+    cores = os.cpu_count() or 1
+    budget = plain[0] / 1.5
+    print(f"floor: the required stack's start-up needs {floor_cpu:.1f} s CPU, at least {floor_cpu / cores:.1f} s "
+          f"wall on {cores} cores; 1.5x plain leaves {budget:.1f} s for the whole run, so the best whole-run ratio "
+          f"possible is {plain[0] / (floor_cpu / cores):.2f}x before lakmoes reads one page")
     own, child = peak_mb()
     print(f"peak memory: {own:.0f} MB this process, {child:.0f} MB largest child")
     return 0

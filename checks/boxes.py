@@ -443,10 +443,13 @@ def find_redactions(page: Page) -> tuple[list[RedactionBox], list[BoxFinding]]:
     findings: list[BoxFinding] = []
     claimed: set[int] = set()  # ids of glyphs already reported as hidden under a box
 
-    glyph_index = _Index(text_glyphs, 4 * unit)
-    shape_index = _Index(page.shapes, 4 * unit)
+    candidates = sorted(_candidates(page, unit), key=lambda c: c.order)
+    # Most pages have no box at all: index their glyphs only when there is
+    # something to look them up for.
+    glyph_index = _Index(text_glyphs if candidates else (), 4 * unit)
+    shape_index = _Index(page.shapes if candidates else (), 4 * unit)
     box_index = _Index([], 4 * unit)
-    read = [(c, *_read_candidate(c, glyph_index)) for c in sorted(_candidates(page, unit), key=lambda c: c.order)]
+    read = [(c, *_read_candidate(c, glyph_index)) for c in candidates]
     panels = [c for c, hidden, label, is_stamp in read if not hidden and label and not is_stamp]
     for c, hidden, label, is_stamp in read:
         if any(_iou(c.bbox, b.bbox) > 0.9 for b in box_index.meeting(c.bbox)):

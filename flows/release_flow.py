@@ -8,6 +8,15 @@ never talk to Prefect, so no worker starts a Prefect server of its own
 (REFERENCE: process pools with the temporary server lock its database). The
 pool also gives every work unit a time limit and kills a worker that
 exceeds it, so a hostile PDF cannot stall the run.
+
+Start-up: the temporary Prefect server takes ten seconds or more to start,
+and Great Expectations seconds to import. `run` starts reading the
+documents before the flow, so that the reading overlaps the server's
+start; the flow's tasks then take the documents' results as they come,
+with the same time limits and quarantine reasons. The quality step runs
+in a process of its own that imports Great Expectations at once: in this
+process the import would hold the interpreter lock that Prefect's start
+needs.
 """
 
 from __future__ import annotations
@@ -15,12 +24,14 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import multiprocessing
-import threading
-from concurrent.futures import TimeoutError as FutureTimeout
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, ClassVar
 
 from pebble import ProcessExpired, ProcessPool
 from prefect import flow, get_run_logger, task
@@ -45,9 +56,13 @@ class RunOutcome:
 
 
 class _Pool:
-    """The run's process pool; set by the flow, used by its tasks."""
+    """The run's process pool, the documents whose reading `run` started
+    before the flow (by content hash), and the quality step's process; used
+    by the flow's tasks."""
 
-    pool: ProcessPool | None = None
+    pool: ClassVar[ProcessPool | None] = None
+    early: ClassVar[dict[str, Future[DocumentResult]]] = {}
+    quality: ClassVar[ProcessPoolExecutor | None] = None
 
 
 def _run_unit(fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
@@ -68,12 +83,13 @@ def _result(future: Any, timeout: float) -> Any:
         raise ingest.InputError("out of memory", "the document needs more memory than a worker may use") from e
     except ingest.InputError:
         raise
-    except Exception as e:  # noqa: BLE001 - a bug or a library failure on one document quarantines that document
+    except Exception as e:
         raise ingest.InputError("failed", pipeline.where(e)) from e
 
 
-@task(name="discover", cache_policy=NO_CACHE)
-def discover_task(paths: list[Path]) -> tuple[list[ingest.Input], list[QuarantineEntry]]:
+def discover_inputs(paths: list[Path]) -> tuple[list[ingest.Input], list[QuarantineEntry]]:
+    """The documents to read, identified by content hash, and the paths
+    refused (missing, unreadable, duplicates)."""
     files, refused = ingest.discover(paths)
     inputs: list[ingest.Input] = []
     seen: dict[str, Path] = {}
@@ -93,11 +109,15 @@ def discover_task(paths: list[Path]) -> tuple[list[ingest.Input], list[Quarantin
     return inputs, refused
 
 
-@task(name="process-document", cache_policy=NO_CACHE, task_run_name="process-{inp.path.name}")
-def process_document_task(inp: ingest.Input, options: RunOptions) -> DocumentResult:
+@task(name="discover", cache_policy=NO_CACHE)
+def discover_task(paths: list[Path]) -> tuple[list[ingest.Input], list[QuarantineEntry]]:
+    return discover_inputs(paths)
+
+
+def read_document(inp: ingest.Input, options: RunOptions) -> DocumentResult:
     """Extract and prepare one document in the pool (and finish it when it
     holds no OCR text); a large PDF is extracted in chunks of pages that run
-    in parallel."""
+    in parallel. A document that fails is returned quarantined."""
     t = options.doc_timeout
     try:
         if inp.media_type == "application/pdf":
@@ -116,6 +136,13 @@ def process_document_task(inp: ingest.Input, options: RunOptions) -> DocumentRes
     except ingest.InputError as e:
         result = DocumentResult(str(inp.path), inp.sha256,
                                 quarantine=QuarantineEntry(str(inp.path), e.reason, "extract", e.detail, inp.sha256))
+    return result
+
+
+@task(name="process-document", cache_policy=NO_CACHE, task_run_name="process-{inp.path.name}")
+def process_document_task(inp: ingest.Input, options: RunOptions) -> DocumentResult:
+    early = _Pool.early.pop(inp.sha256, None)
+    result = early.result() if early is not None else read_document(inp, options)
     _log_outcome(inp.path, result)
     return result
 
@@ -149,7 +176,11 @@ def finish_document_task(pending: DocumentResult, lexicon: Counter[str], options
 def quality_task(tables: dict, manifest: dict, staging: Path) -> Any:
     from checks.quality import validate_release
 
-    return validate_release(tables, manifest, staging)
+    try:
+        return quality_process().submit(validate_release, tables, manifest, staging).result()
+    except BrokenProcessPool:
+        _Pool.quality = None  # a later run starts a fresh one
+        raise
 
 
 @task(name="publish", cache_policy=NO_CACHE)
@@ -164,10 +195,7 @@ def release_flow(paths: list[Path], options: RunOptions) -> RunOutcome:
     itself, in which case nothing new is visible."""
     from flows import report
 
-    started = dt.datetime.now(dt.timezone.utc)
-    # Great Expectations takes seconds to import: do it while the workers
-    # read the documents and this process mostly waits for them.
-    threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
+    started = dt.datetime.now(dt.UTC)
     inputs, refused = discover_task(paths)
     own_pool = _Pool.pool is None
     if own_pool:
@@ -216,7 +244,7 @@ def release_flow(paths: list[Path], options: RunOptions) -> RunOutcome:
         manifest["tables"] = publish.write_tables(tables, staging)
         quality = quality_task(tables, manifest, staging)
         manifest["quality"] = quality.summary
-        manifest["finished"] = dt.datetime.now(dt.timezone.utc)
+        manifest["finished"] = dt.datetime.now(dt.UTC)
         publish.write_manifest(staging, manifest)
         report.write_report(staging, tables, manifest, quality)
         report.publish_artifacts(tables, manifest, quality)
@@ -234,6 +262,15 @@ def release_flow(paths: list[Path], options: RunOptions) -> RunOutcome:
         return RunOutcome(3, final, records, True, [], f"no document could be published; report in {final}")
     code = 3 if quarantine else 0
     return RunOutcome(code, final, records, True, [], f"release {release_id} published in {final}")
+
+
+def quality_process() -> ProcessPoolExecutor:
+    """The quality step's process: started, and Great Expectations imported
+    in it, at the first run; kept for the later runs of this process."""
+    if _Pool.quality is None:
+        _Pool.quality = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        _Pool.quality.submit(importlib.import_module, "great_expectations")
+    return _Pool.quality
 
 
 def start_pool(options: RunOptions) -> ProcessPool:
@@ -259,15 +296,22 @@ def run(paths: list[Path], options: RunOptions) -> RunOutcome:
     """Entry point for the CLI and tests: the flow with the embedded Prefect
     default (a temporary local server when no API is configured).
 
-    The worker processes start before the flow, so that they load while
-    the temporary Prefect server starts (a separate process) instead of
-    after it."""
+    The workers start, and start reading the documents, before the flow,
+    while the temporary Prefect server starts in a process of its own;
+    Great Expectations is imported meanwhile in the quality step's process."""
+    quality_process()
     _Pool.pool = start_pool(options)
+    readers = ThreadPoolExecutor(max_workers=max(2, options.workers * 2), thread_name_prefix="lakmoes-read")
     try:
+        inputs, _ = discover_inputs(paths)
+        _Pool.early = {inp.sha256: readers.submit(read_document, inp, options) for inp in inputs}
         task_runner = ThreadPoolTaskRunner(max_workers=max(2, options.workers * 2))
         outcome = release_flow.with_options(task_runner=task_runner)(paths, options)
     except BaseException:
         stop_pool(now=True)
         raise
+    finally:
+        readers.shutdown(cancel_futures=True)
+        _Pool.early = {}
     stop_pool()
     return outcome
