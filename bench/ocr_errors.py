@@ -4,20 +4,26 @@ Truth and OCR text (whitespace normalised, as `ocr_common.cer` measures) are
 aligned character by character; adjacent edits merge into one block, and each
 block's edit cost is charged to one class:
 
+- garbage: four or more characters on one side only, with no letters of the
+  truth (table rules, specks, stamps read as ": : |"), or a whole truth word lost;
 - split: a space the truth does not have, inside a word ("Creat ieve");
 - join: a space of the truth missing, two words read as one;
 - hyphen/space: a hyphen or dash read as a space, or the reverse, or one dash for another;
 - punctuation: only punctuation on both sides ("," for ".", a lost full stop);
 - digits: a block with a digit on either side;
 - case: the same letters in another case;
-- letters: everything else inside words (the word-level corrector's ground).
+- diacritic: the same letters with another or no accent ("kenmêrk", "Oekraine");
+- unknown word: letters inside a truth word no lexicon lists (names, codes, rare
+  compounds): a word-level corrector has no candidate to offer;
+- letters: letters inside a listed truth word (the word-level corrector's ground).
 
-Run: `python bench/ocr_errors.py [--split train] [--corrected] [--doc-lexicon]`.
+Run: `python bench/ocr_errors.py [--split train] [--corrected] [--doc-lexicon] [--examples CLASS]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import unicodedata
 from collections import Counter, defaultdict
@@ -26,10 +32,26 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from collections.abc import Iterator
+
 from ocr_common import load_pairs
 from rapidfuzz.distance import Levenshtein
 
-CLASSES = ("letters", "split", "join", "hyphen/space", "punctuation", "digits", "case")
+from flows.correct_channel import fold
+
+CLASSES = (
+    "letters",
+    "unknown word",
+    "diacritic",
+    "split",
+    "join",
+    "hyphen/space",
+    "punctuation",
+    "digits",
+    "case",
+    "garbage",
+)
+_WORD = re.compile(r"\w+")
 _DASHES = "-‐‑‒–—―"
 
 
@@ -37,10 +59,13 @@ def _is_punct(s: str) -> bool:
     return all(unicodedata.category(ch)[0] in "PS" for ch in s)
 
 
-def classify(a: str, b: str) -> str:
-    """The error class of one edit block: truth side `a`, OCR side `b`."""
+def classify(a: str, b: str, word: str = "", listed: bool = True) -> str:
+    """The error class of one edit block: truth side `a`, OCR side `b`; `word` is the
+    truth word the block falls in and `listed` whether a lexicon knows it."""
     if a.strip(" ") == "" and b.strip(" ") == "":
         return "split" if len(b) > len(a) else "join"
+    if (not a and len(b) >= 4) or (not b and len(a) >= 4 and " " in a):
+        return "garbage"
     sides = a + b
     if any(ch in _DASHES for ch in sides) and set(sides) <= set(_DASHES + " "):
         return "hyphen/space"
@@ -50,11 +75,25 @@ def classify(a: str, b: str) -> str:
         return "punctuation"
     if a.lower() == b.lower() and a != b:
         return "case"
+    if a and fold(a) == fold(b) and len(a) == len(b):
+        return "diacritic"
+    if not listed:
+        return "unknown word"
     return "letters"
 
 
-def blocks(truth: str, text: str) -> list[tuple[str, str, int]]:
-    """Merged edit blocks (truth side, OCR side, edit cost) of the normalised strings."""
+def _word_at(text: str, i: int) -> str:
+    """The word of `text` that covers or touches position `i`."""
+    for m in _WORD.finditer(text, max(0, i - 40)):
+        if m.start() <= i <= m.end():
+            return m.group(0)
+        if m.start() > i:
+            break
+    return ""
+
+
+def blocks(truth: str, text: str) -> list[tuple[str, str, int, int]]:
+    """Merged edit blocks (truth side, OCR side, edit cost, truth position) of the normalised strings."""
     a, b = " ".join(truth.split()), " ".join(text.split())
     out: list[list] = []
     last = None
@@ -63,7 +102,7 @@ def blocks(truth: str, text: str) -> list[tuple[str, str, int]]:
         if last is not None and (i, j) == last:
             block = out[-1]
         else:
-            block = [set(), set(), 0]
+            block = [set(), set(), 0, i]
             out.append(block)
         if op.tag in ("replace", "delete"):
             block[0].add(i)
@@ -72,9 +111,25 @@ def blocks(truth: str, text: str) -> list[tuple[str, str, int]]:
         block[2] += 1
         last = (i + (op.tag != "insert"), j + (op.tag != "delete"))
     return [
-        ("".join(a[i] for i in sorted(s)), "".join(b[j] for j in sorted(t)), n)
-        for s, t, n in out
+        ("".join(a[i] for i in sorted(s)), "".join(b[j] for j in sorted(t)), n, pos)
+        for s, t, n, pos in out
     ]
+
+
+def classified(truth: str, text: str) -> Iterator[tuple[str, str, str, int]]:
+    """(class, truth side, OCR side, cost) of every edit block."""
+    from flows.correct_lexicon import load_lexicon
+
+    lex = load_lexicon()
+    norm = " ".join(truth.split())
+    for a, b, n, pos in blocks(truth, text):
+        word = _word_at(norm, pos)
+        listed = word.isalpha() and any(
+            lex.freq(fold(word.lower()), lang) >= 2.0
+            or lex.freq(word.lower(), lang) >= 2.0
+            for lang in ("nl", "en")
+        )
+        yield classify(a, b, word, listed), a, b, n
 
 
 def breakdown(pages: list[dict], texts: list[str]) -> dict[str, Counter]:
@@ -83,8 +138,8 @@ def breakdown(pages: list[dict], texts: list[str]) -> dict[str, Counter]:
     for page, text in zip(pages, texts):
         r = rows[page["quality"]]
         r["chars"] += len(" ".join(page["truth"].split()))
-        for a, b, n in blocks(page["truth"], text):
-            r[classify(a, b)] += n
+        for cls, _, _, n in classified(page["truth"], text):
+            r[cls] += n
     return rows
 
 
@@ -128,25 +183,26 @@ def main() -> None:
         runs.append(("corrected", corrected_texts(pages, args.doc_lexicon)))
     for name, texts in runs:
         rows = breakdown(pages, texts)
+        buckets = sorted(rows)
         print(
-            f"{name}: character errors per class, % of truth characters (split={args.split})"
+            f"{name}: character errors per class, % of truth characters "
+            f"(share of the bucket's {name} errors) (split={args.split})"
         )
-        print(
-            f"{'bucket':<16}" + "".join(f"{c:>13}" for c in CLASSES) + f"{'total':>9}"
-        )
-        for q in sorted(rows):
-            r = rows[q]
-            print(
-                f"{q:<16}"
-                + "".join(f"{100 * r[c] / r['chars']:>12.3f}%" for c in CLASSES)
-                + f"{100 * sum(r[c] for c in CLASSES) / r['chars']:>8.3f}%"
-            )
+        print(f"{'class':<14}" + "".join(f"{q:>22}" for q in buckets))
+        totals = {q: sum(rows[q][c] for c in CLASSES) for q in buckets}
+        for c in (*CLASSES, "total"):
+            cells = []
+            for q in buckets:
+                n = totals[q] if c == "total" else rows[q][c]
+                share = n / max(totals[q], 1)
+                cells.append(f"{100 * n / rows[q]['chars']:>13.3f}% ({share:>4.0%})")
+            print(f"{c:<14}" + "".join(cells))
         if args.examples:
             seen: Counter = Counter()
             for page, text in zip(pages, texts):
                 if page["quality"] in ("200_bin", "150_bin_noise"):
-                    for a, b, _ in blocks(page["truth"], text):
-                        if classify(a, b) == args.examples:
+                    for cls, a, b, _ in classified(page["truth"], text):
+                        if cls == args.examples:
                             seen[(a, b)] += 1
             print(seen.most_common(40))
 

@@ -11,7 +11,8 @@ split-and-look-up pass over the same text), because the machine is shared.
 
 The figures come from the test split (sources the confusion model was not
 learned from); `--split train` is for choosing the thresholds in
-`flows.correct.Settings`. `--doc-lexicon` gives each page the words of the
+`flows.correct.Settings` (the gap model's by `bench/ocr_gap_select.py`,
+which holds each train source out in turn). `--doc-lexicon` gives each page the words of the
 other pages of the same source as its release lexicon, as the pipeline does
 with the clean parts of a release.
 

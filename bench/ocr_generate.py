@@ -9,8 +9,23 @@ JSON under `bench/out/ocr_pairs/`. Sources are split by file into a train half
 half (`bench/ocr_eval.py` reports on it), so no figure is measured on text the
 model was learned from.
 
-Run: `python bench/ocr_generate.py [--chunks-per-source 2] [--jobs 2] [--qualities NAME ...]`
-(about 250 pages; 10-30 minutes on two busy cores; pages already cached are skipped).
+Run: `python bench/ocr_generate.py [--chunks-per-source 2] [--train-extra 12]
+[--train-fonts] [--jobs 2] [--qualities NAME ...]` (about 250 pages by default;
+`--train-extra 12` adds about 260, `--train-fonts --qualities 150_bin_noise
+200_bin` about 280 more; 10-15 minutes per 250 pages on two busy cores; pages
+already cached are skipped).
+
+`--train-extra N` adds up to N more passages per train source, taken from the
+parts of its text the default chunks do not cover, so the models see more
+text without a passage counted twice. `--train-fonts` renders every train
+passage once more in each other font, so the models see the same text
+damaged in other ways. The test split is never extended, so its figures stay
+comparable between runs. Extra passages are cached as
+`<source>.x<k>.<quality>.json` and re-renderings as
+`<source>.<chunk>.<quality>@<font>.json`, names no `--chunks-per-source`
+setting produces: changing that setting re-chunks the text, and its cached
+files would then hold other passages than their index says, so keep it at its
+default once pages are cached (or clear the cache).
 """
 
 from __future__ import annotations
@@ -125,6 +140,31 @@ def chunks(text: str, words_per_chunk: int, limit: int) -> list[str]:
     ][:limit]
 
 
+def extra_chunks(text: str, words_per_chunk: int, limit: int, extra: int) -> list[str]:
+    """Up to `extra` passages of up to `words_per_chunk` words that overlap none of `chunks()`' passages.
+
+    Windows are cut from the stretches between the default passages and taken
+    evenly spread over the text, so a long source gives passages from all its parts.
+    """
+    words = text.split()
+    step = max(words_per_chunk, len(words) // max(limit, 1))
+    taken = [
+        (i, min(i + words_per_chunk, len(words))) for i in range(0, len(words), step)
+    ][:limit]
+    bounds = [b for _, b in taken]
+    ends = [a for a, _ in taken[1:]] + [len(words)]
+    free = [
+        i
+        for start, end in zip(bounds, ends)
+        for i in range(start, end - words_per_chunk // 2, words_per_chunk)
+    ]
+    if len(free) > extra:
+        free = [
+            free[round(k * (len(free) - 1) / max(extra - 1, 1))] for k in range(extra)
+        ]
+    return [" ".join(words[i : i + words_per_chunk]) for i in dict.fromkeys(free)]
+
+
 def wrap(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
     lines, line = [], ""
     for word in text.split():
@@ -194,10 +234,23 @@ def ocr(img: Image.Image, dpi: int) -> str:
     return done.stdout
 
 
-def job(args: tuple[str, int, str, Quality]) -> dict:
-    name, index, text, quality = args
+def drawn_font(name: str, index: int | str) -> str:
+    """The font a passage is rendered in by default (drawn from its name, stable across runs)."""
     seed = int.from_bytes(hashlib.sha1(f"{name}/{index}".encode()).digest()[:4], "big")
-    font = quality.font or FONTS[seed % len(FONTS)]
+    return FONTS[seed % len(FONTS)]
+
+
+def cache_path(name: str, index: int | str, quality: Quality, font: str | None) -> Path:
+    """Where a page is cached; a re-rendering in another font gets its own name."""
+    tail = f"@{Path(font).stem}" if font else ""
+    return OUT / f"{name}.{index}.{quality.name}{tail}.json"
+
+
+def job(args: tuple[str, int | str, str, Quality, str | None]) -> dict:
+    name, index, text, quality, other_font = args
+    key = f"{name}/{index}" + (f"/{Path(other_font).stem}" if other_font else "")
+    seed = int.from_bytes(hashlib.sha1(key.encode()).digest()[:4], "big")
+    font = other_font or quality.font or drawn_font(name, index)
     img, truth = render(text, quality, font, seed)
     return {
         "source": name,
@@ -207,6 +260,7 @@ def job(args: tuple[str, int, str, Quality]) -> dict:
         "font": Path(font).stem,
         "truth": truth,
         "ocr": ocr(img, quality.dpi),
+        "path": cache_path(name, index, quality, other_font).name,
     }
 
 
@@ -214,9 +268,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks-per-source", type=int, default=2)
     parser.add_argument("--words", type=int, default=220)
+    parser.add_argument(
+        "--train-extra",
+        type=int,
+        default=0,
+        help="extra passages per train source, outside the default chunks",
+    )
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument(
         "--qualities", nargs="*", help="only these buckets (default: all)"
+    )
+    parser.add_argument(
+        "--train-fonts",
+        action="store_true",
+        help="also render train passages in the other fonts (more damage to learn from)",
     )
     args = parser.parse_args()
     if not (shared_data() / "dutch-gov-pdfs").is_dir():
@@ -226,20 +291,32 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     todo = []
     for name, text in sources().items():
-        for index, chunk in enumerate(chunks(text, args.words, args.chunks_per_source)):
+        passages: list[tuple[int | str, str]] = list(
+            enumerate(chunks(text, args.words, args.chunks_per_source))
+        )
+        if split_of(name) == "train" and args.train_extra:
+            extra = extra_chunks(
+                text, args.words, args.chunks_per_source, args.train_extra
+            )
+            passages += [(f"x{k}", chunk) for k, chunk in enumerate(extra)]
+        for index, chunk in passages:
             for quality in QUALITIES:
                 if args.qualities and quality.name not in args.qualities:
                     continue
                 if quality.train_only and split_of(name) != "train":
                     continue
-                if not (OUT / f"{name}.{index}.{quality.name}.json").exists():
-                    todo.append((name, index, chunk, quality))
+                fonts: list[str | None] = [None]
+                if args.train_fonts and split_of(name) == "train" and not quality.font:
+                    fonts += [f for f in FONTS if f != drawn_font(name, index)]
+                for font in fonts:
+                    if not cache_path(name, index, quality, font).exists():
+                        todo.append((name, index, chunk, quality, font))
     print(f"{len(todo)} pages to OCR", file=sys.stderr)
     with ProcessPoolExecutor(args.jobs) as pool:
         for n, pair in enumerate(pool.map(job, todo), 1):
-            (
-                OUT / f"{pair['source']}.{pair['chunk']}.{pair['quality']}.json"
-            ).write_text(json.dumps(pair, ensure_ascii=False), encoding="utf-8")
+            (OUT / pair.pop("path")).write_text(
+                json.dumps(pair, ensure_ascii=False), encoding="utf-8"
+            )
             if n % 20 == 0:
                 print(f"{n}/{len(todo)}", file=sys.stderr)
 

@@ -28,10 +28,10 @@ from flows.correct_channel import MODEL_PATH, learn
 from flows.correct_gaps import (
     GAPS_PATH,
     aligned_gaps,
+    gap_classes,
     gaps,
     guarded,
     normal_gap,
-    word_class,
 )
 from flows.correct_gaps import learn as learn_gaps
 
@@ -49,6 +49,12 @@ def training_pairs(pages: list[dict]) -> tuple[list[tuple[str, str]], list[str]]
     return pairs, truth_words
 
 
+def _context(g, freq, sep: str) -> tuple[str, str, str]:
+    """(left class, gap, right class): the key the gap model counts under."""
+    left, right = gap_classes(g, freq)
+    return left, sep, right
+
+
 def gap_pairs(pages: list[dict]) -> list[tuple[str, str, str, str, str]]:
     """(left class, OCR gap, right class, truth gap, source) for every aligned gap of the pages."""
     from flows.correct_lexicon import load_lexicon
@@ -59,13 +65,7 @@ def gap_pairs(pages: list[dict]) -> list[tuple[str, str, str, str, str]]:
         return max(lex.freq(w, "nl"), lex.freq(w, "en"))
 
     return [
-        (
-            word_class(g.left, freq),
-            normal_gap(g.sep),
-            word_class(g.right, freq),
-            truth,
-            page["source"],
-        )
+        (*_context(g, freq, normal_gap(g.sep)), truth, page["source"])
         for page in pages
         for g, truth in aligned_gaps(page["truth"], page["ocr"])
         if not guarded(page["ocr"], g)
@@ -78,8 +78,8 @@ def clean_gap_pairs(weight: int) -> list[tuple[str, str, str, str, str]]:
     The OCR'd pages cover a few hundred words per source; the rest of the
     text shows which gaps typed text has in each context ("Let wel: het",
     "de-list"), so that a context clean text produces keeps its gap. Each
-    counts as often as a passage of the OCR'd pages does: once per quality
-    bucket it is rendered at, as if every rendering had read it right.
+    counts as often as a passage of the OCR'd pages does: once per rendering
+    (quality bucket, font), as if every rendering had read it right.
     """
     from ocr_generate import sources, split_of
 
@@ -91,7 +91,7 @@ def clean_gap_pairs(weight: int) -> list[tuple[str, str, str, str, str]]:
         return max(lex.freq(w, "nl"), lex.freq(w, "en"))
 
     return weight * [
-        (word_class(g.left, freq), sep, word_class(g.right, freq), sep, name)
+        (*_context(g, freq, sep), sep, name)
         for name, text in sources().items()
         if split_of(name) == "train"
         for g in gaps(text)
@@ -101,12 +101,14 @@ def clean_gap_pairs(weight: int) -> list[tuple[str, str, str, str, str]]:
 
 def main() -> None:
     pages = load_pairs("train")
-    qualities = len({p["quality"] for p in pages})
-    gap_model = learn_gaps(gap_pairs(pages) + clean_gap_pairs(qualities))
+    # Each passage is rendered several times (quality buckets, fonts): the clean text
+    # counts as often as an average passage does.
+    renderings = round(len(pages) / len({(p["source"], p["chunk"]) for p in pages}))
+    gap_model = learn_gaps(gap_pairs(pages) + clean_gap_pairs(renderings))
     gap_model["trained_on"] = {
         "pages": len(pages),
         "sources": sorted({p["source"] for p in pages}),
-        "clean_text_weight": qualities,
+        "clean_text_weight": renderings,
     }
     GAPS_PATH.write_text(
         json.dumps(gap_model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"

@@ -71,6 +71,9 @@ class ChannelModel:
         str, tuple[tuple[str, float], ...]
     ]  # observed -> ((intended, logp), ...)
     edit_logp: float  # log-probability of one edit the table does not know
+    diacritic_logp: (
+        float  # log P(a letter is read with another or no diacritic), over all letters
+    )
 
     def logp(self, observed: str, intended: str) -> tuple[float, str, int]:
         """log P(observed | intended), a label naming the confusions used, and
@@ -87,6 +90,10 @@ class ChannelModel:
                 # Letters with diacritics are rare in the training text: back off to the base
                 # letter ("ïn" read as "m" like "in" is).
                 learned = self.confusions.get((fold(seg_in), seg_out))
+            if fold(seg_in) == fold(seg_out) and len(seg_in) == len(seg_out):
+                # Which accent a speck turns into is near random ("ê", "ì", "á" each too
+                # rare to learn alone): all diacritic confusions share one learned rate.
+                learned = max(learned or -math.inf, self.diacritic_logp)
             if learned is not None:
                 total += learned
                 used.append(f"{seg_in}->{seg_out}")
@@ -135,7 +142,9 @@ def learn(
     P(observed segment | intended segment) = count of the confusion / number of
     times the intended segment occurs in the truth text. The per-edit
     probability of unknown edits is the rate of edits that fall outside the
-    table, per character of truth.
+    table, per character of truth. Confusions that only add, drop or change a
+    diacritic are also pooled into one rate per letter of truth
+    (`diacritic_logp`): each accent on its own is seen too rarely to learn.
     """
     counts: Counter[tuple[str, str]] = Counter()
     for intended, observed in pairs:
@@ -145,14 +154,20 @@ def learn(
     kept = {seg: n for seg, n in counts.items() if n >= min_count}
     wanted = {seg_in for seg_in, _ in kept}
     occurrences: Counter[str] = Counter()
-    chars = 0
+    chars = letters = 0
     for word in truth_words:
         chars += len(word)
+        letters += sum(ch.isalpha() for ch in word)
         for k in range(1, MAX_SEGMENT + 1):
             for i in range(len(word) - k + 1):
                 sub = word[i : i + k]
                 if sub in wanted:
                     occurrences[sub] += 1
+    diacritics = sum(
+        n
+        for (a, b), n in counts.items()
+        if len(a) == len(b) == 1 and a != b and fold(a) == fold(b)
+    )
     unexplained = sum(
         Levenshtein.distance(a, b) * n
         for (a, b), n in counts.items()
@@ -169,6 +184,7 @@ def learn(
     ]
     return {
         "edit_logp": math.log(max(unexplained, 1) / max(chars, 1)),
+        "diacritic_logp": math.log(max(diacritics, 1) / max(letters, 1)),
         "truth_chars": chars,
         "confusions": confusions,
     }
@@ -180,7 +196,9 @@ def read_shipped_model(path: Path, what: str) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise RuntimeError(f"{path}: cannot read the {what} ({exc}); run bench/ocr_train.py") from exc
+        raise RuntimeError(
+            f"{path}: cannot read the {what} ({exc}); run bench/ocr_train.py"
+        ) from exc
 
 
 def load_model(path: Path = MODEL_PATH) -> ChannelModel:
@@ -198,4 +216,5 @@ def load_model(path: Path = MODEL_PATH) -> ChannelModel:
             k: tuple(sorted(v, key=lambda x: -x[1])) for k, v in by_observed.items()
         },
         edit_logp=float(data["edit_logp"]),
+        diacritic_logp=float(data["diacritic_logp"]),
     )

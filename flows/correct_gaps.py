@@ -8,8 +8,10 @@ word-level corrector never sees those. This model does.
 
 A *gap* is the run of non-word characters between two word cores (whitespace
 normalised to one space). Its *context* is the class of the word on each side:
-digits, a single letter, a two-letter word, or the word's case (capitalised or
-lower) and how common it is (function word, listed word, unknown string).
+digits, a letter inside an initialism ("B.V"), another single letter, one of
+the commonest words ("de", "van", "het"), another two-letter word, or the
+word's case (capitalised or lower) and how common it is (function word,
+listed word, unknown string).
 `bench/ocr_train.py` aligns the (truth, OCR) pages of the train split word by
 word, and counts per (left class, OCR gap, right class) which gaps the truth
 had and in which source documents; the counts ship as
@@ -19,10 +21,13 @@ plain space, while ". " before a capitalised word is a real full stop.
 
 A context decides on its own counts when it has enough of them, otherwise it
 backs off to the classes without their frequency ("lw"/"lf" -> "l"). The
-corrector replaces a gap only where another reading wins by a wide majority
-(`Settings.gap_probability`), over enough observations (`gap_count`), seen in
-several documents (`gap_sources`: one document's habit is no rule), and is
-more than a typographic variant ("’" for "'", "–" for "-"). Gaps inside links,
+corrector replaces a gap only where the engine's reading was wrong in a wide
+majority of the observations (`Settings.gap_probability`, after
+`gap_keep_prior` pseudo-observations that it was right), over enough
+observations (`gap_count`); it writes the reading with the least expected
+edit distance to the truth, which must have been seen in several documents
+(`gap_sources`: one document's habit is no rule) and be more than a
+typographic variant ("’" for "'", "–" for "-"). Gaps inside links,
 addresses and codes, and quotation marks that are closed further on, are
 guarded, in training as at run time; contexts that clean text produces keep
 their gap, so typed text is not touched.
@@ -44,7 +49,9 @@ from flows.correct_channel import read_shipped_model
 GAPS_PATH = Path(__file__).parent / "data" / "ocr_gaps.json"
 _CORE = re.compile(r"\w+")
 _SPACE = re.compile(r"\s+")
-_CODE = re.compile(r"@|://|^www\.|\d")  # addresses, links, numbers, codes
+# Addresses, links, numbers, codes; a token with two inner dots is a host name even
+# when OCR damaged it ("wwww.denbaag.nbezwaar"), or an abbreviation ("i.v.m.").
+_CODE = re.compile(r"@|://|^www\.|\d|\w\.\w+\.\w")
 _HOST = re.compile(
     r"^\W*[^\W\d_]+(?:[.-][^\W\d_]+)*\.[a-z]{2,3}(?:/\S*)?\W*$"
 )  # politie.nl/woo
@@ -59,31 +66,41 @@ _CLOSERS = {
     "[": "]",
     "«": "»",
 }
-FUNCTION_ZIPF = 5.0  # from here a word is a function word ("van", "de", "het", "u")
+FUNCTION_ZIPF = 5.0  # from here a word is a function word ("zijn", "wordt", "u")
+# The commonest words ("de", "en", "van", "het", "op"): typed text never joins them to a
+# neighbour with a hyphen or a bare full stop, which OCR does ("van-het", "in.de").
+TOP_ZIPF = 6.0
 LISTED_ZIPF = 3.0  # from here a word is listed; below, an unknown string
 
 # Names the word classes the counts were made with; a shipped model with another name is stale.
-CLASSES_VERSION = f"d,s,case+2,case+f{FUNCTION_ZIPF}/w{LISTED_ZIPF}/u;sources"
+CLASSES_VERSION = f"d,i,s,case+t{TOP_ZIPF}/2/f{FUNCTION_ZIPF}/w{LISTED_ZIPF}/u;sources"
 
 Freq = Callable[[str], float]  # lowercase word -> highest Zipf over the languages
 
 
-def word_class(core: str, freq: Freq) -> str:
-    """The class of a word core: "d" digits, "s" one letter, else case + length 2 ("l2") or
-    frequency ("lf", "Cw", "lu"). Short words get their own class because both the
-    commonest words and abbreviations ("jl.", "cf.") are short, and a full stop after
-    them means different things."""
+def word_class(core: str, freq: Freq, before: str = "") -> str:
+    """The class of a word core: "d" digits, "i" a letter inside an initialism (the "V"
+    of "B.V", `before` being the separator in front of the core), "s" another single
+    letter, else case + "t" for the commonest words, length 2 ("l2") or frequency ("lf",
+    "Cw", "lu"). Other short words get their own class because both function words and
+    abbreviations ("jl.", "cf.") are short, and a full stop after them means different
+    things; so does a mark after an initialism ("B.V, DSM" is "B.V. DSM")."""
     if any(ch.isdigit() for ch in core):
         return "d"
     if len(core) == 1:
-        return "s"
+        return "i" if before == "." else "s"
     case = "C" if core[0].isupper() else "l"
-    if len(core) == 2:
-        return (
-            case + "2"
-        )  # function words and abbreviations ("in", "op", "jl", "cf") alike
     z = freq(core.lower())
+    if z >= TOP_ZIPF:
+        return case + "t"
+    if len(core) == 2:
+        return case + "2"
     return case + ("f" if z >= FUNCTION_ZIPF else "w" if z >= LISTED_ZIPF else "u")
+
+
+def gap_classes(g: Gap, freq: Freq) -> tuple[str, str]:
+    """The classes of the words on either side of a gap: its context in the model."""
+    return word_class(g.left, freq, g.before), word_class(g.right, freq)
 
 
 def normal_gap(sep: str) -> str:
@@ -99,20 +116,17 @@ class Gap:
     left: str
     sep: str
     right: str
+    before: str = ""  # the separator in front of `left` ("" at the start of the text)
 
 
 def gaps(text: str) -> Iterator[Gap]:
     """Every gap between consecutive word cores of `text`."""
-    prev = None
+    prev, before = None, ""
     for m in _CORE.finditer(text):
         if prev is not None:
-            yield Gap(
-                prev.end(),
-                m.start(),
-                prev.group(0),
-                text[prev.end() : m.start()],
-                m.group(0),
-            )
+            sep = text[prev.end() : m.start()]
+            yield Gap(prev.end(), m.start(), prev.group(0), sep, m.group(0), before)
+            before = sep
         prev = m
 
 
@@ -124,7 +138,8 @@ def guarded(text: str, g: Gap) -> bool:
     bracket that the text closes further on ("het ‘echt’ is", a quotation
     running over lines). A token ending in a three-letter word after a full
     stop reads as a host name too ("voldoet.aan"): leaving such a speck is
-    cheaper than breaking a link. Training leaves them out as well, so that the counts
+    cheaper than breaking a link; only a last part that is one of the commonest
+    Dutch words ("in.de", "drones.en") is not taken for a domain. Training leaves them out as well, so that the counts
     describe the gaps the corrector may change.
     """
     if not any(ch.isspace() for ch in g.sep):
@@ -134,13 +149,26 @@ def guarded(text: str, g: Gap) -> bool:
         while b < len(text) and not text[b].isspace():
             b += 1
         token = text[a:b]
-        if _CODE.search(token) or _HOST.match(token):
+        if _CODE.search(token) or (_HOST.match(token) and not _word_after_stop(token)):
             return True
     opener = g.sep.rstrip()[-1:]
     closer = _CLOSERS.get(opener)
     if closer:
         return closer in text[g.end : g.end + _QUOTE_REACH]
     return False
+
+
+def _word_after_stop(token: str) -> bool:
+    """Whether a host-like token ends in a Dutch function word rather than a domain
+    ("drones.en", "in.de", "maanden.na"): no host is named after "en" or "de"
+    followed by nothing, while a full stop read without its space is common OCR damage.
+    Only bare names qualify: a path ("x.nu/abc") keeps the token a link."""
+    from flows.correct_lexicon import load_lexicon
+
+    if "/" in token:
+        return False
+    tail = _CORE.findall(token)[-1].lower()
+    return load_lexicon().freq(tail, "nl") >= TOP_ZIPF
 
 
 def aligned_gaps(truth: str, ocr: str) -> Iterator[tuple[Gap, str]]:
@@ -224,7 +252,7 @@ def typographic_variant(a: str, b: str) -> bool:
 
 def coarse(word_class: str) -> str:
     """The class without its frequency ("lw" -> "l"): the back-off context."""
-    return word_class[0] if word_class[-1] in "fwu" else word_class
+    return word_class[0] if word_class[-1] in "tfwu" else word_class
 
 
 @dataclass(frozen=True)
@@ -260,10 +288,12 @@ class GapModel:
         probability: float,
         count: int,
         sources: int,
+        keep_prior: float = 0.0,
     ) -> GapModel:
-        """Decide each context with at least `count` observations: another gap wins with at
-        least `probability`, was seen in at least `sources` documents and is more than a
-        typographic variant; or the gap stays."""
+        """Decide each context with at least `count` observations (see `_decide`): the
+        engine's reading was wrong in at least `probability` of them, the reading written
+        was seen in at least `sources` documents and is more than a typographic
+        variant; or the gap stays."""
         summed: dict[str, dict[str, tuple[int, set[int]]]] = defaultdict(dict)
         for key, truths in contexts.items():
             left, sep, right = key.split("\t")
@@ -276,8 +306,8 @@ class GapModel:
             for k, v in contexts.items()
         }
         return cls(
-            _decide(full, probability, count, sources),
-            _decide(summed, probability, count, sources),
+            _decide(full, probability, count, sources, keep_prior),
+            _decide(summed, probability, count, sources, keep_prior),
         )
 
 
@@ -286,22 +316,46 @@ def _decide(
     probability: float,
     count: int,
     sources: int,
+    keep_prior: float = 0.0,
 ) -> dict[str, tuple[str, float, int] | None]:
+    """Per context, the reading to write, or None to keep the gap.
+
+    The gap changes only when the engine's reading was right in at most
+    `1 - probability` of the observations (so at most that share of changes
+    can be wrong). The reading written is the one with the least expected
+    edit distance to the truth (a minimum-Bayes-risk choice): where a
+    misread "." stood for a space in most cases and for a comma in some,
+    the space is written, which is never further from the truth than the
+    "." was. It must have been seen in `sources` documents. `keep_prior`
+    pseudo-observations of the engine's own reading are added first (a
+    Bayesian prior that the gap was read right), so that a context seen a
+    few times only must be unanimous, while a well-observed one decides
+    on its counts.
+    """
     out: dict[str, tuple[str, float, int] | None] = {}
     for key, truths in contexts.items():
         total = sum(n for n, _ in truths.values())
         if total < count:
             continue
         sep = key.split("\t")[1]
-        best, (n, seen) = max(truths.items(), key=lambda kv: kv[1][0])
+        kept = truths.get(sep, (0, set()))[0] + keep_prior
+        best = min(truths, key=lambda t: (_risk(t, truths), -truths[t][0]))
+        n, seen = truths[best]
         change = (
             best != sep
-            and n / total >= probability
+            and kept / (total + keep_prior) <= 1 - probability
+            and _risk(best, truths) + keep_prior * Levenshtein.distance(best, sep)
+            < _risk(sep, truths)
             and len(seen) >= sources
             and not typographic_variant(best, sep)
         )
         out[key] = (best, n / total, total) if change else None
     return out
+
+
+def _risk(reading: str, truths: dict[str, tuple[int, set[int]]]) -> int:
+    """Summed edit distance from `reading` to the truth gaps of a context."""
+    return sum(n * Levenshtein.distance(reading, t) for t, (n, _) in truths.items())
 
 
 @lru_cache(maxsize=1)

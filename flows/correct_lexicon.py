@@ -122,7 +122,6 @@ def load_lexicon() -> Lexicon:
 def known_labels() -> tuple[str, ...]:
     """Labels that memos and redaction stamps print: fields, sections, grounds, headings."""
     from checks.grounds import registry
-
     from flows.parse_memo import memo_spec
 
     spec = memo_spec()

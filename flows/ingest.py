@@ -12,9 +12,10 @@ from __future__ import annotations
 import codecs
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 from flows.model import Document, Page, QuarantineEntry
 

@@ -57,7 +57,6 @@ from pdfminer.utils import apply_matrix_rect, decode_text
 
 from flows.model import Annotation, Glyph, OcrWord, Page, PageImage, Shape
 
-
 # Bounds on hostile input. Real pages stay far below them: a dense text page
 # has ~5k glyphs, a detailed map some 100k paths; content streams are KBs.
 MAX_STREAM_BYTES = 64 * 1024 * 1024  # decompressed content/form stream

@@ -19,9 +19,10 @@ import os
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from checks import boxes, gate, memo_checks, removals
 from flows import correct, ingest
