@@ -19,7 +19,9 @@ Heusden, Kamps, Marx, TPDL 2023), with no per-document tuning:
   of each other are split where a row's left or right end jumps. What
   remains must look like a drawn box on the unfiltered page too: mostly of
   its class, with straight covered edges, and (for colour) one hue, which a
-  logo or a photo does not have.
+  logo or a photo does not have. A dark stamp printed on a coloured box
+  counts as the box (its letters have the fill on both sides), so a box
+  whose stamp fills it or sits against its edge stays whole.
 * Marker patches: felt-tip marker laid over text by hand is no rectangle.
   Vivid pixels of one hue are closed into patches; a patch counts when most
   of its bounding box is coloured and it holds dark strokes (the text under
@@ -31,10 +33,22 @@ Heusden, Kamps, Marx, TPDL 2023), with no per-document tuning:
   stamp set against them, speckled scans) are found as regions enclosed by
   all ink with its dashes joined; such a region must be walled in on every
   side, with a straight rule or a thin stroke on one horizontal and one
-  vertical side, which the gap between two lines of text is not. A
-  candidate is rejected when its border runs on past its corners (a table
+  vertical side, which the gap between two lines of text is not. The
+  region must be a rectangle, filling the corners of its bounds: the
+  counter of a large heading or logo letter ("O", "0", "D", "B") is also
+  walled in by ink with flat stretches, but has round corners. A region
+  that is no rectangle may still be a stepped frame round a passage that
+  starts or ends mid-line: its outline runs along thin horizontal and
+  vertical rules all round, and its redaction is its bounding rectangle.
+  A candidate is rejected when its border runs on past its corners (a table
   grid) or when its inside holds more than a line or two of text (a text
-  frame or table cell).
+  frame or table cell). A box whose side the stamp is printed against, or
+  whose side the scan lost, encloses nothing; it is found from its top and
+  bottom rules: two of one span a line's height apart, joined at both ends
+  by a thin straight stroke, with ink in the corners (a bold round letter
+  has flat arcs for rules but thick curved sides and white corners), and
+  with paper right outside the rules (the flat inner edges of a "0" are
+  chords of a ring whose ink goes on outward).
 
 The thresholds live in `checks/data/scanboxes.toml`, so that they are data
 one can read and change, not constants buried in code.
@@ -110,14 +124,37 @@ def _kernel(w: int, h: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_RECT, (max(1, w), max(1, h)))
 
 
-def _fill_masks(rgb: np.ndarray) -> dict[str, np.ndarray]:
-    """Pixels that could belong to a black, a grey or a coloured box."""
+def _between(mask: np.ndarray, reach: int) -> np.ndarray:
+    """Pixels with `mask` within `reach` px on both their left and right,
+    or both above and below: inside the strokes of a stamp printed on a
+    fill, whose letters have the fill all round them. Text standing next
+    to a box has the fill on one side only, so it is not taken in."""
+    m = mask.astype(np.uint8)
+    row = np.ones((1, reach), np.uint8)
+    col = np.ones((reach, 1), np.uint8)
+    # The same kernel anchored at either end looks one way only.
+    left = cv2.dilate(m, row, anchor=(0, 0))
+    right = cv2.dilate(m, row, anchor=(reach - 1, 0))
+    up = cv2.dilate(m, col, anchor=(0, 0))
+    down = cv2.dilate(m, col, anchor=(0, reach - 1))
+    return ((left & right) | (up & down)).astype(bool)
+
+
+def _fill_masks(rgb: np.ndarray, with_stamps: bool = False) -> dict[str, np.ndarray]:
+    """Pixels that could belong to a black, a grey or a coloured box; with
+    `with_stamps`, a coloured box's stamp counts as the box."""
     p = params()["fill"]
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
     sat, val = hsv[:, :, 1], hsv[:, :, 2]
     dark = gray < p["dark_max"]
     coloured = (sat >= p["colour_min_saturation"]) & (val >= p["colour_min_value"]) & ~dark
+    # A dark stamp on a coloured box is part of the box. Without it a box
+    # whose stamp fills most of it, or sits against its edge, falls apart
+    # under the opening below. Only colour: grey would take in all black
+    # text through its own anti-aliased edges.
+    if with_stamps:
+        coloured = coloured | (dark & _between(coloured, p["stamp_reach"]))
     grey = (gray >= p["grey_min"]) & (gray <= p["grey_max"]) & (sat < p["colour_min_saturation"])
     return {"black": dark, "grey": grey, "colour": coloured}
 
@@ -200,17 +237,26 @@ def _edge_cover(mask: np.ndarray, x: int, y: int, w: int, h: int) -> tuple[float
     return min(edges), sum(edges) / 4
 
 
-def _one_hue(hue: np.ndarray, mask: np.ndarray) -> bool:
-    """Whether the coloured pixels of a region share one hue, as a box's
-    fill does; a logo or a colour photo mixes several."""
+def _one_hue(hsv: np.ndarray, mask: np.ndarray) -> bool:
+    """Whether the coloured pixels of a region (`hsv`: HSV_FULL) share one
+    hue, as a box's fill does; a logo or a colour photo mixes several.
+
+    The tolerance widens for pale fills: scan noise moves a pixel's colour
+    by about the same amount whatever its hue, which is a bigger turn of
+    the hue angle the nearer the colour is to grey (a pastel pink box
+    drifts across the red end of the circle). Vivid colours keep the
+    tight tolerance, so that vivid coloured text, whose anti-aliased and
+    compressed edges stray in hue, stays out."""
     p = params()["fill"]
-    h = hue[mask].astype(np.int32)
+    h = hsv[:, :, 0][mask].astype(np.int32)
     if h.size == 0:
         return False
+    sat = float(np.median(hsv[:, :, 1][mask]))
+    tol = p["hue_tol"] * max(1.0, p["pale_saturation"] / max(1.0, sat))
     # Hue is an angle (0..255 here): measure distances around the circle.
     ref = int(np.bincount(h, minlength=256).argmax())
     dist = np.abs(((h - ref + 128) % 256) - 128)
-    return float((dist <= p["hue_tol"]).mean()) >= p["min_one_hue"]
+    return float((dist <= tol).mean()) >= p["min_one_hue"]
 
 
 def _filled_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]]:
@@ -221,14 +267,19 @@ def _filled_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]
     # and the stamp's own strokes). But it also smears bold or coloured text
     # into bars, so a candidate must also be mostly of its class on the
     # unfiltered page, where text keeps its white gaps.
-    smooth = _fill_masks(cv2.medianBlur(rgb, p["median"]))
+    # The stamp counts as the box here only: the checks below must see the
+    # fill itself, or bold coloured text, dark at its core, passes as one.
+    smooth = _fill_masks(cv2.medianBlur(rgb, p["median"]), with_stamps=True)
     raw = _fill_masks(rgb)
-    hue = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV_FULL)[:, :, 0]
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV_FULL)
+    # Edges are judged with the stamp as part of the box: a stamp set
+    # against a coloured box's edge is that edge.
+    stamped = _fill_masks(rgb, with_stamps=True)
     max_w = p["max_width_share"] * rgb.shape[1]
     for style, mask in smooth.items():
         # Edges are judged on the unfiltered page too (with speckle healed):
         # a drawn box's edges are straight there, a smeared word's are not.
-        healed = cv2.morphologyEx(raw[style].astype(np.uint8), cv2.MORPH_CLOSE, _kernel(p["preclose"], p["preclose"]))
+        healed = cv2.morphologyEx(stamped[style].astype(np.uint8), cv2.MORPH_CLOSE, _kernel(p["preclose"], p["preclose"]))
         for x, y, w, h, solid in _rect_components(mask):
             if w > max_w:
                 continue  # a band across the whole page is a header or a rule, not a redaction
@@ -238,7 +289,7 @@ def _filled_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]
             worst, edges = _edge_cover(healed, x, y, w, h)
             if worst < p["min_edge"] or edges < p["mean_edge"]:
                 continue
-            if style == "colour" and not _one_hue(hue[y : y + h, x : x + w], raw[style][y : y + h, x : x + w]):
+            if style == "colour" and not _one_hue(hsv[y : y + h, x : x + w], raw[style][y : y + h, x : x + w]):
                 continue
             out.append((x, y, w, h, style, (solid + cover + edges) / 3))
     return out
@@ -253,8 +304,7 @@ def _marker_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]
     strict detector's), and most of the bounding box coloured (coloured
     text, even closed into a band, leaves the gaps between its letters)."""
     p = params()["marker"]
-    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
-    hue = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV_FULL)[:, :, 0]
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV_FULL)  # saturation and value as in HSV; hue on 0..255
     vivid = (hsv[:, :, 1] >= p["min_saturation"]) & (hsv[:, :, 2] >= p["min_value"])
     dark = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) < params()["fill"]["dark_max"]
     m = cv2.morphologyEx(vivid.astype(np.uint8) * 255, cv2.MORPH_CLOSE, _kernel(p["close"], p["close"]))
@@ -267,7 +317,7 @@ def _marker_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]
             continue
         inside = vivid[y : y + h, x : x + w]
         cover = float(inside.mean())
-        if cover < p["min_cover"] or not _one_hue(hue[y : y + h, x : x + w], inside):
+        if cover < p["min_cover"] or not _one_hue(hsv[y : y + h, x : x + w], inside):
             continue
         # A marker is laid over text (and often scribbled through with a
         # pen): its patch holds dark strokes. A coloured chart or logo of
@@ -327,22 +377,82 @@ def _ink_walls(ink: np.ndarray) -> np.ndarray:
     return cv2.morphologyEx(ink.astype(np.uint8) * 255, cv2.MORPH_CLOSE, _kernel(seal, seal))
 
 
-def _enclosed(walls: np.ndarray, ink: np.ndarray) -> list[tuple[int, int, int, int, int]]:
-    """White regions the walls enclose, as (x, y, w, h, area); the page
-    background (touching the image edge) is left out later. The area
-    counts the ink inside the region's bounds as its own: a stamp set
-    against the border is part of the box, not a bite out of it."""
+def _rectangular(region: np.ndarray) -> bool:
+    """Whether a white region is shaped like a box's inside: it fills the
+    corners of its bounding box, all four, or three when a stamp is set
+    in one, or the two of its bottom or its top side when the stamp is set
+    against the other (stamps are written along the box). The counter of
+    a letter has round corners: none in an "O" or a "0", and in a "D", a
+    "B" or a "P" only the two along its stem, which stands upright. The
+    probe grows with the region, since a bigger letter has bigger round
+    corners."""
+    p = params()["outline"]
+    # Rows and columns the region barely reaches are no part of its shape:
+    # the white between the stamp's letters, or a leak through a gap in a
+    # faint border.
+    rows = np.flatnonzero(region.mean(axis=1) >= p["corner_trim"])
+    cols = np.flatnonzero(region.mean(axis=0) >= p["corner_trim"])
+    if rows.size == 0 or cols.size == 0:
+        return False
+    region = region[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    h, w = region.shape
+    k = max(p["corner_min"], int(min(w, h) * p["corner_share"]))
+    tl, tr, bl, br = (
+        float(spot.mean()) >= p["corner_fill"]
+        for spot in (region[:k, :k], region[:k, w - k :], region[h - k :, :k], region[h - k :, w - k :])
+    )
+    return tl + tr + bl + br >= 3 or (tl and tr) or (bl and br)
+
+
+def _stepped(region: np.ndarray) -> bool:
+    """Whether a white region that is no rectangle is a stepped frame: an
+    outline drawn round a withheld passage that starts or ends mid-line
+    ("Buiten reikwijdte" frames), whose every side is a horizontal or
+    vertical rule. Its outline, simplified, runs almost all its length
+    along axis-parallel edges; a letter's counter is curved, so its
+    simplified outline is slanted edges. Notches bitten by stamp letters
+    set against the frame are closed first."""
+    p = params()["outline"]
+    k = p["step_notch"]
+    closed = cv2.morphologyEx(region.astype(np.uint8), cv2.MORPH_CLOSE, _kernel(k, k))
+    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return False
+    outline = max(contours, key=cv2.contourArea)
+    poly = cv2.approxPolyDP(outline, p["step_epsilon"], True).reshape(-1, 2)
+    if len(poly) < 6:
+        return False  # four corners: a rectangle, judged as one
+    edges = np.abs(np.diff(np.vstack([poly, poly[:1]]), axis=0))
+    length = edges.max(axis=1).astype(np.float64)
+    # Axis-parallel and long: the short edges of a curve, simplified, are
+    # no sides.
+    # A scan may be skewed by a degree or two, so a long edge may drift.
+    skew = p["step_epsilon"] + p["step_skew"] * length
+    straight = (edges.min(axis=1) <= skew) & (length >= p["step_min_edge"])
+    return bool(length[straight].sum() >= p["step_axis_share"] * length.sum())
+
+
+def _enclosed(walls: np.ndarray, ink: np.ndarray) -> list[tuple[int, int, int, int, int, np.ndarray | None]]:
+    """White regions the walls enclose that are rectangles or stepped
+    frames, as (x, y, w, h, area, region); `region` is the mask of a
+    stepped frame (None for a rectangle). The page background (touching
+    the image edge) is left out later. The area counts the ink inside the
+    region's bounds as its own: a stamp set against the border is part of
+    the box, not a bite out of it."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - walls, connectivity=4)
     p = params()["outline"]
     out = []
     for i in range(1, n):
         x, y, w, h = (int(v) for v in stats[i][:4])
-        if w < p["min_w"] or h < p["min_h"] or h > p["max_h"]:
+        if w < p["min_w"] or h < p["min_h"] or h > p["step_max_h"]:
             continue
         # Stamp letters standing free inside the box are islands in the
         # region: they belong to the box's inside.
         region = _fill_holes((labels[y : y + h, x : x + w] == i).astype(np.uint8) * 255).astype(bool)
-        out.append((x, y, w, h, int(np.count_nonzero(region | ink[y : y + h, x : x + w]))))
+        if h <= p["max_h"] and _rectangular(region):
+            out.append((x, y, w, h, int(np.count_nonzero(region | ink[y : y + h, x : x + w])), None))
+        elif _stepped(region):
+            out.append((x, y, w, h, int(np.count_nonzero(region)), region))
     return out
 
 
@@ -375,7 +485,7 @@ def _outlined_boxes(gray: np.ndarray) -> list[tuple[int, int, int, int, str, flo
     strokes = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, _kernel(2, 2)).astype(bool)
     for walls in (_walls(horiz, vert), _ink_walls(ink)):
         out += _framed(walls, horiz, vert, ink, strokes)
-    return out
+    return out + _ruled_boxes(horiz, vert, ink, strokes)
 
 
 def _side_cover(mask: np.ndarray, x: int, y: int, w: int, h: int) -> tuple[float, float, float, float]:
@@ -436,6 +546,193 @@ def _drawn_frame(walls: np.ndarray, horiz: np.ndarray, vert: np.ndarray, box: tu
     )
 
 
+def _grid_runs(horiz: np.ndarray, vert: np.ndarray, corners: tuple[int, int, int, int], reach: int) -> int:
+    """At how many of the eight places where a frame's rules could run on
+    past its corners (each rule, both ways) they do so for `reach` px, as a
+    table's do (a box's rules stop there). `corners` is x0, y0, x1, y1 of
+    the frame with its border."""
+    t = params()["outline"]["border"]
+    H, W = horiz.shape
+    bx0, by0, bx1, by1 = corners
+    return sum(
+        (
+            _runs_on(horiz, slice(max(0, bx0 - reach), bx0), slice(by0, by0 + t + 1), 1),
+            _runs_on(horiz, slice(bx1, min(W, bx1 + reach)), slice(by0, by0 + t + 1), 1),
+            _runs_on(horiz, slice(max(0, bx0 - reach), bx0), slice(by1 - t - 1, by1), 1),
+            _runs_on(horiz, slice(bx1, min(W, bx1 + reach)), slice(by1 - t - 1, by1), 1),
+            _runs_on(vert, slice(bx0, bx0 + t + 1), slice(max(0, by0 - reach), by0), 0),
+            _runs_on(vert, slice(bx0, bx0 + t + 1), slice(by1, min(H, by1 + reach)), 0),
+            _runs_on(vert, slice(bx1 - t - 1, bx1), slice(max(0, by0 - reach), by0), 0),
+            _runs_on(vert, slice(bx1 - t - 1, bx1), slice(by1, min(H, by1 + reach)), 0),
+        )
+    )
+
+
+def _in_grid(horiz: np.ndarray, vert: np.ndarray, corners: tuple[int, int, int, int], reach: int) -> bool:
+    """Whether a frame's rules run on past any of its corners: a table
+    cell, not a box."""
+    return _grid_runs(horiz, vert, corners, reach) > 0
+
+
+def _holds_text(strokes: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """Whether the inside of a frame holds more than a stamp: much ink, or
+    more than a line or two of text (a text frame, a table cell)."""
+    p = params()["outline"]
+    x, y, w, h = box
+    inside = strokes[y + 2 : y + h - 2, x + 2 : x + w - 2]
+    return inside.size == 0 or inside.mean() > p["max_inside_ink"] or _text_bands(inside) > p["max_text_bands"]
+
+
+def _straight_side(band: np.ndarray) -> float:
+    """Share of a vertical band's rows with ink in its best three adjacent
+    columns: near 1 for a box's straight side (a stamp against it still
+    inks those columns), lower for the curve of a round letter such as a
+    "D" whose top and bottom pass for rules."""
+    if band.size == 0:
+        return 0.0
+    cols = band.shape[1]
+    return max(float(band[:, c : c + 3].any(axis=1).mean()) for c in range(max(1, cols - 2)))
+
+
+def _side_stroke(ink: np.ndarray, corners: tuple[int, int, int, int]) -> tuple[float, float]:
+    """Median width of the first ink run met from outside the left and the
+    right side, row by row: a drawn border is a thin line, the side of a
+    bold letter a thick stroke."""
+    p = params()["outline"]
+    t, reach = p["border"], 2 * p["max_stroke"]
+    x0, y0, x1, y1 = corners
+    left = ink[y0:y1, max(0, x0 - t) : x0 + reach]
+    right = ink[y0:y1, max(0, x1 - reach) : x1 + t][:, ::-1]
+    widths = []
+    for band in (left, right):
+        if band.size == 0:
+            widths.append(float(reach))
+            continue
+        # Skip the white before the run, then count the run.
+        start = band.argmax(axis=1)
+        runs = [int(np.cumprod(row[s:]).sum()) for row, s in zip(band, start)]
+        widths.append(float(np.median(runs)))
+    return widths[0], widths[1]
+
+
+def _square_corners(ink: np.ndarray, corners: tuple[int, int, int, int]) -> int:
+    """How many of a frame's four corners hold ink: a drawn box's rules
+    meet there, a round letter (a bold "O" has flat top and bottom arcs
+    that pass for rules) leaves its corners white."""
+    t = params()["outline"]["border"]
+    x0, y0, x1, y1 = corners
+    spots = (
+        ink[y0 : y0 + t, x0 : x0 + t],
+        ink[y0 : y0 + t, x1 - t : x1],
+        ink[y1 - t : y1, x0 : x0 + t],
+        ink[y1 - t : y1, x1 - t : x1],
+    )
+    return sum(bool(spot.any()) for spot in spots)
+
+
+def _ring_outside(ink: np.ndarray, corners: tuple[int, int, int, int]) -> bool:
+    """Whether the ink goes on outward past both rules of a pair, right
+    outside them along most of their span: the "rules" are then chords of
+    a letter's ring (the inner edge of a "0" or an "O" is flat enough to
+    pass for a rule), whose stroke continues beyond them. Outside a drawn
+    box's rules lies paper, or at most a letter of the next line."""
+    p = params()["outline"]
+    x0, y0, x1, y1 = corners
+    reach, t = p["ring_reach"], p["border"]
+    above = ink[max(0, y0 - reach) : y0, x0 + t : x1 - t].any(axis=0)
+    below = ink[y1 : y1 + reach, x0 + t : x1 - t].any(axis=0)
+    if above.size == 0 or below.size == 0:
+        return False
+    return min(float(above.mean()), float(below.mean())) >= p["ring_share"]
+
+
+def _ruled_boxes(
+    horiz: np.ndarray, vert: np.ndarray, ink: np.ndarray, strokes: np.ndarray
+) -> list[tuple[int, int, int, int, str, float]]:
+    """Outlined boxes found from their top and bottom rules: two horizontal
+    rules of the same span, one above the other at a line's height, with a
+    stroke at either end. A box whose side the stamp is printed against,
+    or whose side the scan lost, is no closed region, so the enclosure
+    passes miss it; its long rules still show."""
+    p = params()["outline"]
+    W = ink.shape[1]
+    # The rules as found (small gaps bridged): bridging more would join the
+    # top borders of two boxes side by side into one rule.
+    n, _, stats, _ = cv2.connectedComponentsWithStats(horiz, connectivity=8)
+    segs = sorted(
+        (tuple(int(v) for v in stats[i][:4]) for i in range(1, n)),
+        key=lambda r: r[1],
+    )
+    segs = [r for r in segs if r[2] >= p["min_w"] and r[3] <= p["max_stroke"]]
+    tol, t = p["pair_tol"], p["border"]
+    out = []
+    for i, (ax, ay, aw, ah) in enumerate(segs):
+        for bx, by, bw, bh in segs[i + 1 :]:
+            inner = by - (ay + ah)
+            if inner > p["pair_max_h"]:
+                break
+            # A stamp set against the top border eats one end of that
+            # rule: one end must line up, and the rules span mostly alike.
+            if (
+                inner < p["min_h"]
+                or min(abs(ax - bx), abs(ax + aw - bx - bw)) > tol
+                or min(aw, bw) < p["pair_min_span"] * max(aw, bw)
+            ):
+                continue
+            x0, x1 = min(ax, bx), max(ax + aw, bx + bw)
+            y0, y1 = ay, by + bh
+            ends = [_straight_side(ink[y0:y1, max(0, xe - t) : min(W, xe + t + 1)]) for xe in (x0, x1 - 1)]
+            if (
+                min(ends) < p["pair_side_cover"]
+                or _square_corners(ink, (x0, y0, x1, y1)) < 3
+                or _ring_outside(ink, (x0, y0, x1, y1))
+                or max(_side_stroke(ink, (x0, y0, x1, y1))) > p["max_stroke"]
+            ):
+                break  # the nearest rule below of this span closes no box: a farther one would span text
+            # The grid test looks farther here: a pair of rules is no
+            # letter's counter, but a letter of the next line may stand
+            # right under a corner and pass for a rule running on.
+            if not _in_grid(horiz, vert, (x0, y0, x1, y1), p["pair_grid_reach"]) and not _holds_text(
+                strokes, (x0 + t, y0 + t, x1 - x0 - 2 * t, y1 - y0 - 2 * t)
+            ):
+                out.append((x0, y0, x1 - x0, y1 - y0, "outlined", sum(ends) / 2))
+            break
+    return out
+
+
+def _stepped_frame(
+    region: np.ndarray,
+    walls: np.ndarray,
+    horiz: np.ndarray,
+    vert: np.ndarray,
+    strokes: np.ndarray,
+    box: tuple[int, int, int, int],
+) -> bool:
+    """Whether a stepped region is a drawn frame round a withheld passage:
+    its edge runs along straight rules nearly all the way round (the gap
+    between lines of text, walled in by letters, does not, nor white
+    walled in by the straight edges of black boxes, which are thick), and its
+    inside is near blank but for stamps, which may stand on a few lines
+    (one per withheld line). Its redaction is its bounding rectangle."""
+    p = params()["outline"]
+    x, y, w, h = box
+    if w * h > p["max_area_share"] * walls.size:
+        return False
+    # The rules as thin lines only: the straight edges of black boxes, or
+    # of bold letters, wall in white gaps between them just as well.
+    t = p["border"]
+    ys, xs = slice(max(0, y - t), y + h + t), slice(max(0, x - t), x + w + t)
+    lines = cv2.bitwise_or(horiz[ys, xs], vert[ys, xs])
+    thick = cv2.morphologyEx(lines, cv2.MORPH_OPEN, _kernel(p["max_stroke"] + 1, p["max_stroke"] + 1))
+    rules = cv2.dilate(cv2.bitwise_and(lines, cv2.bitwise_not(thick)), _kernel(2 * t + 1, 2 * t + 1))
+    rules = rules[y - ys.start : y - ys.start + h, x - xs.start : x - xs.start + w]
+    edge = region & ~cv2.erode(region.astype(np.uint8), _kernel(3, 3)).astype(bool)
+    if float(rules[edge].astype(bool).mean()) < p["step_rule_cover"]:
+        return False
+    inside = cv2.erode(region.astype(np.uint8), _kernel(5, 5)).astype(bool)
+    return float(strokes[y : y + h, x : x + w][inside].mean()) <= p["step_max_ink"]
+
+
 def _framed(
     walls: np.ndarray, horiz: np.ndarray, vert: np.ndarray, ink: np.ndarray, strokes: np.ndarray
 ) -> list[tuple[int, int, int, int, str, float]]:
@@ -443,33 +740,29 @@ def _framed(
     p = params()["outline"]
     H, W = walls.shape
     out = []
-    for x, y, w, h, area in _enclosed(walls, ink):
+    for x, y, w, h, area, steps in _enclosed(walls, ink):
         if x == 0 or y == 0 or x + w >= W or y + h >= H:
             continue  # the page background, not an enclosed region
+        # The border: step out over the (dilated) line to the box's edge.
+        t = p["border"]
+        bx0, by0, bx1, by1 = max(0, x - t), max(0, y - t), min(W, x + w + t), min(H, y + h + t)
+        if steps is not None:
+            # A stepped frame's bounds are no corners of its own: a rule
+            # of a frame drawn next to it may run past one. A table cell,
+            # stepped by the words that cross its rules, has rules running
+            # on at several.
+            if (
+                _stepped_frame(steps, walls, horiz, vert, strokes, (x, y, w, h))
+                and _grid_runs(horiz, vert, (bx0, by0, bx1, by1), p["grid_reach"]) < 2
+            ):
+                out.append((bx0, by0, bx1 - bx0, by1 - by0, "outlined", area / float(w * h)))
+            continue
         if w < p["min_w"] or h < p["min_h"] or h > p["max_h"] or w * h > p["max_area_share"] * W * H:
             continue
         fill = area / float(w * h)
         if fill < p["min_fill"] or not _drawn_frame(walls, horiz, vert, (x, y, w, h)):
             continue
-        # The border: step out over the (dilated) line to the box's edge.
-        t = p["border"]
-        bx0, by0, bx1, by1 = max(0, x - t), max(0, y - t), min(W, x + w + t), min(H, y + h + t)
-        reach = p["grid_reach"]
-        # A table's rules run on past the cell's corners; a box's do not.
-        grid = (
-            _runs_on(horiz, slice(max(0, bx0 - reach), bx0), slice(by0, by0 + t + 1), 1)
-            or _runs_on(horiz, slice(bx1, min(W, bx1 + reach)), slice(by0, by0 + t + 1), 1)
-            or _runs_on(horiz, slice(max(0, bx0 - reach), bx0), slice(by1 - t - 1, by1), 1)
-            or _runs_on(horiz, slice(bx1, min(W, bx1 + reach)), slice(by1 - t - 1, by1), 1)
-            or _runs_on(vert, slice(bx0, bx0 + t + 1), slice(max(0, by0 - reach), by0), 0)
-            or _runs_on(vert, slice(bx0, bx0 + t + 1), slice(by1, min(H, by1 + reach)), 0)
-            or _runs_on(vert, slice(bx1 - t - 1, bx1), slice(max(0, by0 - reach), by0), 0)
-            or _runs_on(vert, slice(bx1 - t - 1, bx1), slice(by1, min(H, by1 + reach)), 0)
-        )
-        if grid:
-            continue
-        inside = strokes[y + 2 : y + h - 2, x + 2 : x + w - 2]
-        if inside.size == 0 or inside.mean() > p["max_inside_ink"] or _text_bands(inside) > p["max_text_bands"]:
+        if _in_grid(horiz, vert, (bx0, by0, bx1, by1), p["grid_reach"]) or _holds_text(strokes, (x, y, w, h)):
             continue
         out.append((bx0, by0, bx1 - bx0, by1 - by0, "outlined", fill))
     return out
@@ -520,13 +813,17 @@ def _dedupe(cands: list[tuple[int, int, int, int, str, float]]) -> list[tuple[in
 
 def _mean_colour(rgb: np.ndarray, box: tuple[int, int, int, int], style: str) -> tuple[int, int, int]:
     """The box's own colour: the median of its pixels, which is the fill
-    (the stamp covers less than half), or for an outline the darkest tenth
-    (the border)."""
+    (the stamp covers less than half), or for an outline its darkest
+    pixels, as many as its border has."""
     x, y, w, h = box
     px = rgb[y : y + h, x : x + w].reshape(-1, 3).astype(np.int32)
     if style == "outlined":
+        # The border's share of the box: a ring a few pixels wide, a
+        # tenth of a small box but a hundredth of a frame round a page's
+        # worth of withheld text.
+        share = min(10.0, 100.0 * 2 * (w + h) * params()["outline"]["border"] / max(1, w * h))
         lum = px.sum(axis=1)
-        px = px[lum <= np.percentile(lum, 10)]
+        px = px[lum <= np.percentile(lum, share)]
     med = np.median(px, axis=0)
     return int(med[0]), int(med[1]), int(med[2])
 
