@@ -59,9 +59,9 @@ def _is_punct(s: str) -> bool:
     return all(unicodedata.category(ch)[0] in "PS" for ch in s)
 
 
-def classify(a: str, b: str, word: str = "", listed: bool = True) -> str:
-    """The error class of one edit block: truth side `a`, OCR side `b`; `word` is the
-    truth word the block falls in and `listed` whether a lexicon knows it."""
+def classify(a: str, b: str, listed: bool = True) -> str:
+    """The error class of one edit block: truth side `a`, OCR side `b`; `listed` is
+    whether a lexicon knows the truth word the block falls in."""
     if a.strip(" ") == "" and b.strip(" ") == "":
         return "split" if len(b) > len(a) else "join"
     if (not a and len(b) >= 4) or (not b and len(a) >= 4 and " " in a):
@@ -129,7 +129,7 @@ def classified(truth: str, text: str) -> Iterator[tuple[str, str, str, int]]:
             or lex.freq(word.lower(), lang) >= 2.0
             for lang in ("nl", "en")
         )
-        yield classify(a, b, word, listed), a, b, n
+        yield classify(a, b, listed), a, b, n
 
 
 def breakdown(pages: list[dict], texts: list[str]) -> dict[str, Counter]:

@@ -49,12 +49,6 @@ def training_pairs(pages: list[dict]) -> tuple[list[tuple[str, str]], list[str]]
     return pairs, truth_words
 
 
-def _context(g, freq, sep: str) -> tuple[str, str, str]:
-    """(left class, gap, right class): the key the gap model counts under."""
-    left, right = gap_classes(g, freq)
-    return left, sep, right
-
-
 def gap_pairs(pages: list[dict]) -> list[tuple[str, str, str, str, str]]:
     """(left class, OCR gap, right class, truth gap, source) for every aligned gap of the pages."""
     from flows.correct_lexicon import load_lexicon
@@ -64,11 +58,13 @@ def gap_pairs(pages: list[dict]) -> list[tuple[str, str, str, str, str]]:
     def freq(w: str) -> float:
         return max(lex.freq(w, "nl"), lex.freq(w, "en"))
 
+    # Rows are keyed (left class, gap, right class), the key the gap model counts under.
     return [
-        (*_context(g, freq, normal_gap(g.sep)), truth, page["source"])
+        (left, normal_gap(g.sep), right, truth, page["source"])
         for page in pages
         for g, truth in aligned_gaps(page["truth"], page["ocr"])
         if not guarded(page["ocr"], g)
+        for left, right in [gap_classes(g, freq)]
     ]
 
 
@@ -91,11 +87,12 @@ def clean_gap_pairs(weight: int) -> list[tuple[str, str, str, str, str]]:
         return max(lex.freq(w, "nl"), lex.freq(w, "en"))
 
     return weight * [
-        (*_context(g, freq, sep), sep, name)
+        (left, sep, right, sep, name)
         for name, text in sources().items()
         if split_of(name) == "train"
         for g in gaps(text)
         if not guarded(text, g) and (sep := normal_gap(g.sep)) != " "
+        for left, right in [gap_classes(g, freq)]
     ]
 
 

@@ -44,7 +44,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="publish documents with high-severity findings anyway, marking those findings")
     run.add_argument("--workers", type=_positive(int), default=None, help="worker processes (default: number of cores)")
     run.add_argument("--doc-timeout", type=_positive(float), default=900.0,
-                     help="seconds per work unit (a document, or a chunk of a large PDF) before it is quarantined")
+                     help="seconds per work unit (a document, or a chunk of a large PDF) before it is quarantined; "
+                          "also the limit of the quality step")
 
     norm = sub.add_parser("normalise", help="normalise and OCR-correct text; print it")
     norm.add_argument("file", nargs="?", default="-", help="text file, or - for standard input")

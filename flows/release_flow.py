@@ -26,9 +26,8 @@ import importlib
 import multiprocessing
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -62,7 +61,7 @@ class _Pool:
 
     pool: ClassVar[ProcessPool | None] = None
     early: ClassVar[dict[str, Future[DocumentResult]]] = {}
-    quality: ClassVar[ProcessPoolExecutor | None] = None
+    quality: ClassVar[ProcessPool | None] = None
 
 
 def _run_unit(fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
@@ -173,13 +172,16 @@ def finish_document_task(pending: DocumentResult, lexicon: Counter[str], options
 
 
 @task(name="quality", cache_policy=NO_CACHE)
-def quality_task(tables: dict, manifest: dict, staging: Path) -> Any:
+def quality_task(tables: dict, manifest: dict, staging: Path, timeout: float) -> Any:
     from checks.quality import validate_release
 
+    future = quality_process().schedule(validate_release, args=(tables, manifest, staging), timeout=timeout)
     try:
-        return quality_process().submit(validate_release, tables, manifest, staging).result()
-    except BrokenProcessPool:
-        _Pool.quality = None  # a later run starts a fresh one
+        return future.result()
+    except BaseException:
+        # Stops the validation (pebble kills its worker) before the flow
+        # discards the staging folder it is writing into.
+        future.cancel()
         raise
 
 
@@ -242,7 +244,7 @@ def release_flow(paths: list[Path], options: RunOptions) -> RunOutcome:
             "redaction_summary": tables["redaction_summary"].to_pylist(),
         }
         manifest["tables"] = publish.write_tables(tables, staging)
-        quality = quality_task(tables, manifest, staging)
+        quality = quality_task(tables, manifest, staging, options.doc_timeout)
         manifest["quality"] = quality.summary
         manifest["finished"] = dt.datetime.now(dt.UTC)
         publish.write_manifest(staging, manifest)
@@ -264,12 +266,18 @@ def release_flow(paths: list[Path], options: RunOptions) -> RunOutcome:
     return RunOutcome(code, final, records, True, [], f"release {release_id} published in {final}")
 
 
-def quality_process() -> ProcessPoolExecutor:
+def load_great_expectations() -> None:
+    importlib.import_module("great_expectations")
+
+
+def quality_process() -> ProcessPool:
     """The quality step's process: started, and Great Expectations imported
-    in it, at the first run; kept for the later runs of this process."""
+    in it, at the first run; kept for the later runs of this process (pebble
+    replaces it if it dies)."""
     if _Pool.quality is None:
-        _Pool.quality = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        _Pool.quality.submit(importlib.import_module, "great_expectations")
+        _Pool.quality = ProcessPool(max_workers=1, initializer=load_great_expectations,
+                                    context=multiprocessing.get_context("spawn"))
+        _Pool.quality.schedule(load_great_expectations)  # start it now, not at the quality step
     return _Pool.quality
 
 

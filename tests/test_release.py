@@ -201,3 +201,18 @@ def test_lakmoes_run_command_exit_status_and_messages(prefect_api, tmp_path: Pat
     assert proc.returncode == 3, proc.stderr[-2000:]
     assert f"quarantined {missing}: path does not exist" in proc.stderr
     assert (tmp_path / "out" / "latest" / "manifest.json").exists()
+
+
+def test_run_publishes_after_the_quality_process_died(prefect_api, tmp_path: Path) -> None:
+    """The quality process is kept between runs; one that died (killed, out
+    of memory) is replaced, so the next run still validates and publishes."""
+    from pebble import ProcessExpired
+
+    from flows.release_flow import quality_process
+
+    dying = quality_process().schedule(os._exit, args=(1,))
+    with pytest.raises(ProcessExpired):
+        dying.result()
+    outcome = run([SEED], RunOptions(out=tmp_path / "out"))
+    assert outcome.exit_code == 0
+    assert (outcome.release / "quality.json").is_file()
