@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     floor_cpu = sum(cpu for _, cpu in floor.values())
     budget = plain[0] / 1.5
     print(f"floor: the required stack's start-up needs {floor_cpu:.1f} s CPU, at least {floor_cpu / cores:.1f} s "
-          f"wall on {cores} cores; 1.5x plain leaves {budget:.1f} s for the whole run, so the best whole-run ratio "
+          f"wall on {cores} cores; 1.5x plain leaves {budget:.1f} s for the whole run, so with the temporary server the best whole-run ratio "
           f"possible is {plain[0] / (floor_cpu / cores):.2f}x before lakmoes reads one page")
     own, child = peak_mb()
     print(f"peak memory: {own:.0f} MB this process, {child:.0f} MB largest child")
