@@ -1,6 +1,6 @@
 """Evaluate the scanned-box detector against the TPDL 2023 gold standard.
 
-    python bench/scanboxes_eval.py [--data DIR] [--split dev|train|test|all] [--stamps]
+    python bench/scanboxes_eval.py [--data DIR] [--split dev|test|all] [--stamps]
 
 Prints precision, recall and F1 at IoU >= 0.5 per page style (black, gray,
 color, border, from labels.csv) and overall, seconds per page, and, with
@@ -202,7 +202,7 @@ def reference_timing(data: Path, n: int) -> tuple[float, float, int]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=default_data())
-    ap.add_argument("--split", choices=("dev", "train", "test", "all"), default="all", help="train is dev")
+    ap.add_argument("--split", choices=("dev", "test", "all"), default="all")
     ap.add_argument("--stamps", action="store_true", help="also OCR the stamps of matched boxes")
     ap.add_argument("--pages", action="store_true", help="print per-page counts")
     ap.add_argument("--only", help="only pages whose name contains this")
@@ -217,8 +217,7 @@ def main() -> int:
     if not (args.data / "gold_standard.json").is_file():
         print(f"{args.data}: no gold_standard.json here", file=sys.stderr)
         return 2
-    split = "dev" if args.split == "train" else args.split
-    res = evaluate(args.data, split, args.stamps, args.only)
+    res = evaluate(args.data, args.split, args.stamps, args.only)
     if args.pages:
         for name, style, tp, npred, ngold in res["per_page"]:
             print(f"  {style:10} tp={tp:3} pred={npred:3} gold={ngold:3}  {name}")

@@ -45,10 +45,9 @@ Heusden, Kamps, Marx, TPDL 2023), with no per-document tuning:
   frame or table cell). A box whose side the stamp is printed against, or
   whose side the scan lost, encloses nothing; it is found from its top and
   bottom rules: two of one span a line's height apart, joined at both ends
-  by a thin straight stroke, with ink in the corners (a bold round letter
-  has flat arcs for rules but thick curved sides and white corners), and
-  with paper right outside the rules (the flat inner edges of a "0" are
-  chords of a ring whose ink goes on outward).
+  by a straight side (a heading set between two rules has none), with
+  paper right outside the rules (the flat inner edges of a "0" are chords
+  of a ring whose ink goes on outward).
 
 The thresholds live in `checks/data/scanboxes.toml`, so that they are data
 one can read and change, not constants buried in code.
@@ -594,42 +593,6 @@ def _straight_side(band: np.ndarray) -> float:
     return max(float(band[:, c : c + 3].any(axis=1).mean()) for c in range(max(1, cols - 2)))
 
 
-def _side_stroke(ink: np.ndarray, corners: tuple[int, int, int, int]) -> tuple[float, float]:
-    """Median width of the first ink run met from outside the left and the
-    right side, row by row: a drawn border is a thin line, the side of a
-    bold letter a thick stroke."""
-    p = params()["outline"]
-    t, reach = p["border"], 2 * p["max_stroke"]
-    x0, y0, x1, y1 = corners
-    left = ink[y0:y1, max(0, x0 - t) : x0 + reach]
-    right = ink[y0:y1, max(0, x1 - reach) : x1 + t][:, ::-1]
-    widths = []
-    for band in (left, right):
-        if band.size == 0:
-            widths.append(float(reach))
-            continue
-        # Skip the white before the run, then count the run.
-        start = band.argmax(axis=1)
-        runs = [int(np.cumprod(row[s:]).sum()) for row, s in zip(band, start)]
-        widths.append(float(np.median(runs)))
-    return widths[0], widths[1]
-
-
-def _square_corners(ink: np.ndarray, corners: tuple[int, int, int, int]) -> int:
-    """How many of a frame's four corners hold ink: a drawn box's rules
-    meet there, a round letter (a bold "O" has flat top and bottom arcs
-    that pass for rules) leaves its corners white."""
-    t = params()["outline"]["border"]
-    x0, y0, x1, y1 = corners
-    spots = (
-        ink[y0 : y0 + t, x0 : x0 + t],
-        ink[y0 : y0 + t, x1 - t : x1],
-        ink[y1 - t : y1, x0 : x0 + t],
-        ink[y1 - t : y1, x1 - t : x1],
-    )
-    return sum(bool(spot.any()) for spot in spots)
-
-
 def _ring_outside(ink: np.ndarray, corners: tuple[int, int, int, int]) -> bool:
     """Whether the ink goes on outward past both rules of a pair, right
     outside them along most of their span: the "rules" are then chords of
@@ -682,12 +645,7 @@ def _ruled_boxes(
             x0, x1 = min(ax, bx), max(ax + aw, bx + bw)
             y0, y1 = ay, by + bh
             ends = [_straight_side(ink[y0:y1, max(0, xe - t) : min(W, xe + t + 1)]) for xe in (x0, x1 - 1)]
-            if (
-                min(ends) < p["pair_side_cover"]
-                or _square_corners(ink, (x0, y0, x1, y1)) < 3
-                or _ring_outside(ink, (x0, y0, x1, y1))
-                or max(_side_stroke(ink, (x0, y0, x1, y1))) > p["max_stroke"]
-            ):
+            if min(ends) < p["pair_side_cover"] or _ring_outside(ink, (x0, y0, x1, y1)):
                 break  # the nearest rule below of this span closes no box: a farther one would span text
             # The grid test looks farther here: a pair of rules is no
             # letter's counter, but a letter of the next line may stand
@@ -757,7 +715,9 @@ def _framed(
             ):
                 out.append((bx0, by0, bx1 - bx0, by1 - by0, "outlined", area / float(w * h)))
             continue
-        if w < p["min_w"] or h < p["min_h"] or h > p["max_h"] or w * h > p["max_area_share"] * W * H:
+        # `_enclosed` kept only rectangles of a box's width and height: what
+        # is left to rule out is a frame round much of the page.
+        if w * h > p["max_area_share"] * W * H:
             continue
         fill = area / float(w * h)
         if fill < p["min_fill"] or not _drawn_frame(walls, horiz, vert, (x, y, w, h)):
