@@ -62,6 +62,13 @@ _GUARDED = re.compile(r"@|://|^www\.|\d")
 _SENTENCE_END = ".!?:;•·"
 # A token's last letter with no letter before it ("'s-G"): a letter split off the next word.
 _LONE_LETTER = re.compile(r"(?<![^\W\d_])[^\W\d_]$")
+# How Dutch legal and policy texts introduce a short name: "(hierna: Btis)", "(hierna te
+# noemen: de Conventie)", "(verder: NZa)"; the Aanwijzingen voor de regelgeving prescribe "hierna".
+_DEFINITION = re.compile(
+    r"\((?:hierna(?: ook)?(?: te noemen)?|verder|afgekort)\s*:?\s*"
+    r"(?:(?:de|het|een)\s+)?[\"'‘“]?([^\W\d_]+(?:[\s-][^\W\d_]+)?)[\"'’”]?\s*\)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,9 @@ class _Line:
     start: int
     text: str
     lang: str
+    # Whether the line opens a sentence: the text before it is empty or ends in a sentence
+    # mark. A wrapped line's first word is no sentence opener and may be a name.
+    opens_sentence: bool = True
 
 
 @dataclass
@@ -184,6 +194,7 @@ class Corrector:
     ) -> list[Correction]:
         """All corrections for `text`, sorted and non-overlapping (apply them as `Edit`s)."""
         doc = _DocIndex.of(doc_lexicon)
+        defined = defined_terms(text)
         out: list[Correction] = []
         for line in self._lines(text):
             tokens = list(_TOKEN.finditer(line.text))
@@ -191,7 +202,9 @@ class Corrector:
             out.extend(labelled.values())
             for i in range(len(tokens)):
                 if i not in labelled:
-                    c = self._token(line, tokens, i, doc, join=i - 1 not in labelled)
+                    c = self._token(
+                        line, tokens, i, doc, defined, join=i - 1 not in labelled
+                    )
                     if c is not None:
                         out.append(c)
         out.extend(self._gap_corrections(text, out))
@@ -247,11 +260,15 @@ class Corrector:
 
     def _lines(self, text: str) -> list[_Line]:
         """Lines with their language; a line without clear evidence keeps the previous one's."""
-        lines, lang, pos = [], "nl", 0
+        lines, lang, pos, before = [], "nl", 0, ""
         for raw in text.split("\n"):
             lang = self._language(raw) or lang
-            lines.append(_Line(pos, raw, lang))
+            lines.append(
+                _Line(pos, raw, lang, not before or before[-1] in _SENTENCE_END)
+            )
             pos += len(raw) + 1
+            # A blank line ends the paragraph: "" before a line opens a sentence.
+            before = raw.rstrip()
         return lines
 
     def _language(self, line: str) -> str | None:
@@ -341,6 +358,7 @@ class Corrector:
         tokens: list[re.Match[str]],
         i: int,
         doc: _DocIndex,
+        defined: frozenset[str],
         join: bool = True,
     ) -> Correction | None:
         m = tokens[i]
@@ -365,7 +383,13 @@ class Corrector:
             joined = self._join(line, tokens[i - 1], word, start)
             if joined is not None:
                 return joined
-        at_sentence_start = i == 0 or tokens[i - 1].group(0)[-1] in _SENTENCE_END
+        at_sentence_start = (
+            line.opens_sentence
+            if i == 0
+            else tokens[i - 1].group(0)[-1] in _SENTENCE_END
+        )
+        if word.lower() in defined:
+            return None  # the text itself introduces this spelling ("(hierna: Btis)")
         choice = self._choose(
             word, line.lang, doc, name_like=word[0].isupper() and not at_sentence_start
         )
@@ -699,6 +723,20 @@ def document_lexicon(clean_texts: Iterable[str]) -> Counter[str]:
     for text in clean_texts:
         counts.update(w for w in _LETTERS.findall(text) if len(w) >= 2)
     return counts
+
+
+def defined_terms(text: str) -> frozenset[str]:
+    """Short names a text introduces for itself, lowercased ("(hierna: Btis)" -> "btis").
+
+    Such a name is usually an abbreviation no lexicon lists, and often one edit
+    from a common word ("Btis", "Bus"): the text defining it is the best
+    evidence that it is spelled as read, wherever it recurs in the text.
+    """
+    return frozenset(
+        w.lower()
+        for m in _DEFINITION.finditer(text)
+        for w in _LETTERS.findall(m.group(1))
+    )
 
 
 def looks_like_ocr(text: str) -> bool:

@@ -11,6 +11,7 @@ from conftest import ROOT, SEED
 
 from flows.correct import (
     Correction,
+    defined_terms,
     document_lexicon,
     load_corrector,
     looks_like_ocr,
@@ -462,3 +463,27 @@ def test_another_inflection_of_a_label_word_is_no_damage(corrector):
     """ "beleidsopvatting" stays under the ground label "Persoonlijke beleidsopvattingen"."""
     line = "Persoonlijke beleidsopvatting van de minister is niet openbaar gemaakt."
     assert corrector.correct(line) == []
+
+
+ABBREVIATION_LINE = (
+    "Btis is de indexering geüniformeerd, waardoor er geen verschillen zijn."
+)
+
+
+def test_capitalised_word_opening_a_wrapped_line_is_read_as_a_name(corrector):
+    """Only a line after a sentence mark opens a sentence; "Btis" after "uit het" is a name."""
+    after_stop = "Het tarief voor tolken is gewijzigd.\n" + ABBREVIATION_LINE
+    wrapped = "Het tarief voor tolken uit het\n" + ABBREVIATION_LINE
+    assert [c.after for c in corrector.correct(after_stop)] == ["Bus"]
+    assert corrector.correct(wrapped) == []
+
+
+def test_short_name_the_text_defines_is_left_alone(corrector):
+    text = "Het Besluit tarieven (hierna: Btis) is gewijzigd.\n" + ABBREVIATION_LINE
+    assert corrector.correct(text) == []
+    assert defined_terms(
+        "de Conventie (hierna te noemen: de Conventie) en (verder: NZa)"
+    ) == {
+        "conventie",
+        "nza",
+    }
