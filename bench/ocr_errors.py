@@ -17,6 +17,12 @@ block's edit cost is charged to one class:
   compounds): a word-level corrector has no candidate to offer;
 - letters: letters inside a listed truth word (the word-level corrector's ground).
 
+Under the table, two ceilings: the CER cut a perfect word-level corrector would
+reach, fixing every block of the classes that live inside words of the lexicon
+("letters", "diacritic", "split", "join"), and the same with every unlisted
+word and case error fixed too, which no lexicon can decide. They bound what any
+corrector working word by word can do on this OCR output.
+
 Run: `python bench/ocr_errors.py [--split train] [--corrected] [--doc-lexicon] [--examples CLASS]`.
 """
 
@@ -39,6 +45,9 @@ from rapidfuzz.distance import Levenshtein
 
 from flows.correct_channel import fold
 
+# The classes a word-level corrector with a lexicon can fix, and those it could at best.
+WORD_LEVEL = ("letters", "diacritic", "split", "join")
+WORD_LEVEL_AT_BEST = (*WORD_LEVEL, "unknown word", "case")
 CLASSES = (
     "letters",
     "unknown word",
@@ -197,6 +206,16 @@ def main() -> None:
                 share = n / max(totals[q], 1)
                 cells.append(f"{100 * n / rows[q]['chars']:>13.3f}% ({share:>4.0%})")
             print(f"{c:<14}" + "".join(cells))
+        if name == "OCR":
+            for label, classes in (
+                ("word ceiling", WORD_LEVEL),
+                ("+names, case", WORD_LEVEL_AT_BEST),
+            ):
+                cells = [
+                    f"{sum(rows[q][c] for c in classes) / max(totals[q], 1):>21.0%}"
+                    for q in buckets
+                ]
+                print(f"{label:<14}" + " ".join(cells))
         if args.examples:
             seen: Counter = Counter()
             for page, text in zip(pages, texts):

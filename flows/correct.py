@@ -2,13 +2,13 @@
 
 For each word of an OCR'd text the corrector asks which intended word most
 probably produced what Tesseract read: prior (how common the word is in the
-line's language, boosted when the same release spells it cleanly elsewhere)
+sentence's language, boosted when the same release spells it cleanly elsewhere)
 times channel (how likely the OCR engine turns that word into the one read,
 from confusions learned on aligned truth/OCR pairs, see
 `flows/correct_channel.py`). A word is replaced only when the best candidate
 beats keeping the word by a wide margin; a word that is itself in the lexicon
 is only replaced on strong evidence: the release's own clean text, a known
-field label, or a word foreign to the line's language. Numbers, dates, codes,
+field label, or a word foreign to the sentence's language. Numbers, dates, codes,
 identifiers, acronyms, e-mail addresses, names and compounds of known words
 are left alone. Run-together words are split where the case change shows the
 seam and both halves are words (or the right half is a known label); a
@@ -60,6 +60,8 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _SEAM = re.compile(r"^(.*[^\W_A-Z])([A-Z][^\W\d_A-Z]{2,})$")
 _GUARDED = re.compile(r"@|://|^www\.|\d")
 _SENTENCE_END = ".!?:;•·"
+# A line's segments: up to a sentence mark and the spaces after it, then the rest.
+_SENTENCE = re.compile(r"[^.!?:;]*(?:[.!?:;]+\s+|$)")
 # A token's last letter with no letter before it ("'s-G"): a letter split off the next word.
 _LONE_LETTER = re.compile(r"(?<![^\W\d_])[^\W\d_]$")
 # How Dutch legal and policy texts introduce a short name: "(hierna: Btis)", "(hierna te
@@ -92,7 +94,7 @@ class Settings:
     """
 
     protect_zipf: float = (
-        4.0  # words this common in the line's language are never changed
+        4.0  # words this common in the sentence's language are never changed
     )
     known_zipf: float = (
         2.0  # below this a string is not a word (candidates, split halves)
@@ -149,12 +151,14 @@ class Settings:
 
 
 @dataclass
-class _Line:
+class _Segment:
+    """A line of the text up to and including a sentence mark, or the rest of the line."""
+
     start: int
     text: str
     lang: str
-    # Whether the line opens a sentence: the text before it is empty or ends in a sentence
-    # mark. A wrapped line's first word is no sentence opener and may be a name.
+    # Whether the segment opens a sentence: the text before it is empty or ends in a
+    # sentence mark. A wrapped line's first word is no sentence opener and may be a name.
     opens_sentence: bool = True
 
 
@@ -196,14 +200,14 @@ class Corrector:
         doc = _DocIndex.of(doc_lexicon)
         defined = defined_terms(text)
         out: list[Correction] = []
-        for line in self._lines(text):
-            tokens = list(_TOKEN.finditer(line.text))
-            labelled = self._label_corrections(line, tokens)
+        for seg in self._segments(text):
+            tokens = list(_TOKEN.finditer(seg.text))
+            labelled = self._label_corrections(seg, tokens)
             out.extend(labelled.values())
             for i in range(len(tokens)):
                 if i not in labelled:
                     c = self._token(
-                        line, tokens, i, doc, defined, join=i - 1 not in labelled
+                        seg, tokens, i, doc, defined, join=i - 1 not in labelled
                     )
                     if c is not None:
                         out.append(c)
@@ -258,18 +262,29 @@ class Corrector:
 
     # -- lines and language -------------------------------------------------
 
-    def _lines(self, text: str) -> list[_Line]:
-        """Lines with their language; a line without clear evidence keeps the previous one's."""
-        lines, lang, pos, before = [], "nl", 0, ""
+    def _segments(self, text: str) -> list[_Segment]:
+        """The text's lines, cut after each sentence mark, each with its language.
+
+        A line without clear evidence keeps the previous line's language; a
+        sentence without it keeps its line's. Deciding per sentence keeps a
+        Dutch sentence that follows an English one on the same line ("... of
+        the matter. Op 19 oktober 2023 heeft de") in Dutch.
+        """
+        out, lang, pos, before = [], "nl", 0, ""
         for raw in text.split("\n"):
             lang = self._language(raw) or lang
-            lines.append(
-                _Line(pos, raw, lang, not before or before[-1] in _SENTENCE_END)
-            )
+            opens = not before or before[-1] in _SENTENCE_END
+            at = 0
+            for m in _SENTENCE.finditer(raw):
+                piece = raw[at : m.end()]
+                if piece:
+                    seg_lang = self._language(piece) or lang
+                    out.append(_Segment(pos + at, piece, seg_lang, opens))
+                    at, opens = m.end(), True
             pos += len(raw) + 1
             # A blank line ends the paragraph: "" before a line opens a sentence.
             before = raw.rstrip()
-        return lines
+        return out
 
     def _language(self, line: str) -> str | None:
         """Dutch or English by summed frequency differences of the line's words; None when unclear."""
@@ -286,7 +301,7 @@ class Corrector:
     # -- field labels -------------------------------------------------------
 
     def _label_corrections(
-        self, line: _Line, tokens: list[re.Match[str]]
+        self, seg: _Segment, tokens: list[re.Match[str]]
     ) -> dict[int, Correction]:
         """Fix words of a known multi-word label ("Onze Reference" -> "Onze Referentie"),
         keyed by token index.
@@ -320,7 +335,7 @@ class Corrector:
                         have.lower(), want.lower()
                     )
                     common = (
-                        self.lexicon.freq(have.lower(), line.lang)
+                        self.lexicon.freq(have.lower(), seg.lang)
                         >= self.settings.protect_zipf
                     )
                     if (
@@ -335,7 +350,7 @@ class Corrector:
                     continue
                 for index, have, offset, want in fixes:
                     logp = self.channel.logp(have, want)[0]
-                    start = line.start + tokens[index].start() + offset
+                    start = seg.start + tokens[index].start() + offset
                     out.setdefault(
                         index,
                         Correction(
@@ -354,7 +369,7 @@ class Corrector:
 
     def _token(
         self,
-        line: _Line,
+        seg: _Segment,
         tokens: list[re.Match[str]],
         i: int,
         doc: _DocIndex,
@@ -363,8 +378,8 @@ class Corrector:
     ) -> Correction | None:
         m = tokens[i]
         word, offset = _core(m.group(0))
-        start = line.start + m.start() + offset
-        split = self._split(word, line.lang)
+        start = seg.start + m.start() + offset
+        split = self._split(word, seg.lang)
         if split is not None:
             after, reason = split
             return Correction(start, start + len(word), word, after, 0.0, 0.0, reason)
@@ -380,18 +395,18 @@ class Corrector:
         ):
             return None  # acronyms and mixed-case identifiers (NAVO, PvdD, minDEF); long capitals are words
         if join and i > 0:
-            joined = self._join(line, tokens[i - 1], word, start)
+            joined = self._join(seg, tokens[i - 1], word, start)
             if joined is not None:
                 return joined
         at_sentence_start = (
-            line.opens_sentence
+            seg.opens_sentence
             if i == 0
             else tokens[i - 1].group(0)[-1] in _SENTENCE_END
         )
         if word.lower() in defined:
             return None  # the text itself introduces this spelling ("(hierna: Btis)")
         choice = self._choose(
-            word, line.lang, doc, name_like=word[0].isupper() and not at_sentence_start
+            word, seg.lang, doc, name_like=word[0].isupper() and not at_sentence_start
         )
         if choice is None:
             return None
@@ -407,7 +422,7 @@ class Corrector:
         )
 
     def _join(
-        self, line: _Line, previous: re.Match[str], word: str, start: int
+        self, seg: _Segment, previous: re.Match[str], word: str, start: int
     ) -> Correction | None:
         """Join a letter split off the front of a word ("'s-G ravenhage" -> "'s-Gravenhage").
 
@@ -415,16 +430,16 @@ class Corrector:
         end of the previous token, and letter and word together are a listed word.
         """
         lone = _LONE_LETTER.search(previous.group(0))
-        if lone is None or not word.islower() or self._is_word(word, line.lang):
+        if lone is None or not word.islower() or self._is_word(word, seg.lang):
             return None
         whole = lone.group(0) + word
-        if self.lexicon.freq(whole.lower(), line.lang) < self.settings.listed_zipf:
+        if self.lexicon.freq(whole.lower(), seg.lang) < self.settings.listed_zipf:
             return None
-        at = line.start + previous.start() + lone.start()
+        at = seg.start + previous.start() + lone.start()
         return Correction(
             at,
             start + len(word),
-            line.text[at - line.start : start - line.start + len(word)],
+            seg.text[at - seg.start : start - seg.start + len(word)],
             whole,
             0.0,
             0.0,

@@ -487,3 +487,12 @@ def test_short_name_the_text_defines_is_left_alone(corrector):
         "conventie",
         "nza",
     }
+
+
+def test_dutch_sentence_after_an_english_one_on_the_same_line_stays_dutch(corrector):
+    text = (
+        "Decides that the Panel shall report to the Council and remain\n"
+        "actively seized of the matter. Op 19 oktober 2023 heeft de\n"
+        "Veiligheidsraad besloten."
+    )
+    assert corrector.correct(text) == []
