@@ -43,7 +43,9 @@ are the defaults in `checks/data/boxes.toml`):
   that shares an edge with another stroked rectangle is part of a table grid,
   and one with ordinary text inside is a frame or a cell: neither is taken.
 * Dark images (mean luminance < 0.25) laid over text painted before them are
-  boxes (source ``overlay``); other images are pictures.
+  boxes (source ``overlay``); other images are pictures. The luminance of
+  an image pdfminer cannot decode comes from a render of the page
+  (`flows.pdf.rendered_luminance`).
 
 Styles: ``black`` (luminance < 0.25, unsaturated), ``grey`` (up to 0.8),
 ``colour`` (saturation > 0.25), ``light`` (a white-out over text),

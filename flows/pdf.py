@@ -862,5 +862,72 @@ def extract_pages(path: Path, first: int = 1, last: int | None = None, *, ocr: b
             out.append(page)
         if number == 0:
             raise PdfError("no pages")
+    rendered_luminance(path, out)
     ocr_pages(path, scans, ocr_jobs)
     return out
+
+
+# Scale of the render that measures images pdfminer cannot decode (72 dpi × this):
+# a pixel per point, and a one-pixel inset, keep the page around a box out of its mean.
+LUMINANCE_RENDER_SCALE = 1.0
+
+
+def _undecoded_over_text(page: Page) -> list[PageImage]:
+    """Images whose stream gave no luminance (JBIG2, CCITT, JPX, stencil masks,
+    indexed or CMYK pictures) that lie over glyphs painted before them: the
+    ones that could hide text, so the ones worth a render."""
+    undecoded = [im for im in page.images if im.mean_luminance is None]
+    if not undecoded or not page.glyphs:
+        return []
+    import numpy as np
+
+    boxes = np.array([g.bbox for g in page.glyphs], dtype=float)
+    cx, cy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
+    order = np.array([g.order for g in page.glyphs])
+    out = []
+    for im in undecoded:
+        x0, y0, x1, y1 = im.bbox
+        if np.any((order < im.order) & (cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1)):
+            out.append(im)
+    return out
+
+
+def rendered_luminance(path: Path, pages: list[Page]) -> None:
+    """Fill in the mean luminance of undecodable images over text from a
+    low-resolution render of their page, as the page shows them.
+
+    A black box saved as a CCITT or JBIG2 image (what scanners and some
+    redaction tools write) or painted as a stencil mask is as much a box
+    as a Flate one; without its luminance the box checks could not see it
+    and the text under it would pass unreported. Rotated pages and files
+    pdfium cannot open keep None (the image is then not taken for a box).
+    """
+    wanted = [(page, ims) for page in pages if (ims := _undecoded_over_text(page))]
+    if not wanted:
+        return
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError:
+        return
+    try:
+        for page, ims in wanted:
+            pg = pdf[page.number - 1]
+            if pg.get_rotation():
+                continue
+            left, _, _, top = pg.get_cropbox()
+            gray = pg.render(scale=LUMINANCE_RENDER_SCALE, grayscale=True).to_numpy()
+            gray = gray.reshape(gray.shape[0], gray.shape[1], -1)[:, :, 0]
+            for im in ims:
+                x0, y0, x1, y1 = im.bbox
+                k = LUMINANCE_RENDER_SCALE
+                c0, c1 = max(0, int((x0 - left) * k)), min(gray.shape[1], int(np.ceil((x1 - left) * k)))
+                r0, r1 = max(0, int((top - y1) * k)), min(gray.shape[0], int(np.ceil((top - y0) * k)))
+                if c1 - c0 > 2 and r1 - r0 > 2:
+                    c0, c1, r0, r1 = c0 + 1, c1 - 1, r0 + 1, r1 - 1
+                if c1 > c0 and r1 > r0:
+                    im.mean_luminance = float(gray[r0:r1, c0:c1].mean()) / 255
+    finally:
+        pdf.close()

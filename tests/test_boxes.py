@@ -132,6 +132,13 @@ def test_dark_image_over_text_is_a_box_and_a_dark_photo_is_not(pdfs):
     assert findings == [("box_without_ground", "medium"), ("hidden_text", "high")]
 
 
+def test_black_images_only_a_renderer_decodes_are_boxes_over_text(pdfs):
+    """A CCITT picture and a stencil mask: their luminance comes from a render of the page."""
+    boxes, findings = _summary(pdfs["undecodable_images_over_text"])
+    assert boxes == [("black", "overlay", None, True)] * 2
+    assert findings == [("box_without_ground", "medium")] * 2 + [("hidden_text", "high")] * 2
+
+
 def test_unapplied_redact_annotation_over_text_is_a_leak(pdfs):
     boxes, findings = _check(pdfs["unapplied_redact"])
     assert boxes == []
