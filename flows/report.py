@@ -32,6 +32,8 @@ SEVERITY_ORDER = ("high", "medium", "low", "info")
 SEVERITY_COLOURS = {"high": "#c0392b", "medium": "#e67e22", "low": "#d4ac0d", "info": "#7f8c8d"}
 CROP_MARGIN = (96.0, 30.0)  # points of page shown left/right and above/below a finding: the line it is on
 CROP_SCALE = 2.0  # pixels per point (144 dpi): small print stays legible
+# A held-back document's crop is shown at 1/12 of that (12 dpi): layout and boxes, no readable text.
+OBSCURE_FACTOR = 12
 MAX_CROPS = 100  # keeps the page loadable for a release with thousands of findings
 CONTEXT_CHARS = 40  # characters of text shown either side of an OCR correction
 # Fixed keys, so the Prefect UI keeps one history per artifact across runs
@@ -74,15 +76,22 @@ class Crop:
     data_uri: str
     width: int
     height: int
+    obscured: bool = False  # coarsened: the document was held back
 
 
-def crop_finding(pdf_path: Path, page: int, box: list[float], boxes: list[list[float]] | None = None) -> Crop:
+def crop_finding(pdf_path: Path, page: int, box: list[float], boxes: list[list[float]] | None = None,
+                 obscure: bool = False) -> Crop:
     """Render the region around `box` (PDF points, origin bottom-left) of
     page `page` (1-based): the finding's region filled, so text that leaks
     there cannot be read in the image either, and outlined in red; the
-    page's redaction boxes nearby outlined in blue."""
+    page's redaction boxes nearby outlined in blue.
+
+    With `obscure` the whole page is coarsened until no text can be read
+    before anything is drawn: the lines around a finding in a document the
+    gate held back are as unpublished as the finding itself (a name under
+    a box often has an e-mail address on the next line)."""
     import pypdfium2 as pdfium
-    from PIL import ImageDraw
+    from PIL import Image, ImageDraw
 
     pdf = pdfium.PdfDocument(str(pdf_path))
     try:
@@ -91,6 +100,9 @@ def crop_finding(pdf_path: Path, page: int, box: list[float], boxes: list[list[f
         image = pg.render(scale=CROP_SCALE).to_pil().convert("RGB")
     finally:
         pdf.close()
+    if obscure:
+        small = (max(1, image.width // OBSCURE_FACTOR), max(1, image.height // OBSCURE_FACTOR))
+        image = image.resize(small, Image.Resampling.BOX).resize(image.size, Image.Resampling.NEAREST)
 
     def px(x: float, y: float) -> tuple[float, float]:
         return (x - left) * CROP_SCALE, (top - y) * CROP_SCALE
@@ -110,12 +122,14 @@ def crop_finding(pdf_path: Path, page: int, box: list[float], boxes: list[list[f
     buf = io.BytesIO()
     cropped.save(buf, format="PNG", optimize=True)
     return Crop("data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii"), cropped.width,
-                cropped.height)
+                cropped.height, obscure)
 
 
 def finding_crops(tables: dict[str, pa.Table]) -> tuple[dict[str, Crop | str], int]:
     """A crop (or the reason there is none) per PDF finding with a box, for
-    at most MAX_CROPS findings (the worst first); also the number left out."""
+    at most MAX_CROPS findings (the worst first); also the number left out.
+    Findings of documents that were not published (held back by the gate)
+    get an obscured crop."""
     media = {d["document_id"]: d["media_type"] for d in _rows(tables, "documents")}
     boxes: dict[tuple[str, int], list[list[float]]] = defaultdict(list)
     for r in _rows(tables, "redactions"):
@@ -132,7 +146,8 @@ def finding_crops(tables: dict[str, pa.Table]) -> tuple[dict[str, Crop | str], i
             out[f["finding_id"]] = f"source PDF {path} is not available here"
             continue
         try:
-            out[f["finding_id"]] = crop_finding(path, f["page"], f["box"], boxes.get((f["document_id"], f["page"])))
+            out[f["finding_id"]] = crop_finding(path, f["page"], f["box"], boxes.get((f["document_id"], f["page"])),
+                                                obscure=f["document_id"] not in media)
         except Exception as e:  # noqa: BLE001 - a crop that fails must not cost the report
             out[f["finding_id"]] = f"page could not be rendered ({type(e).__name__})"
     return out, max(0, len(wanted) - MAX_CROPS)

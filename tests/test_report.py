@@ -111,6 +111,8 @@ def test_leak_on_a_pdf_is_shown_in_a_crop_with_the_leak_filled(releases) -> None
     crops, left_out = report.finding_crops(r.tables)
     crop = crops[leak["finding_id"]]
     assert isinstance(crop, report.Crop) and left_out == 0
+    published = {d["document_id"] for d in r.tables["documents"].to_pylist()}
+    assert crop.obscured == (leak["document_id"] not in published)  # the gate held it back
     img = _png(crop.data_uri)
     # The finding's region is in the middle of the crop (margins permitting):
     # filled, and outlined in red.
@@ -140,6 +142,25 @@ def test_crop_paints_over_text_a_reader_could_see(tmp_path: Path) -> None:
     mx, my = report.CROP_MARGIN[0] * s, report.CROP_MARGIN[1] * s
     inside = crop.crop((int(mx + 3), int(my + 3), int(mx + (box[2] - box[0]) * s - 3), int(my + (box[3] - box[1]) * s - 3)))
     assert _colours(inside) == {(60, 60, 60)}
+
+
+def _ocr(img: Image.Image) -> str:
+    import subprocess
+
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    run = subprocess.run(["tesseract", "-", "-", "-l", "nld"], input=buf.getvalue(), capture_output=True, check=True)
+    return run.stdout.decode("utf-8", "replace")
+
+
+def test_crop_of_a_held_back_document_shows_no_readable_text(tmp_path: Path) -> None:
+    """The lines around a finding are as unpublished as the finding when the gate held the document back."""
+    pdf = redaction_pdfs.build("box_over_text", tmp_path)
+    box = list(redaction_pdfs._name_box(700))
+    clear = _ocr(_png(report.crop_finding(pdf, 1, box).data_uri))
+    obscured = report.crop_finding(pdf, 1, box, obscure=True)
+    assert "gesprek" in clear and obscured.obscured
+    assert not re.search(r"[^\W\d_]{3,}", _ocr(_png(obscured.data_uri)))
 
 
 def test_leaked_name_is_never_in_the_report_in_clear(releases) -> None:
