@@ -8,11 +8,12 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Tesseract with Dutch and English for OCR; Ghostscript, qpdf, unpaper and
-# pngquant are what OCRmyPDF calls; Chromium renders the report in tests.
+# pngquant are what OCRmyPDF calls; Chromium renders the report in tests;
+# python3-venv because Debian ships `python3 -m venv` (ensurepip) apart.
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng ghostscript qpdf unpaper pngquant \
-                   fonts-dejavu-core chromium
+                   fonts-dejavu-core chromium python3-venv
 
-.PHONY: setup system venv run test bench clean
+.PHONY: setup system venv run test clean
 
 setup: system venv
 
@@ -20,7 +21,7 @@ system:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:" $$missing; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 $(UV):
@@ -38,9 +39,6 @@ run: setup
 
 test: setup
 	$(VENV)/bin/python -m pytest -q
-
-bench: setup
-	$(VENV)/bin/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) published .pytest_cache
