@@ -855,22 +855,26 @@ def _document_for(path: Path) -> Document:
 
     if not path.is_file():
         raise FileNotFoundError(path) if not path.exists() else IsADirectoryError(path)
-    doc = ingest.read_document(ingest.identify(path))
-    if doc.media_type != "application/pdf":
-        raise ValueError("not a PDF")
-    return doc
+    inp = ingest.identify(path)
+    if inp.media_type != "application/pdf":
+        raise ingest.InputError("not a PDF")
+    return ingest.read_document(inp)
 
 
 def _reason(exc: Exception) -> str:
-    """Why a file could not be checked, in a few words."""
+    """Why a file could not be checked, in a few words. An unexpected error
+    is named by its type only: its message could quote the document."""
+    from flows import ingest
+
     if isinstance(exc, FileNotFoundError):
         return "no such file"
     if isinstance(exc, IsADirectoryError):
         return "is a directory"
     if isinstance(exc, PermissionError):
         return "permission denied"
-    reason = getattr(exc, "reason", None)  # ingest.InputError, with a short, stable reason
-    return reason or str(exc) or type(exc).__name__
+    if isinstance(exc, ingest.InputError):
+        return exc.reason  # short and stable, as in the quarantine table
+    return f"unexpected {type(exc).__name__}"
 
 
 def _print_report(path: Path, doc: Document, out: Any) -> None:
@@ -931,7 +935,9 @@ def redactions_command(files: list[Path], as_json: bool) -> int:
     if as_json:
         json.dump({"files": report}, sys.stdout, indent=2, ensure_ascii=False)
         print()
-    return 3 if high else 1 if failed else 0
+    from flows import exit_codes
+
+    return exit_codes.QUARANTINED if high else exit_codes.FAILED if failed else exit_codes.OK
 
 
 __all__ = [

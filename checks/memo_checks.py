@@ -23,11 +23,11 @@ def holds_role_or_unit(value: str) -> bool:
     """True when every word is a role word, a unit's abbreviation (DVB,
     DGPZ, M, MP: all capitals and not a known name, so "J. JANSEN" is no
     unit) or a connective: no room for a name."""
-    roles = memo_spec().roles
+    spec = memo_spec()
     names = name_lists()
     for word in re.findall(r"[^\W\d_][\w\-]*(?:\.[^\W\d_]\.?)*", value):
         folded = word.casefold()
-        if folded in roles or folded in {"en", "van", "de", "het", "a.i.", "i.o."}:
+        if folded in spec.roles or folded in spec.connectives:
             continue
         if word.isupper() and word.capitalize() not in names.surnames | names.first:
             continue

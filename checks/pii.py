@@ -73,7 +73,6 @@ class Vocab:
     unit_suffixes: tuple[str, ...]
     header_labels: tuple[str, ...]
     closings: tuple[str, ...]
-    stop_words: frozenset[str]
     roles: tuple[str, ...]
     parties: tuple[str, ...]
     allow_words: tuple[str, ...]
@@ -110,7 +109,6 @@ def vocab() -> Vocab:
         company_forms=frozenset(x.replace(".", "") for x in data["names"]["company_forms"]),
         header_labels=tuple(dict.fromkeys([*data["names"]["header_labels"], *person_labels])),
         closings=tuple(data["names"]["closings"]),
-        stop_words=frozenset(data["names"]["stop_words"]),
         roles=tuple(data["allow"]["roles"]),
         parties=tuple(data["allow"]["parties"]),
         allow_words=tuple(data["allow"]["words"]),

@@ -33,12 +33,12 @@ import pyarrow as pa
 
 SUITES_DIR = Path(__file__).parent / "suites"
 SEVERITIES = {"error": "critical", "warning": "warning"}  # ours -> Great Expectations' FailureSeverity
-# How many failing rows a result keeps: enough to find them, small enough
-# for a manifest.
 # Frames whose values must never be copied into quality.json or Data Docs:
 # they exist to hold personal data only masked, so a failing value is the
 # one thing that must not be shown.
 SENSITIVE_FRAMES = frozenset({"personal_data", "findings"})
+# How many failing rows a result keeps: enough to find them, small enough
+# for a manifest.
 MAX_ROWS = 20
 
 
@@ -432,7 +432,7 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _observed(rule: Rule, suite: Suite, result: dict[str, Any]) -> dict[str, Any]:
+def _observed(suite: Suite, result: dict[str, Any]) -> dict[str, Any]:
     """The part of a result worth keeping: counts, an aggregate's observed
     value, a few unexpected values and the index of the failing rows."""
     keep = ("observed_value", "element_count", "unexpected_count", "unexpected_percent", "missing_count")
@@ -583,7 +583,7 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
                 "name": rule.full_name, "frame": s.frame, "table": s.frame, "derived": s.frame not in tables,
                 "expectation": rule.type, "kwargs": _plain(rule.kwargs), "when": _plain(list(rule.when)),
                 "severity": rule.severity, "success": bool(r.success), "why": rule.why,
-                "observed": _observed(rule, s, r.result or {}),
+                "observed": _observed(s, r.result or {}),
                 "error": _exception_message(r.exception_info),
             })
     t_run = time.perf_counter()

@@ -1,11 +1,13 @@
 """The `lakmoes` command.
 
 Exit status (the same for every subcommand where it applies):
-  0  every input was published (or: no high-severity finding)
+  0  every input was published (redactions: no high-severity finding)
   1  the run failed; no new release is visible and `latest` is unchanged
+     (redactions: a file could not be read; report: no release in DIR;
+     normalise: the file cannot be read or the log written)
   2  usage error
-  3  the run completed, but inputs were quarantined (or held back by the
-     personal-data gate; for `redactions`: a high-severity finding)
+  3  the run completed, but inputs were quarantined or held back (personal
+     data or text under a box; redactions: a high-severity finding)
   4  the quality gate stopped the release; it is set aside under DIR/failed/
 """
 
@@ -19,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_QUARANTINED, EXIT_QUALITY = 0, 1, 2, 3, 4
+from flows.exit_codes import FAILED, OK
 
 
 def _positive(kind: type) -> Callable[[str], Any]:
@@ -52,12 +54,23 @@ def _parser() -> argparse.ArgumentParser:
     norm.add_argument("--log", type=Path, help="write the corrections as JSON lines to this file")
 
     red = sub.add_parser("redactions", help="check the redactions of PDF files only")
-    red.add_argument("files", nargs="+", type=Path)
+    red.add_argument("files", nargs="+", type=Path, help="PDF files to check")
     red.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     rep = sub.add_parser("report", help="summarise the latest release in DIR")
-    rep.add_argument("dir", nargs="?", type=Path, default=Path("published"))
+    rep.add_argument("dir", nargs="?", type=Path, default=Path("published"),
+                     help="the output directory of `lakmoes run` (default: ./published)")
     return p
+
+
+def _unwritable(out: Path) -> str | None:
+    """Why `out` cannot take a release, or None; checked before any document
+    is read, so that a typo in --out does not cost a whole run."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return e.strerror or type(e).__name__
+    return None if os.access(out, os.W_OK | os.X_OK) else "permission denied"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -69,6 +82,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.pipeline import RunOptions
     from flows.release_flow import run
 
+    unwritable = _unwritable(args.out)
+    if unwritable:
+        print(f"lakmoes: cannot write to {args.out}: {unwritable}", file=sys.stderr)
+        return FAILED
     options = RunOptions(out=args.out, allow_findings=args.allow_findings, doc_timeout=args.doc_timeout,
                          **({"workers": args.workers} if args.workers else {}))
     try:
@@ -77,7 +94,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         # The message itself may quote document text: the Prefect log of the
         # run has the full error for whoever may read the documents.
         print(f"lakmoes: run failed, nothing published: {type(e).__name__} (see the Prefect run log)", file=sys.stderr)
-        return EXIT_FAILED
+        return FAILED
     for rec in outcome.inputs:
         if rec.status == "quarantined":
             print(f"lakmoes: quarantined {rec.path}: {rec.reason}", file=sys.stderr)
@@ -94,15 +111,20 @@ def cmd_normalise(args: argparse.Namespace) -> int:
         raw, _ = decode_text(data)
     except (OSError, InputError) as e:
         print(f"lakmoes: cannot read {args.file}: {getattr(e, 'reason', None) or e.strerror}", file=sys.stderr)
-        return EXIT_FAILED
+        return FAILED
     text, corrections = normalise_and_correct(raw)
     sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
     if args.log:
-        with args.log.open("w", encoding="utf-8") as f:
-            for c in corrections:
-                f.write(json.dumps({"start": c.start, "end": c.end, "before": c.before, "after": c.after,
-                                    "score": c.score, "margin": c.margin, "reason": c.reason}, ensure_ascii=False) + "\n")
-    return EXIT_OK
+        try:
+            with args.log.open("w", encoding="utf-8") as f:
+                for c in corrections:
+                    f.write(json.dumps({"start": c.start, "end": c.end, "before": c.before, "after": c.after,
+                                        "score": c.score, "margin": c.margin, "reason": c.reason},
+                                       ensure_ascii=False) + "\n")
+        except OSError as e:
+            print(f"lakmoes: cannot write {args.log}: {e.strerror or type(e).__name__}", file=sys.stderr)
+            return FAILED
+    return OK
 
 
 def cmd_redactions(args: argparse.Namespace) -> int:
@@ -118,8 +140,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(terminal_summary(args.dir))
     except FileNotFoundError as e:
         print(f"lakmoes: {e}", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+        return FAILED
+    except ValueError as e:  # a manifest or quality.json that is not JSON
+        print(f"lakmoes: the release in {args.dir} is damaged ({type(e).__name__})", file=sys.stderr)
+        return FAILED
+    return OK
 
 
 COMMANDS = {"run": cmd_run, "normalise": cmd_normalise, "redactions": cmd_redactions, "report": cmd_report}

@@ -71,8 +71,13 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[QuarantineEntry]]:
             found.append(p)
     # The same file named twice (directly and through its folder) is read
     # once; it keeps the path it was first given as.
-    unique = {f.resolve(): f for f in reversed(found)}
-    return sorted(unique.values(), key=found.index), refused
+    seen: set[Path] = set()
+    unique = []
+    for f in found:
+        if (key := f.resolve()) not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique, refused
 
 
 def _hidden(f: Path, root: Path) -> bool:
@@ -127,7 +132,13 @@ def decode_text(data: bytes) -> tuple[str, str]:
         raise InputError("empty file", "the file has no bytes")
     for bom, enc in _BOMS:
         if data.startswith(bom):
-            return _checked(data.decode(enc)), enc.replace("-sig", "")
+            try:
+                return _checked(data.decode(enc)), enc.replace("-sig", "")
+            except UnicodeDecodeError as e:
+                name = enc.replace("-sig", "")
+                raise InputError(
+                    "not valid text", f"{name} byte-order mark, but bytes {e.start}-{e.end} do not decode"
+                ) from None
     if b"\x00" in data[:4096]:
         raise InputError("binary content, not text", "the file holds NUL bytes")
     try:

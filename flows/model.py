@@ -134,6 +134,15 @@ class Edit:
     new: str
 
 
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span `start`..`end` of `text` without whitespace at either end."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 def apply_text_edits(text: str, edits: Iterable[Edit]) -> tuple[str, list[tuple[int, int, int]]]:
     """Apply non-overlapping edits; return the new text and the anchors
     (old_pos, new_pos, old_len_delta) needed to map positions."""
@@ -512,7 +521,7 @@ TABLES: dict[str, Table] = {
                 _c("area", F, "area in square points"),
                 _c("label", S, "text stamped on the box"),
                 _c("ground_code", S, "ground parsed from the label; null when none is readable"),
-                _c("text_under", B, "whether text lies under the box"),
+                _c("text_under", B, "whether text lies under the box (null for boxes found in a scan: there is no text layer under them)"),
             ),
         ),
         Table(
@@ -568,7 +577,11 @@ def table_rows_fit(table: str, rows: list[dict[str, Any]]) -> pa.Table:
         extra = set(r) - names
         if extra:
             raise ValueError(f"table {table}: undocumented columns {sorted(extra)}")
-    return pa.Table.from_pylist(rows, schema=schema)
+    try:
+        return pa.Table.from_pylist(rows, schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        # pyarrow's message quotes the value, which can be a document's text.
+        raise ValueError(f"table {table}: a row does not fit its schema ({type(e).__name__})") from None
 
 
 def tables_markdown() -> str:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from flows.dates import parse_date
-from flows.model import Document, Part
+from flows.model import Document, Part, strip_span
 
 _NUMS = r"\d+(?:\s*(?:,|en|t/m|-)\s*\d+)*"
 VRAAG_RE = re.compile(rf"^Vraag\s+(?P<nums>{_NUMS})\s*:?\s*$", re.MULTILINE)
@@ -97,14 +97,6 @@ class QA:
     kind: str = "answer"
 
 
-def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def find_questions(text: str, start: int, end: int) -> list[QA]:
     """Question/answer blocks within text[start:end]."""
     heads = list(VRAAG_RE.finditer(text, start, end))
@@ -114,8 +106,8 @@ def find_questions(text: str, start: int, end: int) -> list[QA]:
         a = ANTWOORD_RE.search(text, h.end(), block_end)
         if a is None:
             continue  # a question without an answer (e.g. postponed) is not a QA row
-        vraag = _strip_span(text, h.end(), a.start())
-        antwoord = _strip_span(text, a.end(), block_end)
+        vraag = strip_span(text, h.end(), a.start())
+        antwoord = strip_span(text, a.end(), block_end)
         qa = QA(parse_numbers(h.group("nums")), h.start(), vraag, antwoord, antwoord[1])
         body = text[antwoord[0] : antwoord[1]]
         refs = list(REFERENCE_RE.finditer(body))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from checks.markers import fold, find_markers, fuzzy_find
 from flows.dates import parse_date
-from flows.model import Document, Part
+from flows.model import Document, Part, strip_span
 
 FIELDS_PATH = Path(__file__).parent / "data" / "memo_fields.toml"
 
@@ -39,6 +39,7 @@ class MemoSpec:
     kinds: tuple[str, ...]
     empty_values: tuple[str, ...]
     roles: frozenset[str]  # casefolded words that make a person field hold a role or unit
+    connectives: frozenset[str]  # casefolded words that join roles and units
 
 
 @lru_cache(maxsize=1)
@@ -50,6 +51,7 @@ def memo_spec() -> MemoSpec:
         kinds=tuple(data["kinds"]["names"]),
         empty_values=tuple(data["empty_values"]["values"]),
         roles=frozenset(w.casefold() for w in data["roles"]["words"]),
+        connectives=frozenset(w.casefold() for w in data["roles"]["connectives"]),
     )
 
 
@@ -175,7 +177,7 @@ def _value_span(text: str, block: list[LabelHit], i: int, limit: int) -> tuple[i
     """A field's value: the text up to the next label of its block; for the
     last field of a block, the next non-empty line."""
     if i + 1 < len(block):
-        return _strip(text, block[i].end, block[i + 1].start)
+        return strip_span(text, block[i].end, block[i + 1].start)
     s = block[i].end
     while s < limit and text[s].isspace():
         s += 1
@@ -183,7 +185,7 @@ def _value_span(text: str, block: list[LabelHit], i: int, limit: int) -> tuple[i
     e = limit if e < 0 else e
     if _section_heading_re().match(text[s:e].strip()):
         return block[i].end, block[i].end
-    return _strip(text, s, e)
+    return strip_span(text, s, e)
 
 
 def parse_memo(doc: Document, part: Part) -> None:
@@ -226,7 +228,7 @@ def _subject(doc: Document, part: Part, s: int, e: int, excluded: list[tuple[int
     for a, b in excluded:
         if s <= a < e:
             e = a
-    s, e = _strip(doc.text, s, e)
+    s, e = strip_span(doc.text, s, e)
     if e > s:
         doc.add_row("memo_fields", {"part": part.index, "span_start": s, "span_end": e, "field": "Onderwerp",
                                     "label": None, "value": " ".join(doc.text[s:e].split())})
@@ -263,14 +265,6 @@ def _parse_header(doc: Document, part: Part, labels: list[LabelHit], limit: int)
             grounds = [m.ground.code for m in find_markers(value) if m.ground is not None]
             row["ground_code"] = grounds[0] if grounds else None
         doc.add_row("memo_fields", row)
-
-
-def _strip(text: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    return s, e
 
 
 def _parse_sections(doc: Document, part: Part, start: int, end: int,

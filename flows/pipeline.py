@@ -15,6 +15,7 @@ lives in `flows/release_flow.py`; nothing here knows about Prefect.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 import traceback
@@ -61,6 +62,11 @@ class DocumentResult:
     # lexicon is known; the flow then runs `finish` on it.
     pending: Document | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def file_name(self) -> str:
+        """The input's file name, for task run names."""
+        return Path(self.source_path).name
 
 
 # --------------------------------------------------------------------------
@@ -283,10 +289,32 @@ def page_row(doc: Document, p: Page) -> dict[str, Any]:
 # Work units (run in worker processes)
 
 
+def work_unit(stage: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Make a function run in a worker raise InputError only: an unexpected
+    exception becomes "<stage> failed" with the place it was raised, found
+    here, where its traceback still is. Re-raised in the parent it would
+    only point into the process pool's own code."""
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except (ingest.InputError, MemoryError):
+                raise
+            except Exception as e:  # noqa: BLE001 - any failure quarantines this document only
+                raise ingest.InputError(f"{stage} failed", where(e)) from None
+
+        return run
+
+    return wrap
+
+
 def _quarantined(path: Path, e: ingest.InputError, stage: str, doc_id: str | None) -> DocumentResult:
     return DocumentResult(str(path), doc_id, quarantine=QuarantineEntry(str(path), e.reason, stage, e.detail, doc_id))
 
 
+@work_unit("read")
 def process_input(inp: ingest.Input, options: RunOptions) -> DocumentResult:
     """One whole document: read, extract, prepare (and finish, unless it
     waits for the release lexicon)."""
@@ -297,6 +325,7 @@ def process_input(inp: ingest.Input, options: RunOptions) -> DocumentResult:
     return prepare(doc, options)
 
 
+@work_unit("extract")
 def extract_chunk(inp: ingest.Input, first: int, last: int) -> list[Page]:
     """Pages first..last of a large PDF (raises InputError)."""
     from flows import pdf
@@ -307,6 +336,7 @@ def extract_chunk(inp: ingest.Input, first: int, last: int) -> list[Page]:
         raise ingest.InputError(e.reason, e.detail) from e
 
 
+@work_unit("extract")
 def count_pages(inp: ingest.Input) -> int:
     from flows import pdf
 
@@ -316,6 +346,7 @@ def count_pages(inp: ingest.Input) -> int:
         raise ingest.InputError(e.reason, e.detail) from e
 
 
+@work_unit("prepare")
 def prepare_pages(inp: ingest.Input, pages: list[Page], options: RunOptions) -> DocumentResult:
     """`prepare` for a PDF whose pages were extracted in chunks."""
     doc = ingest.Document(id=inp.sha256, path=str(inp.path), size=inp.size, media_type=inp.media_type)

@@ -37,7 +37,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows import ingest, pipeline, publish
+from flows import exit_codes, ingest, pipeline, publish
 from flows.model import QuarantineEntry
 from flows.pipeline import DocumentResult, RunOptions
 
@@ -49,17 +49,16 @@ class RunOutcome:
     exit_code: int
     release: Path | None
     inputs: list[publish.InputRecord] = field(default_factory=list)
-    quality_ok: bool = True
-    quality_failed: list[str] = field(default_factory=list)
     message: str = ""
 
 
 class _Pool:
-    """The run's process pool, the documents whose reading `run` started
-    before the flow (by content hash), and the quality step's process; used
-    by the flow's tasks."""
+    """The run's process pool, the inputs `run` found (by the paths given)
+    and the documents whose reading it started before the flow (by content
+    hash), and the quality step's process; used by the flow's tasks."""
 
     pool: ClassVar[ProcessPool | None] = None
+    found: ClassVar[tuple[list[Path], tuple[list[ingest.Input], list[QuarantineEntry]]] | None] = None
     early: ClassVar[dict[str, Future[DocumentResult]]] = {}
     quality: ClassVar[ProcessPool | None] = None
 
@@ -110,6 +109,9 @@ def discover_inputs(paths: list[Path]) -> tuple[list[ingest.Input], list[Quarant
 
 @task(name="discover", cache_policy=NO_CACHE)
 def discover_task(paths: list[Path]) -> tuple[list[ingest.Input], list[QuarantineEntry]]:
+    """The inputs; those `run` found already for the same paths are not hashed again."""
+    if _Pool.found is not None and _Pool.found[0] == list(paths):
+        return _Pool.found[1]
     return discover_inputs(paths)
 
 
@@ -126,7 +128,12 @@ def read_document(inp: ingest.Input, options: RunOptions) -> DocumentResult:
                     _Pool.pool.schedule(pipeline.extract_chunk, args=(inp, a, b), timeout=t)  # type: ignore[union-attr]
                     for a, b in pipeline.chunks(pages, options.chunk_pages)
                 ]
-                extracted = [p for f in futures for p in _result(f, t)]
+                try:
+                    extracted = [p for f in futures for p in _result(f, t)]
+                except ingest.InputError:
+                    for f in futures:
+                        f.cancel()  # the document is quarantined: its other chunks are wasted work
+                    raise
                 result = _run_unit(pipeline.prepare_pages, inp, extracted, options, timeout=t)
             else:
                 result = _run_unit(pipeline.process_input, inp, options, timeout=t)
@@ -156,7 +163,7 @@ def _log_outcome(path: Path | str, result: DocumentResult) -> None:
         logger.info("%s %s: %s", path, result.status, stages)
 
 
-@task(name="finish-document", cache_policy=NO_CACHE, task_run_name="finish-{pending.source_path}")
+@task(name="finish-document", cache_policy=NO_CACHE, task_run_name="finish-{pending.file_name}")
 def finish_document_task(pending: DocumentResult, lexicon: Counter[str], options: RunOptions) -> DocumentResult:
     """Correct, parse and check a document with OCR text, now that the
     release lexicon is known."""
@@ -258,12 +265,12 @@ def release_flow(paths: list[Path], options: RunOptions) -> RunOutcome:
         raise
 
     if not quality.ok:
-        return RunOutcome(4, final, records, False, quality.failed,
+        return RunOutcome(exit_codes.QUALITY, final, records,
                           f"quality gate failed ({', '.join(quality.failed)}); release set aside in {final}")
     if not tables["documents"].num_rows:
-        return RunOutcome(3, final, records, True, [], f"no document could be published; report in {final}")
-    code = 3 if quarantine else 0
-    return RunOutcome(code, final, records, True, [], f"release {release_id} published in {final}")
+        return RunOutcome(exit_codes.QUARANTINED, final, records, f"no document could be published; report in {final}")
+    code = exit_codes.QUARANTINED if quarantine else exit_codes.OK
+    return RunOutcome(code, final, records, f"release {release_id} published in {final}")
 
 
 def load_great_expectations() -> None:
@@ -311,7 +318,8 @@ def run(paths: list[Path], options: RunOptions) -> RunOutcome:
     _Pool.pool = start_pool(options)
     readers = ThreadPoolExecutor(max_workers=max(2, options.workers * 2), thread_name_prefix="lakmoes-read")
     try:
-        inputs, _ = discover_inputs(paths)
+        _Pool.found = (list(paths), discover_inputs(paths))
+        inputs = _Pool.found[1][0]
         _Pool.early = {inp.sha256: readers.submit(read_document, inp, options) for inp in inputs}
         task_runner = ThreadPoolTaskRunner(max_workers=max(2, options.workers * 2))
         outcome = release_flow.with_options(task_runner=task_runner)(paths, options)
@@ -320,6 +328,6 @@ def run(paths: list[Path], options: RunOptions) -> RunOutcome:
         raise
     finally:
         readers.shutdown(cancel_futures=True)
-        _Pool.early = {}
+        _Pool.found, _Pool.early = None, {}
     stop_pool()
     return outcome

@@ -397,7 +397,10 @@ def terminal_summary(out_dir: Path) -> str:
     out_dir = Path(out_dir)
     link = out_dir / "latest"
     if not link.exists():
-        raise FileNotFoundError(f"no release in {out_dir}: {link} does not exist (run `lakmoes run --out {out_dir}` first)")
+        failed = sorted((out_dir / "failed").glob("*/report.html"))
+        hint = f"; the last release the quality gate stopped: {failed[-1]}" if failed else ""
+        raise FileNotFoundError(f"no release in {out_dir}: {link} does not exist "
+                                f"(run `lakmoes run --out {out_dir}` first){hint}")
     folder = link.resolve()
     if not (folder / "manifest.json").is_file():
         raise FileNotFoundError(f"{folder} has no manifest.json: not a complete release")

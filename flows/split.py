@@ -26,6 +26,7 @@ class PartKind:
     visibility: str
     diwoo_type: str | None
     starts: tuple[re.Pattern[str], ...]
+    repeated_heading_continues: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -37,6 +38,7 @@ def part_kinds() -> dict[str, PartKind]:
             visibility=k["visibility"],
             diwoo_type=k.get("diwoo_type"),
             starts=tuple(re.compile(p, re.MULTILINE) for p in k["starts"]),
+            repeated_heading_continues=k.get("repeated_heading_continues", False),
         )
         for k in data["kind"]
     }
@@ -55,8 +57,8 @@ def find_part_starts(text: str) -> list[tuple[int, PartKind]]:
     ordered = sorted(starts.items())
     out: list[tuple[int, PartKind]] = []
     for pos, kind in ordered:
-        if out and out[-1][1].name == kind.name and kind.name == "kamervragen_antwoorden":
-            continue  # "Vragen van ..." then "Antwoorden van ...": one part
+        if out and out[-1][1].name == kind.name and kind.repeated_heading_continues:
+            continue
         out.append((pos, kind))
     return out
 

@@ -17,6 +17,17 @@ def shared_data() -> Path:
     return Path(env) if env else ROOT.parent / "shared" / "data"
 
 
+@pytest.fixture(scope="module")
+def seed_doc():
+    """The seed release taken through the text checks (without OCR correction)."""
+    from checks import removals
+    from test_removals import prepared
+
+    doc = prepared(SEED)
+    removals.check_document(doc)
+    return doc
+
+
 @pytest.fixture
 def real_data() -> Path:
     path = shared_data()

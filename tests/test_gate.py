@@ -9,8 +9,7 @@ import pytest
 from checks import gate, removals
 from flows.model import Document, Part, Page
 
-from conftest import SEED
-from test_removals import internal_doc, prepared
+from test_removals import internal_doc
 
 
 def two_part_doc(public_text: str, internal_text: str) -> Document:
@@ -21,13 +20,6 @@ def two_part_doc(public_text: str, internal_text: str) -> Document:
         Part(index=0, kind="kamervragen_antwoorden", visibility="public", span=(0, n)),
         Part(index=1, kind="beslisnota", visibility="internal", span=(n + 1, len(text))),
     ]
-    return doc
-
-
-@pytest.fixture(scope="module")
-def seed_doc() -> Document:
-    doc = prepared(SEED)
-    removals.check_document(doc)
     return doc
 
 

@@ -179,7 +179,7 @@ def test_run_that_publishes_nothing_leaves_latest_alone(prefect_api, tmp_path: P
     assert outcome.release is not None and outcome.release.parent.name == "failed"
 
 
-def test_failed_run_leaves_no_release_and_latest_unchanged(prefect_api, seed_release: Path, tmp_path: Path) -> None:
+def test_failed_run_leaves_no_release_and_latest_unchanged(prefect_api, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run([SEED], RunOptions(out=out)).exit_code == 0
     before = os.readlink(out / "latest")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import pytest
 
 from checks import removals
 from flows import ingest
@@ -45,13 +44,6 @@ def internal_doc(text: str, visibility: str = "internal") -> Document:
 
 def checks_of(doc: Document) -> list[tuple[str, str]]:
     return [(f["check"], f["severity"]) for f in doc.rows.get("findings", [])]
-
-
-@pytest.fixture(scope="module")
-def seed_doc() -> Document:
-    doc = prepared(SEED)
-    removals.check_document(doc)
-    return doc
 
 
 def test_seed_has_no_high_severity_finding(seed_doc):

@@ -55,7 +55,13 @@ def test_text_is_decoded_with_its_encoding_recorded(data: bytes, encoding: str) 
 
 @pytest.mark.parametrize(
     "data, reason",
-    [(b"", "empty file"), (b"  \n\t ", "empty file"), (bytes(range(256)) * 4, "binary content, not text")],
+    [
+        (b"", "empty file"),
+        (b"  \n\t ", "empty file"),
+        (bytes(range(256)) * 4, "binary content, not text"),
+        ("Oekraïne".encode("utf-16") + b"\x00", "not valid text"),  # odd length after a UTF-16 mark
+        (b"\xff\xfe\x00\x00" + b"\xff\xff\xff\xff", "not valid text"),  # UTF-32 mark, no code point
+    ],
 )
 def test_bad_text_input_is_refused_with_a_reason(data: bytes, reason: str) -> None:
     with pytest.raises(ingest.InputError) as e:
@@ -273,3 +279,26 @@ def test_a_failing_stage_quarantines_with_type_and_place_but_not_the_message(mon
     assert result.quarantine.reason == "split failed"
     assert result.quarantine.detail.startswith("ValueError at test_text_stages.py:")
     assert "Jansen" not in result.quarantine.detail
+
+
+def test_unexpected_error_in_a_work_unit_names_its_stage_and_place() -> None:
+    """Re-raised in the parent process, the error would point into the pool's code; the unit names where it was raised."""
+    from flows import pipeline
+
+    @pipeline.work_unit("extract")
+    def unit() -> None:
+        {}["no such key"]
+
+    with pytest.raises(ingest.InputError) as e:
+        unit()
+    assert e.value.reason == "extract failed"
+    assert e.value.detail.startswith("KeyError at test_text_stages.py:")
+    assert "no such key" not in str(e.value)  # the message could quote the document
+
+
+def test_row_that_does_not_fit_its_table_is_refused_without_quoting_it() -> None:
+    from flows.model import table_rows_fit
+
+    with pytest.raises(ValueError) as e:
+        table_rows_fit("pages", [{"page": "Jan Jansen 06-12345678"}])
+    assert "table pages" in str(e.value) and "Jansen" not in str(e.value)
