@@ -17,15 +17,20 @@ import json
 import os
 import platform
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.model import TABLES, QuarantineEntry, table_rows_fit
+
+if TYPE_CHECKING:  # the pipeline's types only: publishing needs none of its stages
+    from flows.ingest import Input
+    from flows.pipeline import DocumentResult, RunOptions
 
 DEPENDENCIES = ("prefect", "pdfminer.six", "great-expectations", "pyarrow", "ocrmypdf", "rapidfuzz", "wordfreq",
                 "python-stdnum", "opencv-python-headless", "pypdfium2")
@@ -40,6 +45,42 @@ class InputRecord:
     sha256: str | None
     status: str  # published | published_with_findings | quarantined
     reason: str | None = None
+
+
+def merged_rows(per_document: Iterable[dict[str, list[dict[str, Any]]]]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of every document, table by table, in document order."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for doc_rows in per_document:
+        for table, table_rows in doc_rows.items():
+            rows.setdefault(table, []).extend(table_rows)
+    return rows
+
+
+def input_records(inputs: list[Input], refused: list[QuarantineEntry],
+                  results: list[DocumentResult]) -> list[InputRecord]:
+    """Every input as the manifest lists it: the paths refused before reading
+    first, then each document with its status and, when quarantined, why."""
+    records = [InputRecord(q.source_path, None, None, "quarantined", q.reason) for q in refused]
+    by_path = {str(i.path): i for i in inputs}
+    for r in results:
+        i = by_path[r.source_path]
+        records.append(InputRecord(str(i.path), i.size, i.sha256, "quarantined" if r.quarantine else r.status,
+                                   r.quarantine.reason if r.quarantine else None))
+    return records
+
+
+def new_manifest(release_id: str, started: dt.datetime, records: list[InputRecord], options: RunOptions,
+                 tables: dict[str, pa.Table]) -> dict[str, Any]:
+    """The manifest as far as it is known before the tables are written and validated."""
+    return {
+        "release": release_id,
+        "started": started,
+        "inputs": [vars(rec) for rec in records],
+        "options": {"allow_findings": options.allow_findings, "workers": options.workers,
+                    "doc_timeout": options.doc_timeout},
+        "versions": versions(),
+        "redaction_summary": tables["redaction_summary"].to_pylist(),
+    }
 
 
 def new_release_id(now: dt.datetime) -> str:

@@ -223,33 +223,14 @@ def release_flow(paths: list[Path], options: RunOptions) -> RunOutcome:
             stop_pool()
 
     quarantine = refused + [r.quarantine for r in results if r.quarantine]
-    rows: dict[str, list[dict]] = {}
-    for r in results:
-        for table, table_rows in r.rows.items():
-            rows.setdefault(table, []).extend(table_rows)
-    tables = publish.build_tables(rows, quarantine)
-
-    records = [publish.InputRecord(q.source_path, None, None, "quarantined", q.reason) for q in refused]
-    by_path = {str(i.path): i for i in inputs}
-    for r in results:
-        i = by_path[r.source_path]
-        records.append(publish.InputRecord(str(i.path), i.size, i.sha256,
-                                           "quarantined" if r.quarantine else r.status,
-                                           r.quarantine.reason if r.quarantine else None))
+    tables = publish.build_tables(publish.merged_rows(r.rows for r in results), quarantine)
+    records = publish.input_records(inputs, refused, results)
 
     out = options.out
     release_id = publish.new_release_id(started)
     staging = publish.stage(out, release_id)
     try:
-        manifest: dict[str, Any] = {
-            "release": release_id,
-            "started": started,
-            "inputs": [vars(rec) for rec in records],
-            "options": {"allow_findings": options.allow_findings, "workers": options.workers,
-                        "doc_timeout": options.doc_timeout},
-            "versions": publish.versions(),
-            "redaction_summary": tables["redaction_summary"].to_pylist(),
-        }
+        manifest = publish.new_manifest(release_id, started, records, options, tables)
         manifest["tables"] = publish.write_tables(tables, staging)
         quality = quality_task(tables, manifest, staging, options.doc_timeout)
         manifest["quality"] = quality.summary
@@ -264,13 +245,19 @@ def release_flow(paths: list[Path], options: RunOptions) -> RunOutcome:
         publish.discard(staging)
         raise
 
-    if not quality.ok:
+    return outcome(quality.ok, quality.failed, tables["documents"].num_rows, bool(quarantine), final, records)
+
+
+def outcome(quality_ok: bool, failed: list[str], published: int, quarantined: bool, final: Path,
+            records: list[publish.InputRecord]) -> RunOutcome:
+    """The exit status and message of a finished run (see flows/exit_codes.py)."""
+    if not quality_ok:
         return RunOutcome(exit_codes.QUALITY, final, records,
-                          f"quality gate failed ({', '.join(quality.failed)}); release set aside in {final}")
-    if not tables["documents"].num_rows:
+                          f"quality gate failed ({', '.join(failed)}); release set aside in {final}")
+    if not published:
         return RunOutcome(exit_codes.QUARANTINED, final, records, f"no document could be published; report in {final}")
-    code = exit_codes.QUARANTINED if quarantine else exit_codes.OK
-    return RunOutcome(code, final, records, f"release {release_id} published in {final}")
+    code = exit_codes.QUARANTINED if quarantined else exit_codes.OK
+    return RunOutcome(code, final, records, f"release {final.name} published in {final}")
 
 
 def load_great_expectations() -> None:

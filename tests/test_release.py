@@ -216,3 +216,14 @@ def test_run_publishes_after_the_quality_process_died(prefect_api, tmp_path: Pat
     outcome = run([SEED], RunOptions(out=tmp_path / "out"))
     assert outcome.exit_code == 0
     assert (outcome.release / "quality.json").is_file()
+
+
+@pytest.mark.parametrize(
+    "quality_ok, published, quarantined, code",
+    [(True, 2, False, 0), (True, 2, True, 3), (True, 0, True, 3), (False, 2, False, 4), (False, 0, True, 4)],
+)
+def test_exit_status_follows_quality_then_publication_then_quarantine(quality_ok, published, quarantined, code):
+    from flows.release_flow import outcome
+
+    result = outcome(quality_ok, [] if quality_ok else ["documents"], published, quarantined, Path("out/r1"), [])
+    assert result.exit_code == code
