@@ -185,10 +185,14 @@ def quality_task(tables: dict, manifest: dict, staging: Path, timeout: float) ->
     future = quality_process().schedule(validate_release, args=(tables, manifest, staging), timeout=timeout)
     try:
         return future.result()
-    except BaseException:
+    except BaseException as e:
         # Stops the validation (pebble kills its worker) before the flow
         # discards the staging folder it is writing into.
         future.cancel()
+        if isinstance(e, Exception) and not isinstance(e, FutureTimeout):
+            # Re-raised here, the message would reach Prefect's log; it can
+            # quote a value of the tables, personal data included.
+            raise RuntimeError(f"the quality step failed ({type(e).__name__}; message withheld)") from None
         raise
 
 

@@ -227,3 +227,12 @@ def test_exit_status_follows_quality_then_publication_then_quarantine(quality_ok
 
     result = outcome(quality_ok, [] if quality_ok else ["documents"], published, quarantined, Path("out/r1"), [])
     assert result.exit_code == code
+
+
+def test_quality_step_failure_keeps_its_message_out_of_the_log(tmp_path: Path) -> None:
+    from flows.release_flow import quality_task
+
+    with pytest.raises(RuntimeError) as e:
+        quality_task.fn({"documents": "Jan Jansen"}, {}, tmp_path, 60)
+    # The worker's error names the value it choked on; only its type comes through.
+    assert str(e.value) == "the quality step failed (AttributeError; message withheld)"
