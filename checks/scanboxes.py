@@ -22,6 +22,18 @@ Heusden, Kamps, Marx, TPDL 2023), with no per-document tuning:
   logo or a photo does not have. A dark stamp printed on a coloured box
   counts as the box (its letters have the fill on both sides), so a box
   whose stamp fills it or sits against its edge stays whole.
+* Highlights: a coloured patch over printed words that read through it
+  hides nothing. When dark ink runs across a coloured candidate edge to
+  edge at text density, Tesseract reads it; confidently read words with
+  no ground or withheld-passage marker among them make it a highlight,
+  which is dropped (a box's only text is its stamp; a marker scribbled
+  over text reads as low-confidence scraps).
+* Faint fills: a borderless box of light grey that a scan turns into a
+  stipple of pale dots, a few grey levels under the paper. The local mean
+  over a window wider than the dither finds it; it counts only with a
+  stamp at its start (a word of dark ink ending where the tint begins)
+  and the halftone's grain (flat table shading and pale grey text are no
+  redactions). The box is the stamp and the tint, one text line high.
 * Marker patches: felt-tip marker laid over text by hand is no rectangle.
   Vivid pixels of one hue are closed into patches; a patch counts when most
   of its bounding box is coloured and it holds dark strokes (the text under
@@ -70,6 +82,7 @@ import numpy as np
 from checks.boxes import severity
 from checks.findings import finding_id
 from checks.grounds import parse_ground
+from checks.markers import find_markers, fuzzy_find
 
 if TYPE_CHECKING:
     from flows.model import Document, OcrWord, Page
@@ -252,10 +265,14 @@ def _one_hue(hsv: np.ndarray, mask: np.ndarray) -> bool:
         return False
     sat = float(np.median(hsv[:, :, 1][mask]))
     tol = p["hue_tol"] * max(1.0, p["pale_saturation"] / max(1.0, sat))
-    # Hue is an angle (0..255 here): measure distances around the circle.
-    ref = int(np.bincount(h, minlength=256).argmax())
-    dist = np.abs(((h - ref + 128) % 256) - 128)
-    return float((dist <= tol).mean()) >= p["min_one_hue"]
+    # Hue is an angle (0..255 here): count around the circle. The box's
+    # hue is the one with the most pixels within `tol` of it, not the
+    # single most common value: on a mottled pastel fill the histogram's
+    # peak may sit on one flank of the spread.
+    hist = np.bincount(h, minlength=256).astype(np.int64)
+    reach = int(tol)
+    window = np.convolve(np.concatenate([hist[-reach:], hist, hist[:reach]]), np.ones(2 * reach + 1, np.int64), "valid")
+    return float(window.max()) / h.size >= p["min_one_hue"]
 
 
 def _filled_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]]:
@@ -288,10 +305,60 @@ def _filled_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]
             worst, edges = _edge_cover(healed, x, y, w, h)
             if worst < p["min_edge"] or edges < p["mean_edge"]:
                 continue
+            if style == "colour" and (w < p["colour_min_w"] or h < p["colour_min_h"]):
+                continue  # a legend key, a bullet or a coloured rule: too small to hold a stamp or hide a word
             if style == "colour" and not _one_hue(hsv[y : y + h, x : x + w], raw[style][y : y + h, x : x + w]):
                 continue
             out.append((x, y, w, h, style, (solid + cover + edges) / 3))
     return out
+
+
+def _edge_to_edge_ink(dark: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """Whether dark ink runs across the inside of a box from its left edge
+    to its right at text density: what a highlight laid over a run of
+    printed words looks like (the marked words fill it edge to edge). A
+    redaction's stamp is mostly set in a patch of plain fill."""
+    p = params()["highlight"]
+    x, y, w, h = box
+    inset = max(2, min(w, h) // 10)
+    inside = dark[y + inset : y + h - inset, x + inset : x + w - inset]
+    cols = np.flatnonzero(inside.any(axis=0)) if inside.size else np.empty(0, np.int64)
+    if cols.size == 0:
+        return False
+    span = (cols[-1] - cols[0] + 1) / inside.shape[1]
+    return span >= p["min_span"] and float(inside.mean()) >= p["min_ink"]
+
+
+def _drop_highlights(
+    rgb: np.ndarray, cands: list[tuple[int, int, int, int, str, float]], dark: np.ndarray
+) -> list[tuple[int, int, int, int, str, float]]:
+    """The candidates without the highlights among them: a coloured patch
+    over printed words, which are readable through it, hides nothing. A
+    coloured box whose stamp runs edge to edge looks the same to
+    morphology, so the words are read: a highlight holds words read with
+    confidence and no ground, withheld-passage marker or stamp without a
+    ground ("Buiten reikwijdte") among them; a redaction's only text is its
+    stamp."""
+    p = params()["highlight"]
+    suspects = [i for i, c in enumerate(cands) if c[4] == "colour" and _edge_to_edge_ink(dark, c[:4])]
+    if not suspects:
+        return cands
+    drop = set()
+    for i in suspects:
+        # One Tesseract run per patch: on a shared sheet, patches of one
+        # and of several lines, scaled alike, are read badly.
+        crop = _stamp_crop(rgb, ImageBox(*cands[i][:4], style="colour", color=(0, 0, 0), score=0.0))
+        words = _tesseract_lines(crop, psm=6)
+        # Only words read with confidence count: a marker scribbled over
+        # text (a redaction) reads as low-confidence scraps. The stamp is
+        # looked for in the whole reading: its digits often come out with
+        # low confidence.
+        readable = any(c >= p["min_conf"] and sum(ch.isalpha() for ch in w) >= p["min_letters"] for _, w, c in words)
+        text = " ".join(w for _, w, _ in words)
+        stamped = find_markers(text) or any(fuzzy_find(text, stamp) for stamp in p["stamps"])
+        if readable and not stamped:
+            drop.add(i)
+    return [c for i, c in enumerate(cands) if i not in drop]
 
 
 def _marker_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]]:
@@ -324,6 +391,92 @@ def _marker_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]
         if float(dark[y : y + h, x : x + w].mean()) < p["min_ink"]:
             continue
         out.append((x, y, w, h, "colour", cover))
+    return out
+
+
+def _faint_fill(gray: np.ndarray, paper: float) -> np.ndarray:
+    """Where the page (its paper at grey level `paper`) is a faint, even
+    tint: a box filled with a dithered light grey (a few grey levels under
+    the paper) that a scan turns into a stipple of pale dots, with no drawn
+    border. Per pixel the dots are lost in scan noise, but the local mean
+    over a window wider than the dither's stripes sits steadily a little
+    under the paper. Text is dark ink, so a window with any real amount of
+    ink in it is no fill, and the halo of a letter (as pale as the tint) is
+    thinner than the opening that follows."""
+    p = params()["faint"]
+    g = gray.astype(np.float32)
+    mean = cv2.boxFilter(g, -1, (p["win_w"], p["win_h"]))
+    ink = cv2.boxFilter((g < p["ink_max"]).astype(np.float32), -1, (p["win_w"], p["win_w"]))
+    tint = (mean <= paper - p["min_depth"]) & (mean >= paper - p["max_depth"]) & (ink <= p["max_ink"])
+    return cv2.morphologyEx(tint.astype(np.uint8), cv2.MORPH_OPEN, _kernel(p["open"], p["open"]))
+
+
+def _local_std(gray: np.ndarray, win: int) -> np.ndarray:
+    """Standard deviation of the grey level in a `win`×`win` window round
+    each pixel: the grain of a halftone."""
+    g = gray.astype(np.float32)
+    mean = cv2.blur(g, (win, win))
+    return np.sqrt(np.maximum(0.0, cv2.blur(g * g, (win, win)) - mean * mean))
+
+
+def _run_length(good: np.ndarray, start: int, gap: int) -> int:
+    """Length of the run of `good` columns from `start`, bridging gaps
+    shorter than `gap` (the stripes of a dither): up to its last good
+    column before the first `gap` bad ones in a row."""
+    rest = good[start:]
+    bad = np.concatenate([(~rest).astype(np.int32), np.ones(gap, np.int32)])
+    window = np.convolve(bad, np.ones(gap, np.int32), mode="valid")
+    stop = int(np.flatnonzero(window >= gap)[0])
+    kept = np.flatnonzero(rest[:stop])
+    return int(kept[-1]) + 1 if kept.size else 0
+
+
+def _faint_fill_boxes(gray: np.ndarray) -> list[tuple[int, int, int, int, str, float]]:
+    """Borderless boxes of faint dithered fill with a ground stamped at
+    their start: the stamp (a word of dark ink, on its own white ground)
+    ends where the tint begins on the same line, and the box is the stamp
+    and the tint up to where the tint stops. A tint with no stamp set on
+    it is not taken: a pale smudge or a scanner's shading has none, and
+    the tint left over where a redaction wraps onto the next line is no
+    box of its own."""
+    p = params()["faint"]
+    paper = float(np.percentile(gray, p["paper_percentile"]))  # most of a page is paper
+    fill = _faint_fill(gray, paper)
+    if not fill.any():
+        return []
+    words = cv2.morphologyEx((gray < p["ink_max"]).astype(np.uint8), cv2.MORPH_CLOSE, _kernel(p["word_gap"], 1))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(words, connectivity=8)
+    grain = _local_std(gray, p["grain_win"])
+    W = gray.shape[1]
+    out = []
+    for i in range(1, n):
+        x, y, w, h = (int(v) for v in stats[i][:4])
+        if not p["min_word_h"] <= h <= p["max_word_h"] or w < p["min_word_w"] or x + w >= W:
+            continue
+        cover = fill[y : y + h, x + w :].mean(axis=0)
+        good = cover >= p["run_cover"]
+        start = np.flatnonzero(good[: p["reach"]])
+        if start.size == 0:
+            continue
+        length = int(start[0]) + _run_length(good, int(start[0]), p["gap_len"])
+        if length < p["min_run"]:
+            continue
+        # A halftoned tint, as a printed light grey comes out of a scanner:
+        # the flat light shading of a table cell or a header band behind
+        # ordinary words (a page rendered, not scanned) has no grain.
+        tint = fill[y : y + h, x + w : x + w + length].astype(bool)
+        if not tint.any() or float(np.median(grain[y : y + h, x + w : x + w + length][tint])) < p["min_grain"]:
+            continue
+        # Pale text (a light-grey hyperlink, greyed-out words) is as light
+        # on average and grainy too, but it is made of strokes: many more
+        # of its pixels are well under the paper than a halftone's sparse
+        # dots are.
+        run = gray[y : y + h, x + w : x + w + length]
+        if float((run < paper - p["pale_depth"]).mean()) > p["max_pale"]:
+            continue
+        pad = round(p["pad"] * h)
+        y0 = max(0, y - pad)
+        out.append((x, y0, w + length, min(gray.shape[0], y + h + pad) - y0, "faint", float(good[:length].mean())))
     return out
 
 
@@ -810,12 +963,15 @@ def detect_boxes(image: np.ndarray) -> list[ImageBox]:
     s = _work_scale(rgb.shape)
     small = cv2.resize(rgb, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1.0 else rgb
     gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-    strict = _filled_boxes(small) + _outlined_boxes(gray)
+    strict = _filled_boxes(small) + _outlined_boxes(gray) + _faint_fill_boxes(gray)
     # A marker patch mostly made of printed boxes is those boxes (a stack
     # of them, joined by the closing) seen loosely: they are the better
     # answer. Otherwise the boxes in it are bits of the marker.
     loose = [m for m in _marker_boxes(small) if _covered_share(m[:4], strict) < params()["marker"]["max_boxed"]]
-    cands = _dedupe(strict + loose)
+    # Highlights go before the overlaps are settled: a box inside a
+    # highlighted passage is a redaction of its own.
+    dark = gray < params()["fill"]["dark_max"]
+    cands = _dedupe(_drop_highlights(small, strict + loose, dark))
     boxes = []
     for x, y, w, h, found_as, score in cands:
         colour = _mean_colour(small, (x, y, w, h), found_as)
@@ -889,9 +1045,10 @@ def _stamp_crop(rgb: np.ndarray, box: ImageBox) -> np.ndarray:
     return cv2.copyMakeBorder(_binary(gray), 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)
 
 
-def _tesseract_lines(image: np.ndarray, psm: int, whitelist: str | None = None) -> list[tuple[int, str]]:
-    """Words Tesseract reads in an image: (middle y of the word, text).
-    With `whitelist`, Tesseract may only read those characters."""
+def _tesseract_lines(image: np.ndarray, psm: int, whitelist: str | None = None) -> list[tuple[int, str, float]]:
+    """Words Tesseract reads in an image: (middle y of the word, text,
+    confidence 0..100). With `whitelist`, Tesseract may only read those
+    characters."""
     exe = shutil.which("tesseract")
     if exe is None:
         raise RuntimeError("tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-nld)")
@@ -910,7 +1067,7 @@ def _tesseract_lines(image: np.ndarray, psm: int, whitelist: str | None = None) 
     for line in proc.stdout.decode("utf-8", "replace").splitlines()[1:]:
         cols = line.split("\t")
         if len(cols) == 12 and cols[0] == "5" and cols[11].strip():
-            out.append((int(cols[7]) + int(cols[9]) // 2, cols[11]))
+            out.append((int(cols[7]) + int(cols[9]) // 2, cols[11], float(cols[10])))
     return out
 
 
@@ -927,7 +1084,7 @@ def _read_sheet(crops: list[np.ndarray], whitelist: str | None = None) -> list[s
         parts.append(pad)
         y += pad.shape[0]
     texts: list[list[str]] = [[] for _ in crops]
-    for cy, word in _tesseract_lines(np.vstack(parts), psm=6, whitelist=whitelist):
+    for cy, word, _ in _tesseract_lines(np.vstack(parts), psm=6, whitelist=whitelist):
         i = max(0, int(np.searchsorted(tops, cy, side="right")) - 1)
         texts[i].append(word)
     return [" ".join(t) for t in texts]
