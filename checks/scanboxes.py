@@ -22,6 +22,16 @@ Heusden, Kamps, Marx, TPDL 2023), with no per-document tuning:
   logo or a photo does not have. A dark stamp printed on a coloured box
   counts as the box (its letters have the fill on both sides), so a box
   whose stamp fills it or sits against its edge stays whole.
+  A band whose side a word set against its corner bends over its last
+  rows (colour fringes join the letters to the fill) is cut back to its
+  straight rows. A patch is named by its colour, whichever mask found it:
+  a vivid red piece of a coat of arms, dark enough for the black mask, is
+  a coloured patch and too small for a box.
+* Stacks: coloured boxes on consecutive lines with no paper between them
+  (touching, or with a line between them that is fill but was lost as a
+  box, its edge bent by the stamp), sharing a left or right edge and one
+  fill, are one redaction of their bounds: a recipient list or an address
+  redacted line by line reads as one patch. Other styles stay line by line.
 * Highlights: a coloured patch over printed words that read through it
   hides nothing. When dark ink runs across a coloured candidate edge to
   edge at text density, Tesseract reads it; confidently read words with
@@ -182,14 +192,35 @@ def _fill_holes(mask: np.ndarray) -> np.ndarray:
     return cv2.bitwise_or(mask, holes)
 
 
-def _row_bands(filled: np.ndarray, tol: int, min_h: int) -> list[tuple[int, int, int, int]]:
+def _straight_core(lo: np.ndarray, hi: np.ndarray, tol: int, share: float) -> tuple[int, int] | None:
+    """The longest run of rows (start, end) whose left and right ends lie
+    within `tol` of the band's median edges, when it holds at least `share`
+    of the band's rows. A word standing against a box's corner (a line of
+    text set right up to it) joins the box's mask over a few rows and bends
+    its edge there; the box is the straight rest. A curved shape sliced
+    into rows has no such long straight run."""
+    ok = (np.abs(lo - np.median(lo)) <= tol) & (np.abs(hi - np.median(hi)) <= tol)
+    best, start = (0, 0), None
+    for i, good in enumerate([*ok.tolist(), False]):
+        if good and start is None:
+            start = i
+        elif not good and start is not None:
+            best = max(best, (i - start, start))
+            start = None
+    length, first = best
+    return (first, first + length) if length >= share * len(lo) else None
+
+
+def _row_bands(filled: np.ndarray, tol: int, min_h: int, core_share: float = 1.0) -> list[tuple[int, int, int, int]]:
     """Split a region into bands of rows with the same left and right edge.
 
     Boxes stacked on top of each other (the To/Cc/From lines of an e-mail
     header) touch and form one region; where one box ends and the next
     begins, the row's left or right end jumps. A band is kept only when its
     edges are straight (drift at most `tol`), so that a curved shape sliced
-    into rows does not pass for a stack of boxes. Returns (x, y, w, h)
+    into rows does not pass for a stack of boxes; with `core_share` < 1, a
+    band bent at one end by a touching word is cut back to its straight
+    rows when they are at least that share of it. Returns (x, y, w, h)
     within the region."""
     rows = filled.any(axis=1)
     left = np.where(rows, filled.argmax(axis=1), -1).astype(np.int64)
@@ -204,14 +235,20 @@ def _row_bands(filled: np.ndarray, tol: int, min_h: int) -> list[tuple[int, int,
         # Percentiles, not extremes: corners come out rounded from the
         # morphology, and a stamp or a touching word may nick an edge.
         if np.subtract(*np.percentile(lo, [90, 10])) > tol or np.subtract(*np.percentile(hi, [90, 10])) > tol:
-            continue
+            core = _straight_core(lo, hi, tol, core_share) if core_share < 1.0 else None
+            if core is None or core[1] - core[0] < min_h:
+                continue
+            top, bottom = top + core[0], top + core[1]
+            lo, hi = lo[core[0] : core[1]], hi[core[0] : core[1]]
         x0, x1 = int(np.median(lo)), int(np.median(hi))
         bands.append((x0, top, x1 - x0 + 1, bottom - top))
     return bands
 
 
-def _rect_components(mask: np.ndarray) -> list[tuple[int, int, int, int, float]]:
-    """Box-shaped regions of a class mask: (x, y, w, h, fill ratio)."""
+def _rect_components(mask: np.ndarray, core_share: float = 1.0) -> list[tuple[int, int, int, int, float]]:
+    """Box-shaped regions of a class mask: (x, y, w, h, fill ratio); bands
+    bent at one end are cut back to their straight rows when these are
+    `core_share` of the band (see `_row_bands`)."""
     p = params()["fill"]
     m = mask.astype(np.uint8) * 255
     m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, _kernel(p["preclose"], p["preclose"]))
@@ -226,7 +263,7 @@ def _rect_components(mask: np.ndarray) -> list[tuple[int, int, int, int, float]]
         if w < p["min_w"] or h < p["min_h"]:
             continue
         region = labels[y : y + h, x : x + w] == i
-        for bx, by, bw, bh in _row_bands(region, p["band_tol"], p["min_h"]):
+        for bx, by, bw, bh in _row_bands(region, p["band_tol"], p["min_h"], core_share):
             if bw < p["min_w"] or bh > p["max_aspect_h"] * bw:
                 continue
             solid = float(region[by : by + bh, bx : bx + bw].mean())
@@ -296,7 +333,7 @@ def _filled_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]
         # Edges are judged on the unfiltered page too (with speckle healed):
         # a drawn box's edges are straight there, a smeared word's are not.
         healed = cv2.morphologyEx(stamped[style].astype(np.uint8), cv2.MORPH_CLOSE, _kernel(p["preclose"], p["preclose"]))
-        for x, y, w, h, solid in _rect_components(mask):
+        for x, y, w, h, solid in _rect_components(mask, p["band_core"].get(style, 1.0)):
             if w > max_w:
                 continue  # a band across the whole page is a header or a rule, not a redaction
             cover = float(raw[style][y : y + h, x : x + w].mean())
@@ -900,6 +937,13 @@ def _contains(a: tuple[int, int, int, int], b: tuple[int, int, int, int], share:
     return iw * ih >= share * bw * bh
 
 
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """Whether boxes `a` and `b` share any pixels."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    return min(ax + aw, bx + bw) > max(ax, bx) and min(ay + ah, by + bh) > max(ay, by)
+
+
 def _covered_share(box: tuple[int, int, int, int], others: list[tuple[int, int, int, int, str, float]]) -> float:
     """Share of `box`'s area that the other boxes cover."""
     x, y, w, h = box
@@ -954,6 +998,67 @@ def _style_of(colour: tuple[int, int, int], found_as: str) -> str:
     return "black" if lum < p["black_max_luminance"] else "grey"
 
 
+Styled = tuple[tuple[int, int, int, int], str, tuple[int, int, int], float]
+
+
+def _stacked(upper: Styled, lower: Styled, fill: np.ndarray, others: list[Styled]) -> bool:
+    """Whether `lower` sits under `upper` with no paper between them,
+    sharing its left or right edge and its colour: one patch of fill that
+    the band split cut where its ragged edge jumps, or where a stamp bent
+    a line's edge so much that the line was lost as a box of its own.
+    `fill` is the coloured mask with stamps; the rows between the two boxes
+    must be that fill across their common width, and hold no other box."""
+    p = params()["stack"]
+    (ux, uy, uw, uh), _, uc, _ = upper
+    (lx, ly, lw, lh), _, lc, _ = lower
+    aligned = abs(ux - lx) <= p["edge_tol"] or abs((ux + uw) - (lx + lw)) <= p["edge_tol"]
+    same = max(abs(a - b) for a, b in zip(uc, lc, strict=True)) <= p["max_colour_diff"]
+    y0, y1 = uy + uh, ly
+    x0, x1 = max(ux, lx), min(ux + uw, lx + lw)
+    if not (aligned and same and x1 > x0 and y1 - y0 <= p["max_gap_lines"] * max(uh, lh)):
+        return False
+    if y1 <= y0 + p["touch"]:
+        return True
+    strip = (x0, y0, x1 - x0, y1 - y0)
+    if any(_overlaps(o[0], strip) for o in others if o is not upper and o is not lower):
+        return False  # a box between them: it is the neighbour to compare with
+    return float(fill[y0:y1, x0:x1].mean()) >= p["min_gap_fill"]
+
+
+def _merge_stacks(boxes: list[Styled], rgb: np.ndarray) -> list[Styled]:
+    """Coloured boxes stacked with no paper between them, in one hue, made
+    one box of their bounds: a block of lines (a recipient list, an
+    address) redacted line by line in one fill reads as one patch, and the
+    gold standard draws it so. Boxes with paper between them stay apart,
+    and so do other styles (grey e-mail header lines are boxed line by line
+    in the gold)."""
+    colour = sorted((b for b in boxes if b[1] == "colour"), key=lambda b: b[0][1])
+    if len(colour) < 2:
+        return boxes
+    out = [b for b in boxes if b[1] != "colour"]
+    fill = _fill_masks(rgb, with_stamps=True)["colour"]
+    chains: list[list[Styled]] = []
+    for b in colour:
+        chain = next((c for c in chains if _stacked(c[-1], b, fill, colour)), None)
+        if chain is None:
+            chains.append([b])
+        else:
+            chain.append(b)
+    for chain in chains:
+        if len(chain) == 1:
+            out.extend(chain)
+            continue
+        x0 = min(b[0][0] for b in chain)
+        y0 = chain[0][0][1]
+        x1 = max(b[0][0] + b[0][2] for b in chain)
+        y1 = max(b[0][1] + b[0][3] for b in chain)
+        area = sum(b[0][2] * b[0][3] for b in chain)
+        median = tuple(int(np.median([b[2][i] for b in chain])) for i in range(3))
+        score = sum(b[3] * b[0][2] * b[0][3] for b in chain) / area
+        out.append(((x0, y0, x1 - x0, y1 - y0), "colour", median, score))
+    return out
+
+
 def detect_boxes(image: np.ndarray) -> list[ImageBox]:
     """Redaction boxes in a page image (H×W×3 RGB uint8 or H×W gray), in
     pixels of that image, top to bottom."""
@@ -972,16 +1077,26 @@ def detect_boxes(image: np.ndarray) -> list[ImageBox]:
     # highlighted passage is a redaction of its own.
     dark = gray < params()["fill"]["dark_max"]
     cands = _dedupe(_drop_highlights(small, strict + loose, dark))
-    boxes = []
+    fill = params()["fill"]
+    styled = []
     for x, y, w, h, found_as, score in cands:
         colour = _mean_colour(small, (x, y, w, h), found_as)
+        style = _style_of(colour, found_as)
+        if style == "colour" and (w < fill["colour_min_w"] or h < fill["colour_min_h"]):
+            # A vivid red or blue patch is dark enough for the black mask
+            # (a piece of a coat of arms in a letterhead); by its colour it
+            # is a coloured patch, and one too small to hide a word.
+            continue
+        styled.append(((x, y, w, h), style, colour, score))
+    boxes = []
+    for (x, y, w, h), style, colour, score in _merge_stacks(styled, small):
         boxes.append(
             ImageBox(
                 x=round(float(x) / s),
                 y=round(float(y) / s),
                 w=round(float(w) / s),
                 h=round(float(h) / s),
-                style=_style_of(colour, found_as),
+                style=style,
                 color=colour,
                 score=round(float(min(1.0, score)), 3),
             )
