@@ -892,6 +892,16 @@ def _undecoded_over_text(page: Page) -> list[PageImage]:
     return out
 
 
+def render_origin(pg: Any) -> tuple[float, float]:
+    """Where the top-left corner of a pypdfium2 render of page `pg` lies in
+    pdfminer's coordinates. pdfium renders the CropBox and gives it in the
+    PDF's own coordinates; pdfminer puts the origin at the MediaBox's
+    lower-left corner, which need not be (0, 0)."""
+    mx, my, _, _ = pg.get_mediabox()
+    left, _, _, top = pg.get_cropbox()
+    return left - mx, top - my
+
+
 def rendered_luminance(path: Path, pages: list[Page]) -> None:
     """Fill in the mean luminance of undecodable images over text from a
     low-resolution render of their page, as the page shows them.
@@ -900,7 +910,8 @@ def rendered_luminance(path: Path, pages: list[Page]) -> None:
     redaction tools write) or painted as a stencil mask is as much a box
     as a Flate one; without its luminance the box checks could not see it
     and the text under it would pass unreported. Rotated pages and files
-    pdfium cannot open keep None (the image is then not taken for a box).
+    pdfium cannot open keep None (the image is then not taken for a box); a
+    page pdfium cannot load raises, and the document is quarantined.
     """
     wanted = [(page, ims) for page in pages if (ims := _undecoded_over_text(page))]
     if not wanted:
@@ -917,7 +928,7 @@ def rendered_luminance(path: Path, pages: list[Page]) -> None:
             pg = pdf[page.number - 1]
             if pg.get_rotation():
                 continue
-            left, _, _, top = pg.get_cropbox()
+            left, top = render_origin(pg)
             gray = pg.render(scale=LUMINANCE_RENDER_SCALE, grayscale=True).to_numpy()
             gray = gray.reshape(gray.shape[0], gray.shape[1], -1)[:, :, 0]
             for im in ims:

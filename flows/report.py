@@ -93,10 +93,12 @@ def crop_finding(pdf_path: Path, page: int, box: list[float], boxes: list[list[f
     import pypdfium2 as pdfium
     from PIL import Image, ImageDraw
 
+    from flows.pdf import render_origin
+
     pdf = pdfium.PdfDocument(str(pdf_path))
     try:
         pg = pdf[page - 1]
-        left, _, _, top = pg.get_cropbox()
+        left, top = render_origin(pg)
         image = pg.render(scale=CROP_SCALE).to_pil().convert("RGB")
     finally:
         pdf.close()

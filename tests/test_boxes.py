@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pikepdf
 import pytest
 
 from checks.boxes import (
@@ -137,6 +138,17 @@ def test_black_images_only_a_renderer_decodes_are_boxes_over_text(pdfs):
     boxes, findings = _summary(pdfs["undecodable_images_over_text"])
     assert boxes == [("black", "overlay", None, True)] * 2
     assert findings == [("box_without_ground", "medium")] * 2 + [("hidden_text", "high")] * 2
+
+
+def test_undecodable_image_is_measured_where_the_page_shows_it_when_the_mediabox_is_offset(pdfs, tmp_path):
+    """pdfminer counts from the MediaBox's corner, pdfium from the PDF's origin."""
+    shifted = tmp_path / "shifted.pdf"
+    with pikepdf.open(pdfs["undecodable_images_over_text"]) as pdf:
+        pdf.pages[0].MediaBox = [100, 100, 712, 892]
+        pdf.save(shifted)
+    boxes, findings = _summary(shifted)
+    assert boxes == [("black", "overlay", None, True)] * 2
+    assert ("hidden_text", "high") in findings
 
 
 def test_unapplied_redact_annotation_over_text_is_a_leak(pdfs):

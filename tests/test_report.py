@@ -144,6 +144,24 @@ def test_crop_paints_over_text_a_reader_could_see(tmp_path: Path) -> None:
     assert _colours(inside) == {(60, 60, 60)}
 
 
+def test_crop_paints_over_the_finding_when_the_mediabox_is_offset(tmp_path: Path) -> None:
+    """Finding boxes are in pdfminer's coordinates, counted from the MediaBox's corner."""
+    import pikepdf
+
+    pdf = redaction_pdfs.build("highlight", tmp_path)
+    with pikepdf.open(pdf, allow_overwriting_input=True) as doc:
+        doc.pages[0].MediaBox = [0, 18, 595, 860]
+        doc.save(pdf)
+    x0, y0, x1, y1 = redaction_pdfs._name_box(700)
+    box = [x0, y0 - 18, x1, y1 - 18]
+    crop = _png(report.crop_finding(pdf, 1, box).data_uri)
+    s = report.CROP_SCALE
+    mx, my = report.CROP_MARGIN[0] * s, report.CROP_MARGIN[1] * s
+    inside = crop.crop((int(mx + 3), int(my + 3), int(mx + (x1 - x0) * s - 3), int(my + (y1 - y0) * s - 3)))
+    assert _colours(inside) == {(60, 60, 60)}
+    assert "Jansen" not in _ocr(crop)
+
+
 def _ocr(img: Image.Image) -> str:
     import subprocess
 
