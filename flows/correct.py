@@ -60,8 +60,8 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _SEAM = re.compile(r"^(.*[^\W_A-Z])([A-Z][^\W\d_A-Z]{2,})$")
 _GUARDED = re.compile(r"@|://|^www\.|\d")
 _SENTENCE_END = ".!?:;•·"
-# A line's segments: up to a sentence mark and the spaces after it, then the rest.
-_SENTENCE = re.compile(r"[^.!?:;]*(?:[.!?:;]+\s+|$)")
+# Where a line is cut into segments: after a sentence mark and the spaces after it.
+_SENTENCE_CUT = re.compile(r"[.!?:;]+\s+")
 # A token's last letter with no letter before it ("'s-G"): a letter split off the next word.
 _LONE_LETTER = re.compile(r"(?<![^\W\d_])[^\W\d_]$")
 # How Dutch legal and policy texts introduce a short name: "(hierna: Btis)", "(hierna te
@@ -194,11 +194,16 @@ class Corrector:
     # -- public -----------------------------------------------------------
 
     def correct(
-        self, text: str, *, doc_lexicon: Counter[str] | None = None
+        self,
+        text: str,
+        *,
+        doc_lexicon: Counter[str] | None = None,
+        defined: frozenset[str] = frozenset(),
     ) -> list[Correction]:
-        """All corrections for `text`, sorted and non-overlapping (apply them as `Edit`s)."""
+        """All corrections for `text`, sorted and non-overlapping (apply them as `Edit`s).
+        `defined` adds short names defined elsewhere in the document (see `defined_terms`)."""
         doc = _DocIndex.of(doc_lexicon)
-        defined = defined_terms(text)
+        defined = defined | defined_terms(text)
         out: list[Correction] = []
         for seg in self._segments(text):
             tokens = list(_TOKEN.finditer(seg.text))
@@ -274,13 +279,14 @@ class Corrector:
         for raw in text.split("\n"):
             lang = self._language(raw) or lang
             opens = not before or before[-1] in _SENTENCE_END
-            at = 0
-            for m in _SENTENCE.finditer(raw):
-                piece = raw[at : m.end()]
-                if piece:
-                    seg_lang = self._language(piece) or lang
-                    out.append(_Segment(pos + at, piece, seg_lang, opens))
-                    at, opens = m.end(), True
+            cuts = [m.end() for m in _SENTENCE_CUT.finditer(raw)]
+            for a, b in zip([0, *cuts], [*cuts, len(raw)]):
+                if b > a:
+                    piece = raw[a:b]
+                    out.append(
+                        _Segment(pos + a, piece, self._language(piece) or lang, opens)
+                    )
+                    opens = True
             pos += len(raw) + 1
             # A blank line ends the paragraph: "" before a line opens a sentence.
             before = raw.rstrip()
@@ -595,8 +601,16 @@ class Corrector:
                             and self._read_compound(lv, lw, lang, firsts)
                         )
                     ):
-                        # Keep the variant's own case: "ledereen" was "Iedereen" (I read as l).
-                        cands.setdefault(lv, (reason, v if v[:1].isupper() else None))
+                        # A first letter the confusion capitalised keeps its case: "ledereen" was
+                        # "Iedereen" (I read as l); elsewhere the word's own case holds
+                        # ("Minlster" is "Minister", not "MinIster").
+                        cands.setdefault(
+                            lv,
+                            (
+                                reason,
+                                v if v[:1].isupper() and word[:1].islower() else None,
+                            ),
+                        )
                 if cands:
                     break
             # A speck turned into an accent ("kenmêrk", "ìs", "Notá"): the word without its

@@ -97,11 +97,13 @@ def stage_correct(doc: Document, ctx: StageContext) -> None:
         return
     corrector = correct.load_corrector()
     lexicon = ctx.release_lexicon if ctx.release_lexicon is not None else clean_lexicon(doc)
+    # A short name defined in one part ("(hierna: Btis)") is the document's spelling in all.
+    defined = correct.defined_terms(doc.text)
     edits: list[Edit] = []
     found: list[tuple[int, int, correct.Correction]] = []
     for part in ocr_parts:
         s, e = part.span
-        for c in corrector.correct(doc.text[s:e], doc_lexicon=lexicon):
+        for c in corrector.correct(doc.text[s:e], doc_lexicon=lexicon, defined=defined):
             edits.append(Edit(s + c.start, s + c.end, c.after))
             found.append((s + c.start, s + c.end, c))
     for p in ocr_parts:

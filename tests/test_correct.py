@@ -489,6 +489,17 @@ def test_short_name_the_text_defines_is_left_alone(corrector):
     }
 
 
+def test_short_name_defined_in_another_part_is_left_alone(corrector):
+    text = "Het tarief voor tolken is gewijzigd.\n" + ABBREVIATION_LINE
+    assert corrector.correct(text, defined=defined_terms("(hierna: Btis)")) == []
+
+
+def test_a_confusion_inside_a_word_keeps_the_words_own_case(corrector):
+    """Only a first letter the confusion capitalised keeps the variant's case ("ledereen" -> "Iedereen")."""
+    corrections = corrector.correct("De Minlster van Buitenlandse Zaken heeft de Kamer geïnformeerd.")
+    assert [(c.before, c.after) for c in corrections] == [("Minlster", "Minister")]
+
+
 def test_dutch_sentence_after_an_english_one_on_the_same_line_stays_dutch(corrector):
     text = (
         "Decides that the Panel shall report to the Council and remain\n"
