@@ -36,6 +36,7 @@ class Ground:
 class Registry:
     grounds: dict[str, Ground]
     withheld_headings: tuple[str, ...]
+    withheld_stamps: tuple[str, ...]  # stamps that withhold text without a Woo ground
 
     def label_index(self) -> list[tuple[str, Ground]]:
         """Every label and alias with its ground, longest first so that a
@@ -65,7 +66,11 @@ def registry() -> Registry:
         )
         for g in data["ground"]
     }
-    return Registry(grounds=grounds, withheld_headings=tuple(data["withheld"]["headings"]))
+    return Registry(
+        grounds=grounds,
+        withheld_headings=tuple(data["withheld"]["headings"]),
+        withheld_stamps=tuple(data["withheld"]["stamps"]),
+    )
 
 
 # --------------------------------------------------------------------------

@@ -91,7 +91,7 @@ import numpy as np
 
 from checks.boxes import severity
 from checks.findings import finding_id
-from checks.grounds import parse_ground
+from checks.grounds import parse_ground, registry
 from checks.markers import find_markers, fuzzy_find
 
 if TYPE_CHECKING:
@@ -366,6 +366,12 @@ def _edge_to_edge_ink(dark: np.ndarray, box: tuple[int, int, int, int]) -> bool:
     return span >= p["min_span"] and float(inside.mean()) >= p["min_ink"]
 
 
+def _withholds(text: str) -> bool:
+    """Whether a reading holds a ground, a withheld-passage marker or a stamp
+    that withholds without a ground ("Buiten reikwijdte")."""
+    return bool(find_markers(text)) or any(fuzzy_find(text, stamp) for stamp in registry().withheld_stamps)
+
+
 def _drop_highlights(
     rgb: np.ndarray, cands: list[tuple[int, int, int, int, str, float]], dark: np.ndarray
 ) -> list[tuple[int, int, int, int, str, float]]:
@@ -385,15 +391,16 @@ def _drop_highlights(
         # One Tesseract run per patch: on a shared sheet, patches of one
         # and of several lines, scaled alike, are read badly.
         crop = _stamp_crop(rgb, ImageBox(*cands[i][:4], style="colour", color=(0, 0, 0), score=0.0))
-        words = _tesseract_lines(crop, psm=6)
+        try:
+            words = _tesseract_lines(crop, psm=6)
+        except (OSError, RuntimeError, subprocess.SubprocessError):
+            continue  # unread, the patch stays a box: a box too many is better than a leak missed
         # Only words read with confidence count: a marker scribbled over
         # text (a redaction) reads as low-confidence scraps. The stamp is
         # looked for in the whole reading: its digits often come out with
         # low confidence.
-        readable = any(c >= p["min_conf"] and sum(ch.isalpha() for ch in w) >= p["min_letters"] for _, w, c in words)
-        text = " ".join(w for _, w, _ in words)
-        stamped = find_markers(text) or any(fuzzy_find(text, stamp) for stamp in p["stamps"])
-        if readable and not stamped:
+        confident = [w for _, w, c in words if c >= p["min_conf"] and sum(ch.isalpha() for ch in w) >= p["min_letters"]]
+        if confident and not _withholds(" ".join(w for _, w, _ in words)):
             drop.add(i)
     return [c for i, c in enumerate(cands) if i not in drop]
 
@@ -486,6 +493,7 @@ def _faint_fill_boxes(gray: np.ndarray) -> list[tuple[int, int, int, int, str, f
     grain = _local_std(gray, p["grain_win"])
     W = gray.shape[1]
     out = []
+    stamps: list[ImageBox] = []
     for i in range(1, n):
         x, y, w, h = (int(v) for v in stats[i][:4])
         if not p["min_word_h"] <= h <= p["max_word_h"] or w < p["min_word_w"] or x + w >= W:
@@ -514,7 +522,28 @@ def _faint_fill_boxes(gray: np.ndarray) -> list[tuple[int, int, int, int, str, f
         pad = round(p["pad"] * h)
         y0 = max(0, y - pad)
         out.append((x, y0, w + length, min(gray.shape[0], y + h + pad) - y0, "faint", float(good[:length].mean())))
-    return out
+        # The stamp is read from a few line heights before the tint: one set
+        # wide ("5.1.2 e") falls apart into several words.
+        sx = max(0, x - round(p["stamp_reach"] * h))
+        stamps.append(ImageBox(sx, y0, x + w + pad - sx, min(gray.shape[0], y + h + pad) - y0, "faint", (0, 0, 0), 0.0))
+    return _stamped(gray, out, stamps)
+
+
+def _stamped(gray: np.ndarray, boxes: list[tuple[int, int, int, int, str, float]],
+             stamps: list[ImageBox]) -> list[tuple[int, int, int, int, str, float]]:
+    """The faint boxes whose stamp reads as a ground or a withholding stamp.
+    Any word before a tint passes the image tests, and a form's shaded,
+    empty answer fields after their labels ("Naam aanvrager") would be
+    boxes without a ground; a redaction's stamp says why it withholds.
+    Unread (no Tesseract), the boxes stay: a box too many is better than
+    a leak missed."""
+    if not boxes:
+        return boxes
+    try:
+        texts = _read_sheet([_stamp_crop(gray, b) for b in stamps])
+    except (OSError, RuntimeError, subprocess.SubprocessError):
+        return boxes
+    return [b for b, text in zip(boxes, texts, strict=True) if parse_ground(text) is not None or _withholds(text)]
 
 
 def _line_masks(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1082,10 +1111,15 @@ def detect_boxes(image: np.ndarray) -> list[ImageBox]:
     for x, y, w, h, found_as, score in cands:
         colour = _mean_colour(small, (x, y, w, h), found_as)
         style = _style_of(colour, found_as)
-        if style == "colour" and (w < fill["colour_min_w"] or h < fill["colour_min_h"]):
+        if (
+            style == "colour"
+            and max(colour) >= fill["dark_colour_value"]
+            and (w < fill["colour_min_w"] or h < fill["colour_min_h"])
+        ):
             # A vivid red or blue patch is dark enough for the black mask
             # (a piece of a coat of arms in a letterhead); by its colour it
-            # is a coloured patch, and one too small to hide a word.
+            # is a coloured patch, and one too small to hide a word. A dark
+            # navy or maroon fill is a box like a black one, sized as one.
             continue
         styled.append(((x, y, w, h), style, colour, score))
     boxes = []

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import glob
 import tomllib
-from fnmatch import fnmatch
 
 from conftest import ROOT
 
 
 def test_every_data_file_of_the_packages_is_package_data() -> None:
+    """setuptools globs package data relative to the package, `*` not crossing a folder."""
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
-    missing = [
-        str(f.relative_to(ROOT))
-        for package, globs in patterns.items()
-        for f in (ROOT / package).rglob("*")
-        if f.is_file() and f.suffix not in (".py", ".pyc")
-        and not any(fnmatch(str(f.relative_to(ROOT / package)), g) for g in globs)
-    ]
+    missing = []
+    for package, globs in patterns.items():
+        shipped = {f for g in globs for f in glob.glob(g, root_dir=ROOT / package)}
+        missing += [
+            str(f.relative_to(ROOT))
+            for f in (ROOT / package).rglob("*")
+            if f.is_file() and f.suffix not in (".py", ".pyc") and str(f.relative_to(ROOT / package)) not in shipped
+        ]
     assert missing == []

@@ -234,5 +234,5 @@ def test_quality_step_failure_keeps_its_message_out_of_the_log(tmp_path: Path) -
 
     with pytest.raises(RuntimeError) as e:
         quality_task.fn({"documents": "Jan Jansen"}, {}, tmp_path, 60)
-    # The worker's error names the value it choked on; only its type comes through.
+    # Only the error's type comes through, never its message.
     assert str(e.value) == "the quality step failed (AttributeError; message withheld)"

@@ -9,6 +9,7 @@ logo). Real pages: a few pages of the TPDL 2023 gold standard, skipped when
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from checks import scanboxes
 from checks.scanboxes import (
     ImageBox,
     _row_bands,
@@ -532,6 +534,16 @@ def test_faint_halftone_fill_after_a_stamp_is_a_box() -> None:
     assert [(b.style, _iou(b, ref) >= 0.6) for b in boxes] == [("grey", True)]
 
 
+def test_faint_shaded_answer_field_after_a_form_label_is_not_a_box() -> None:
+    """A scanned form's empty answer field, shaded light grey after its label:
+    the word before the tint says nothing is withheld."""
+    rng = np.random.default_rng(8)
+    img, draw = _small_page()
+    end = _line_after_word(draw, "Telefoonnummer", 400)
+    _halftone(draw, (end + 6, 396, 420, 40), rng)
+    assert detect_boxes(np.asarray(img)) == []
+
+
 def test_faint_halftone_with_no_stamp_is_not_a_box() -> None:
     """The same fill with nothing stamped on it (the tail of a redaction
     wrapped onto the next line, a scanner's shading) is no box of its own."""
@@ -580,15 +592,30 @@ def test_highlight_over_readable_words_is_not_a_redaction() -> None:
     assert [(b.style, _iou(b, ref) >= 0.9) for b in boxes] == [("black", True)]
 
 
-def test_coloured_box_stamped_out_of_scope_edge_to_edge_is_a_removal() -> None:
-    """A stamp withholds without a Woo ground ("Buiten reikwijdte") and runs
-    edge to edge like highlighted words: the box is still a removal."""
+def _stamped_yellow_box(stamp: str) -> tuple[Image.Image, tuple[int, int, int, int]]:
     img, draw = _small_page()
     font = _font(36)
-    stamp = "Buiten reikwijdte"
     ref = (300, 300, 8 + int(draw.textlength(stamp, font=font)), 44)
     draw.rectangle((ref[0], ref[1], ref[0] + ref[2], ref[1] + ref[3]), fill=(255, 255, 110))
     draw.text((304, 322), stamp, fill=(10, 10, 10), font=font, anchor="lm")
+    return img, ref
+
+
+@pytest.mark.parametrize("stamp", ["Buiten reikwijdte", "Buiten verzoek", "Niet openbaar"])
+def test_coloured_box_stamped_without_a_ground_edge_to_edge_is_a_removal(stamp: str) -> None:
+    """A stamp that withholds without a Woo ground runs edge to edge like
+    highlighted words: the box is still a removal."""
+    img, ref = _stamped_yellow_box(stamp)
+    boxes = detect_boxes(np.asarray(img))
+    assert [(b.style, _iou(b, ref) >= 0.8) for b in boxes] == [("colour", True)]
+
+
+def test_patch_that_tesseract_cannot_read_stays_a_box(monkeypatch) -> None:
+    def fail(*args, **kwargs):
+        raise subprocess.CalledProcessError(1, "tesseract")
+
+    monkeypatch.setattr(scanboxes, "_tesseract_lines", fail)
+    img, ref = _stamped_yellow_box("De aanvraag is ingediend")
     boxes = detect_boxes(np.asarray(img))
     assert [(b.style, _iou(b, ref) >= 0.8) for b in boxes] == [("colour", True)]
 
@@ -653,6 +680,17 @@ def test_small_vivid_red_patch_in_a_letterhead_is_not_a_box() -> None:
     draw.rectangle((200, 150, 229, 167), fill=(224, 14, 7))
     draw.text((260, 150), "provincie Zuid-Holland", fill=(40, 30, 120), font=_font(30))
     assert detect_boxes(np.asarray(img)) == []
+
+
+def test_small_dark_navy_box_over_a_house_number_is_a_box() -> None:
+    """A dark coloured fill is a box like a black one: the size a coloured
+    box needs (pale and vivid fills: legend keys, rules) does not apply."""
+    img, draw = _small_page()
+    draw.text((200, 400), "Kerkstraat", fill=(10, 10, 10), font=_font(32), anchor="lm")
+    ref = (390, 386, 33, 29)
+    draw.rectangle((ref[0], ref[1], ref[0] + ref[2] - 1, ref[1] + ref[3] - 1), fill=(0, 0, 110))
+    boxes = detect_boxes(np.asarray(img))
+    assert [(b.style, _iou(b, ref) >= 0.7) for b in boxes] == [("colour", True)]
 
 
 PINK = (187, 144, 152)
