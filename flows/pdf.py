@@ -909,9 +909,10 @@ def rendered_luminance(path: Path, pages: list[Page]) -> None:
     A black box saved as a CCITT or JBIG2 image (what scanners and some
     redaction tools write) or painted as a stencil mask is as much a box
     as a Flate one; without its luminance the box checks could not see it
-    and the text under it would pass unreported. Rotated pages and files
-    pdfium cannot open keep None (the image is then not taken for a box); a
-    page pdfium cannot load raises, and the document is quarantined.
+    and the text under it would pass unreported. Rotated pages cropped
+    inside their MediaBox and files pdfium cannot open keep None (the image
+    is then not taken for a box); a page pdfium cannot load raises, and the
+    document is quarantined.
     """
     wanted = [(page, ims) for page in pages if (ims := _undecoded_over_text(page))]
     if not wanted:
@@ -926,9 +927,13 @@ def rendered_luminance(path: Path, pages: list[Page]) -> None:
     try:
         for page, ims in wanted:
             pg = pdf[page.number - 1]
-            if pg.get_rotation():
+            if not pg.get_rotation():
+                left, top = render_origin(pg)
+            elif pg.get_cropbox() == pg.get_mediabox():
+                # pdfminer and pdfium both give a rotated page as it is shown.
+                left, top = 0.0, page.height
+            else:
                 continue
-            left, top = render_origin(pg)
             gray = pg.render(scale=LUMINANCE_RENDER_SCALE, grayscale=True).to_numpy()
             gray = gray.reshape(gray.shape[0], gray.shape[1], -1)[:, :, 0]
             for im in ims:

@@ -140,6 +140,16 @@ def test_black_images_only_a_renderer_decodes_are_boxes_over_text(pdfs):
     assert findings == [("box_without_ground", "medium")] * 2 + [("hidden_text", "high")] * 2
 
 
+@pytest.mark.parametrize("rotate", [90, 180, 270])
+def test_undecodable_image_on_a_rotated_page_is_measured_where_the_page_shows_it(pdfs, tmp_path, rotate):
+    rotated = tmp_path / f"rotated{rotate}.pdf"
+    with pikepdf.open(pdfs["undecodable_images_over_text"]) as pdf:
+        pdf.pages[0].Rotate = rotate
+        pdf.save(rotated)
+    boxes, findings = _summary(rotated)
+    assert boxes == [("black", "overlay", None, True)] * 2
+
+
 def test_undecodable_image_is_measured_where_the_page_shows_it_when_the_mediabox_is_offset(pdfs, tmp_path):
     """pdfminer counts from the MediaBox's corner, pdfium from the PDF's origin."""
     shifted = tmp_path / "shifted.pdf"
