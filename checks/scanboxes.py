@@ -342,8 +342,6 @@ def _filled_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int, str, float]
             worst, edges = _edge_cover(healed, x, y, w, h)
             if worst < p["min_edge"] or edges < p["mean_edge"]:
                 continue
-            if style == "colour" and (w < p["colour_min_w"] or h < p["colour_min_h"]):
-                continue  # a legend key, a bullet or a coloured rule: too small to hold a stamp or hide a word
             if style == "colour" and not _one_hue(hsv[y : y + h, x : x + w], raw[style][y : y + h, x : x + w]):
                 continue
             out.append((x, y, w, h, style, (solid + cover + edges) / 3))

@@ -892,14 +892,18 @@ def _undecoded_over_text(page: Page) -> list[PageImage]:
     return out
 
 
-def render_origin(pg: Any) -> tuple[float, float]:
+def render_origin(pg: Any) -> tuple[float, float] | None:
     """Where the top-left corner of a pypdfium2 render of page `pg` lies in
     pdfminer's coordinates. pdfium renders the CropBox and gives it in the
     PDF's own coordinates; pdfminer puts the origin at the MediaBox's
-    lower-left corner, which need not be (0, 0)."""
+    lower-left corner, which need not be (0, 0). A rotated page both give
+    as it is shown; None for one cropped inside its MediaBox, whose
+    mapping this does not work out."""
     mx, my, _, _ = pg.get_mediabox()
     left, _, _, top = pg.get_cropbox()
-    return left - mx, top - my
+    if not pg.get_rotation():
+        return left - mx, top - my
+    return (0.0, pg.get_height()) if pg.get_cropbox() == pg.get_mediabox() else None
 
 
 def rendered_luminance(path: Path, pages: list[Page]) -> None:
@@ -927,13 +931,10 @@ def rendered_luminance(path: Path, pages: list[Page]) -> None:
     try:
         for page, ims in wanted:
             pg = pdf[page.number - 1]
-            if not pg.get_rotation():
-                left, top = render_origin(pg)
-            elif pg.get_cropbox() == pg.get_mediabox():
-                # pdfminer and pdfium both give a rotated page as it is shown.
-                left, top = 0.0, page.height
-            else:
+            origin = render_origin(pg)
+            if origin is None:
                 continue
+            left, top = origin
             gray = pg.render(scale=LUMINANCE_RENDER_SCALE, grayscale=True).to_numpy()
             gray = gray.reshape(gray.shape[0], gray.shape[1], -1)[:, :, 0]
             for im in ims:

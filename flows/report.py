@@ -98,7 +98,10 @@ def crop_finding(pdf_path: Path, page: int, box: list[float], boxes: list[list[f
     pdf = pdfium.PdfDocument(str(pdf_path))
     try:
         pg = pdf[page - 1]
-        left, top = render_origin(pg)
+        origin = render_origin(pg)
+        if origin is None:
+            raise ValueError("a rotated page cropped inside its MediaBox")
+        left, top = origin
         image = pg.render(scale=CROP_SCALE).to_pil().convert("RGB")
     finally:
         pdf.close()

@@ -162,6 +162,20 @@ def test_crop_paints_over_the_finding_when_the_mediabox_is_offset(tmp_path: Path
     assert "Jansen" not in _ocr(crop)
 
 
+def test_crop_paints_over_the_finding_on_a_rotated_page(tmp_path: Path) -> None:
+    """On a page turned a quarter, finding boxes are in the page as shown."""
+    import pikepdf
+
+    pdf = redaction_pdfs.build("highlight", tmp_path)
+    with pikepdf.open(pdf, allow_overwriting_input=True) as doc:
+        width = float(doc.pages[0].MediaBox[2])
+        doc.pages[0].Rotate = 90
+        doc.save(pdf)
+    x0, y0, x1, y1 = redaction_pdfs._name_box(700)
+    text = _ocr(_png(report.crop_finding(pdf, 1, [y0, width - x1, y1, width - x0]).data_uri))
+    assert "Kamer" in text and "Jansen" not in text  # the crop is around the name, and the name is covered
+
+
 def _ocr(img: Image.Image) -> str:
     import subprocess
 
