@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh Debian machine with Python 3.11:
 #   make run    set up, then process seeds/ into ./published
 #   make test   set up, then run the test suite
+# `make lint` (style, types, import layers) runs in CI beside the tests.
 # Both are safe to rerun: set-up steps skip what is already there.
 
 PYTHON ?= python3
@@ -13,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-nld tesseract-ocr-eng ghostscript qpdf unpaper pngquant \
                    fonts-dejavu-core chromium python3-venv
 
-.PHONY: setup system venv run test clean
+.PHONY: setup system venv run test lint docs clean
 
 setup: system venv
 
@@ -31,7 +32,7 @@ $(UV):
 venv: $(VENV)/.synced
 
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync -q --frozen --inexact --extra test
+	$(UV) sync -q --frozen --inexact --extra test --extra lint
 	touch $@
 
 run: setup
@@ -39,6 +40,17 @@ run: setup
 
 test: setup
 	$(VENV)/bin/python -m pytest -q
+
+# ruff (style), mypy (types) and import-linter (dependencies run one way:
+# the layers contract in pyproject.toml).
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+# Regenerate the README's stage list, exit statuses and table reference.
+docs: venv
+	$(VENV)/bin/python -m flows.cli.docs README.md
 
 clean:
 	rm -rf $(VENV) published .pytest_cache

@@ -42,11 +42,11 @@ def aligned_words(truth: str, ocr: str) -> Iterator[tuple[str, str]]:
     for op in Levenshtein.opcodes(t, o):
         if (
             op.tag == "equal"
-            or op.tag == "replace"
-            and op.src_end - op.src_start == op.dest_end - op.dest_start
+            or (op.tag == "replace"
+            and op.src_end - op.src_start == op.dest_end - op.dest_start)
         ):
             for i, j in zip(
-                range(op.src_start, op.src_end), range(op.dest_start, op.dest_end)
+                range(op.src_start, op.src_end), range(op.dest_start, op.dest_end), strict=False
             ):
                 yield t[i], o[j]
         elif (

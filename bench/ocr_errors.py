@@ -43,7 +43,7 @@ from collections.abc import Iterator
 from ocr_common import load_pairs
 from rapidfuzz.distance import Levenshtein
 
-from flows.correct_channel import fold
+from flows.stages.correct.channel import fold
 
 # The classes a word-level corrector with a lexicon can fix, and those it could at best.
 WORD_LEVEL = ("letters", "diacritic", "split", "join")
@@ -127,7 +127,7 @@ def blocks(truth: str, text: str) -> list[tuple[str, str, int, int]]:
 
 def classified(truth: str, text: str) -> Iterator[tuple[str, str, str, int]]:
     """(class, truth side, OCR side, cost) of every edit block."""
-    from flows.correct_lexicon import load_lexicon
+    from flows.stages.correct.lexicon import load_lexicon
 
     lex = load_lexicon()
     norm = " ".join(truth.split())
@@ -144,7 +144,7 @@ def classified(truth: str, text: str) -> Iterator[tuple[str, str, str, int]]:
 def breakdown(pages: list[dict], texts: list[str]) -> dict[str, Counter]:
     """Quality bucket -> class -> edit cost, plus the bucket's truth length under "chars"."""
     rows: dict[str, Counter] = defaultdict(Counter)
-    for page, text in zip(pages, texts):
+    for page, text in zip(pages, texts, strict=False):
         r = rows[page["quality"]]
         r["chars"] += len(" ".join(page["truth"].split()))
         for cls, _, _, n in classified(page["truth"], text):
@@ -153,8 +153,8 @@ def breakdown(pages: list[dict], texts: list[str]) -> dict[str, Counter]:
 
 
 def corrected_texts(pages: list[dict], doc_lexicon: bool) -> list[str]:
-    from flows.correct import document_lexicon, load_corrector
     from flows.model import Edit, apply_text_edits
+    from flows.stages.correct.corrector import document_lexicon, load_corrector
 
     corrector = load_corrector()
     out = []
@@ -218,7 +218,7 @@ def main() -> None:
                 print(f"{label:<14}" + " ".join(cells))
         if args.examples:
             seen: Counter = Counter()
-            for page, text in zip(pages, texts):
+            for page, text in zip(pages, texts, strict=False):
                 if page["quality"] in ("200_bin", "150_bin_noise"):
                     for cls, a, b, _ in classified(page["truth"], text):
                         if cls == args.examples:

@@ -11,7 +11,7 @@ split-and-look-up pass over the same text), because the machine is shared.
 
 The figures come from the test split (sources the confusion model was not
 learned from); `--split train` is for choosing the thresholds in
-`flows.correct.Settings` (the gap model's by `bench/ocr_gap_select.py`,
+`flows.stages.correct.corrector.Settings` (the gap model's by `bench/ocr_gap_select.py`,
 which holds each train source out in turn). `--doc-lexicon` gives each page the words of the
 other pages of the same source as its release lexicon, as the pipeline does
 with the clean parts of a release.
@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ocr_common import cer, load_pairs, wer
 from rapidfuzz.distance import Levenshtein
 
-from flows.correct_gaps import aligned_gaps, normal_gap
 from flows.model import Edit, apply_text_edits
+from flows.stages.correct.gaps import aligned_gaps, normal_gap
 
 
 def judge(truth: str, ocr: str, corrections) -> tuple[list, int]:
@@ -50,7 +50,7 @@ def judge(truth: str, ocr: str, corrections) -> tuple[list, int]:
     target: dict[int, str] = {}
     for op in Levenshtein.opcodes(t, o):
         for i, j in zip(
-            range(op.src_start, op.src_end), range(op.dest_start, op.dest_end)
+            range(op.src_start, op.src_end), range(op.dest_start, op.dest_end), strict=False
         ):
             if op.tag == "equal":
                 right[j] = True
@@ -93,7 +93,11 @@ def main() -> None:
     args = parser.parse_args()
 
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    from flows.correct import Settings, document_lexicon, load_corrector
+    from flows.stages.correct.corrector import (
+        Settings,
+        document_lexicon,
+        load_corrector,
+    )
 
     corrector = load_corrector()
     load_cpu, load_wall = time.process_time() - cpu0, time.perf_counter() - wall0

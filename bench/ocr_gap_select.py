@@ -29,7 +29,7 @@ from ocr_common import load_pairs
 from ocr_train import clean_gap_pairs, gap_pairs
 from rapidfuzz.distance import Levenshtein
 
-from flows.correct_gaps import GapModel, learn
+from flows.stages.correct.gaps import GapModel, learn
 
 
 def main() -> None:

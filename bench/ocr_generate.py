@@ -155,7 +155,7 @@ def extra_chunks(text: str, words_per_chunk: int, limit: int, extra: int) -> lis
     ends = [a for a, _ in taken[1:]] + [len(words)]
     free = [
         i
-        for start, end in zip(bounds, ends)
+        for start, end in zip(bounds, ends, strict=False)
         for i in range(start, end - words_per_chunk // 2, words_per_chunk)
     ]
     if len(free) > extra:

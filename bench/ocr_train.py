@@ -2,10 +2,10 @@
 
 Reads `bench/out/ocr_pairs/` (made by `bench/ocr_generate.py`), aligns truth
 and OCR words, learns segment confusions with `flows.correct_channel.learn`
-and writes `flows/data/ocr_confusions.json`; counts which gaps the truth had
+and writes `flows/stages/correct/ocr_confusions.json`; counts which gaps the truth had
 between two words where the OCR shows a gap, plus the gaps of the whole clean
 text of each train source as its own truth (`flows.correct_gaps.learn`), and
-writes `flows/data/ocr_gaps.json`. Both are shipped so that nothing is trained
+writes `flows/stages/correct/ocr_gaps.json`. Both are shipped so that nothing is trained
 at run time. Only train-split sources are used; `bench/ocr_eval.py`
 reports on the others.
 
@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ocr_common import aligned_words, core, load_pairs
 from rapidfuzz.distance import Levenshtein
 
-from flows.correct_channel import MODEL_PATH, learn
-from flows.correct_gaps import (
+from flows.stages.correct.channel import MODEL_PATH, learn
+from flows.stages.correct.gaps import (
     GAPS_PATH,
     aligned_gaps,
     gap_classes,
@@ -33,7 +33,7 @@ from flows.correct_gaps import (
     guarded,
     normal_gap,
 )
-from flows.correct_gaps import learn as learn_gaps
+from flows.stages.correct.gaps import learn as learn_gaps
 
 
 def training_pairs(pages: list[dict]) -> tuple[list[tuple[str, str]], list[str]]:
@@ -51,7 +51,7 @@ def training_pairs(pages: list[dict]) -> tuple[list[tuple[str, str]], list[str]]
 
 def gap_pairs(pages: list[dict]) -> list[tuple[str, str, str, str, str]]:
     """(left class, OCR gap, right class, truth gap, source) for every aligned gap of the pages."""
-    from flows.correct_lexicon import load_lexicon
+    from flows.stages.correct.lexicon import load_lexicon
 
     lex = load_lexicon()
 
@@ -79,7 +79,7 @@ def clean_gap_pairs(weight: int) -> list[tuple[str, str, str, str, str]]:
     """
     from ocr_generate import sources, split_of
 
-    from flows.correct_lexicon import load_lexicon
+    from flows.stages.correct.lexicon import load_lexicon
 
     lex = load_lexicon()
 

@@ -5,9 +5,9 @@ In one run, over the same corpus of born-digital PDFs (made by
 
 1. plain: `pdfminer.high_level.extract_text` on each file, one process
    (the reference every number is divided by);
-2. walker: `flows.pdf.extract_pages(ocr=False)` on each file, one process
+2. walker: `flows.stages.extract.pdf.extract_pages(ocr=False)` on each file, one process
    (our page walk: paint-order geometry, no layout analysis; should beat 1);
-   stages: every per-document stage (`flows.pipeline.process_input`: walk,
+   stages: every per-document stage (`flows.run.units.process_input`: walk,
    normalise, split, parse, markers, checks), one process; a long run on
    N workers approaches N times this rate;
 3. lakmoes: the whole `lakmoes run` over the corpus (temporary Prefect
@@ -45,9 +45,10 @@ from pathlib import Path
 from pdfminer.high_level import extract_text
 
 from bench import pdf_corpus
-from flows.ingest import identify
-from flows.pdf import extract_pages, page_count
-from flows.pipeline import RunOptions, process_input
+from flows.run.stages import RunOptions, process_input
+from flows.stages.extract.opening import page_count
+from flows.stages.extract.pdf import extract_pages
+from flows.stages.ingest import identify
 
 
 def cpu_seconds() -> float:

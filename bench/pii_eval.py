@@ -31,9 +31,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from checks.pii import KINDS, allow_list_for, scan  # noqa: E402
-from flows.model import Document  # noqa: E402
-from pii_generate import generate  # noqa: E402
+from pii_generate import generate
+
+from checks.text.pii.allow_list import allow_list_for
+from checks.text.pii.scan import scan
+from checks.text.pii.vocabulary import KINDS
+from flows.model import Document
 
 CACHE = REPO / "bench" / "out" / "pii_ocr_cache"
 

@@ -41,7 +41,7 @@ class Builder:
 
     pieces: list[tuple[str, str | None]] = field(default_factory=list)
 
-    def add(self, text: str, kind: str | None = None) -> "Builder":
+    def add(self, text: str, kind: str | None = None) -> Builder:
         self.pieces.append((text, kind))
         return self
 
@@ -100,7 +100,7 @@ class Values:
             total = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True))
             last = total % 11
             if last < 10:
-                s = "".join(map(str, digits + [last]))
+                s = "".join(map(str, [*digits, last]))
                 return self.rng.choice([s, f"{s[:4]}.{s[4:6]}.{s[6:]}", f"{s[:3]} {s[3:6]} {s[6:]}"])
 
     def iban(self) -> str:
@@ -114,7 +114,7 @@ class Values:
 
     def birth(self) -> str:
         y, m, d = self.rng.randint(1940, 2005), self.rng.randint(1, 12), self.rng.randint(1, 28)
-        months = "januari februari maart april mei juni juli augustus september oktober november december".split()
+        months = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"]
         return self.rng.choice([f"{d:02d}-{m:02d}-{y}", f"{d}-{m}-{y}", f"{d} {months[m - 1]} {y}", f"{d:02d}/{m:02d}/{y}"])
 
 
@@ -273,9 +273,7 @@ def damage(text: str, rng: random.Random, rate: float, planted: bool) -> str:
         p = rng.random()
         if ch in CONFUSIONS and p < rate:
             chars.append(CONFUSIONS[ch])
-        elif ch in ",.;:" and p < rate * 3:
-            pass
-        elif ch == " " and p < rate:
+        elif (ch in ",.;:" and p < rate * 3) or (ch == " " and p < rate):
             pass
         else:
             chars.append(ch)

@@ -5,7 +5,7 @@ a born-digital PDF, run through the pipeline):
 
 1. `import great_expectations` (paid once per process: the gate imports it
    only inside `validate_release`);
-2. `checks.quality.validate_release` per step (frames, validate, Data Docs),
+2. `checks.quality.validate.validate_release` per step (frames, validate, Data Docs),
    wall and CPU, median of --repeat runs;
 3. the reference: the same suites run the naive way (one dataframe asset
    per frame, expectations added one by one to stored suites), which makes
@@ -32,7 +32,7 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checks import quality
+from checks.quality import validate as quality
 
 
 def seed_release(folder: Path) -> tuple[dict[str, pa.Table], dict]:

@@ -18,7 +18,7 @@ several lines drawn as one outline) count as their bounding rectangle.
 
 Split: pages are split by source document (the file name without its page
 suffix), by a stable hash, into "dev" (used while choosing the thresholds in
-checks/data/scanboxes.toml) and "test" (held out), stratified by style. Reference numbers of the
+checks/pdf/scanboxes.toml) and "test" (held out), stratified by style. Reference numbers of the
 UvA detector (F1): black 0.79, color 0.86, border 0.76, gray 0.62.
 """
 
@@ -40,8 +40,10 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from checks.grounds import parse_ground
-from checks.scanboxes import ImageBox, detect_boxes, ocr_stamps
+from checks.pdf.scanned.detect import detect_boxes
+from checks.pdf.scanned.params import ImageBox
+from checks.pdf.scanned.stamps import ocr_stamps
+from flows.registry.matching import parse_ground
 
 UVA_F1 = {"black": 0.79, "color": 0.86, "border": 0.76, "gray": 0.62}
 IOU = 0.5

@@ -19,9 +19,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from checks.boxes import find_redactions
+from checks.pdf.boxes import find_redactions
 from flows.model import Glyph, Page, Shape
-from flows.pdf import PdfError, extract_pages
+from flows.model.errors import PdfError
+from flows.stages.extract.pdf import extract_pages
 
 
 def crowded_page() -> Page:

@@ -14,8 +14,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from flows.model import Document
-
+from flows.model import Document, StageContext
 
 # Text that a body tried to remove (left under a box, in an unapplied
 # annotation, repeated in bookmarks or metadata) is a leak in any part: the
@@ -35,7 +34,7 @@ def _holding_findings(doc: Document) -> list[dict[str, Any]]:
         f
         for f in doc.rows.get("findings", [])
         if f.get("check") in HOLD_AT_ANY_SEVERITY
-        or f.get("severity") == "high" and (f.get("part") not in public or f.get("check") in HOLD_IN_ANY_PART)
+        or (f.get("severity") == "high" and (f.get("part") not in public or f.get("check") in HOLD_IN_ANY_PART))
     ]
 
 
@@ -59,6 +58,13 @@ def apply_gate(doc: Document, *, allow_findings: bool) -> str | None:
     where = ", ".join("?" if p is None else str(p) for p in parts)
     checks = ", ".join(f"{c} x{n}" for c, n in sorted(by_check.items()))
     return f"{len(holding)} finding(s) that hold the document back, in part(s) {where}: {checks}. {examples}{more}"
+
+
+def gate(doc: Document, ctx: StageContext) -> None:
+    """The gate stage: decide whether the document is held back, and sum up
+    its redactions (published either way, so a Woo coordinator can act)."""
+    doc.held_back = apply_gate(doc, allow_findings=ctx.options.allow_findings)
+    doc.add_row("redaction_summary", redaction_summary(doc))
 
 
 def _json(counter: Counter[str]) -> str:

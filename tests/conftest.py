@@ -20,8 +20,9 @@ def shared_data() -> Path:
 @pytest.fixture(scope="module")
 def seed_doc():
     """The seed release taken through the text checks (without OCR correction)."""
-    from checks import removals
     from test_removals import prepared
+
+    from checks.text import removals
 
     doc = prepared(SEED)
     removals.check_document(doc)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import ROOT, SEED
 
-from flows.cli import _parser
+from flows.cli.main import _parser
 
 
 def _lakmoes(*args: str) -> subprocess.CompletedProcess[str]:
@@ -20,7 +20,7 @@ def _lakmoes(*args: str) -> subprocess.CompletedProcess[str]:
 def test_readme_usage_lines_name_the_options_the_parser_has() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     usage = dict(re.findall(r"^    lakmoes (\w+) (.*)$", readme, re.MULTILINE))
-    commands = _parser()._subparsers._group_actions[0].choices  # noqa: SLF001 - argparse keeps them there
+    commands = _parser()._subparsers._group_actions[0].choices
     assert set(usage) == set(commands)
     for name, line in usage.items():
         documented = set(re.findall(r"--[\w-]+", line))

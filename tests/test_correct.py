@@ -9,7 +9,8 @@ from itertools import pairwise
 import pytest
 from conftest import ROOT, SEED
 
-from flows.correct import (
+from flows.model import Edit, apply_text_edits
+from flows.stages.correct.corrector import (
     Correction,
     defined_terms,
     document_lexicon,
@@ -17,7 +18,6 @@ from flows.correct import (
     looks_like_ocr,
     normalise_and_correct,
 )
-from flows.model import Edit, apply_text_edits
 
 OCR_START = "I Ministerie van Buitenlandse Zaken"
 
@@ -260,7 +260,7 @@ def test_another_inflection_is_not_ocr_damage(corrector):
 def test_shipped_confusion_model_is_learned_from_the_train_split_only():
     import json
 
-    from flows.correct_channel import MODEL_PATH, load_model
+    from flows.stages.correct.channel import MODEL_PATH, load_model
 
     data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     assert "seed_public" not in data["trained_on"]["sources"]
@@ -270,7 +270,7 @@ def test_shipped_confusion_model_is_learned_from_the_train_split_only():
     assert any(len(a) > 1 or len(b) > 1 for a, b in model.confusions)
 
 
-# -- separators between words (flows/correct_gaps.py) -------------------------
+# -- separators between words (flows/stages/correct/gaps.py) -------------------------
 
 
 def test_spurious_full_stop_between_two_words_is_removed(corrector):
@@ -306,7 +306,7 @@ def test_quote_mark_is_removed_only_when_nothing_closes_it(corrector):
 
 
 def test_marks_inside_links_addresses_and_codes_are_guarded():
-    from flows.correct_gaps import gaps, guarded
+    from flows.stages.correct.gaps import gaps, guarded
 
     for text in ("zie politie.nl/woo", "mail j.jansen@minbuza.nl", "kenmerk 2023.0012"):
         inner = [g for g in gaps(text) if not g.sep.isspace()]
@@ -316,7 +316,7 @@ def test_marks_inside_links_addresses_and_codes_are_guarded():
 
 
 def test_gap_rules_need_a_clear_majority_from_several_documents():
-    from flows.correct_gaps import GapModel
+    from flows.stages.correct.gaps import GapModel
 
     def model(contexts):
         return GapModel.from_counts(contexts, probability=0.9, count=8, sources=3)
@@ -332,7 +332,7 @@ def test_gap_rules_need_a_clear_majority_from_several_documents():
 
 
 def test_rare_gap_context_backs_off_to_its_coarse_classes():
-    from flows.correct_gaps import GapModel
+    from flows.stages.correct.gaps import GapModel
 
     contexts = {
         "lw\t-\tlf": {" ": [5, [0, 1, 2]]},  # too rare to decide on its own
@@ -349,7 +349,7 @@ def test_rare_gap_context_backs_off_to_its_coarse_classes():
 def test_shipped_gap_model_is_learned_from_the_train_split_only():
     import json
 
-    from flows.correct_gaps import GAPS_PATH, read_gap_counts
+    from flows.stages.correct.gaps import GAPS_PATH, read_gap_counts
 
     data = json.loads(GAPS_PATH.read_text(encoding="utf-8"))
     assert data["sources"] == data["trained_on"]["sources"]
@@ -375,7 +375,7 @@ def test_words_with_their_own_accents_stay(corrector):
 
 
 def test_shipped_model_pools_diacritic_confusions_into_one_rate():
-    from flows.correct_channel import load_model
+    from flows.stages.correct.channel import load_model
 
     model = load_model()
     # One learned rate for any accent added, dropped or swapped, rarer than the commonest confusions.
@@ -404,7 +404,7 @@ def test_hyphen_joining_the_commonest_words_is_a_space(corrector):
 
 
 def test_host_like_token_ending_in_a_common_word_is_two_words():
-    from flows.correct_gaps import gaps, guarded
+    from flows.stages.correct.gaps import gaps, guarded
 
     for text in ("stemt in.de vergadering", "tegen drones.en de motie"):
         dot = next(g for g in gaps(text) if g.sep == ".")
@@ -414,7 +414,7 @@ def test_host_like_token_ending_in_a_common_word_is_two_words():
 
 
 def test_letter_after_a_dot_is_part_of_an_initialism():
-    from flows.correct_gaps import gap_classes, gaps
+    from flows.stages.correct.gaps import gap_classes, gaps
 
     g = next(g for g in gaps("ASTELLAS B.V, DSM") if g.left == "V")
     assert gap_classes(g, lambda w: 0.0) == ("i", "Cu")
@@ -423,7 +423,7 @@ def test_letter_after_a_dot_is_part_of_an_initialism():
 def test_gap_reading_is_the_one_closest_to_the_truth_on_average():
     """A misread "." that stood for a space mostly and for a comma sometimes becomes a
     space: never further from the truth than the "." was."""
-    from flows.correct_gaps import GapModel
+    from flows.stages.correct.gaps import GapModel
 
     contexts = {"lw\t. \tlt": {" ": [14, [0, 1, 2]], ", ": [6, [3, 4]]}}
     m = GapModel.from_counts(contexts, probability=0.9, count=8, sources=3)
@@ -431,7 +431,7 @@ def test_gap_reading_is_the_one_closest_to_the_truth_on_average():
 
 
 def test_rarely_seen_gap_context_needs_more_than_a_few_unanimous_observations():
-    from flows.correct_gaps import GapModel
+    from flows.stages.correct.gaps import GapModel
 
     few = {"lw\t: \tCt": {". ": [8, [0, 1, 2]]}}
     many = {"lw\t: \tCt": {". ": [40, [0, 1, 2]]}}

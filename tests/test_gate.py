@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from checks import gate, removals
-from flows.model import Document, Part, Page
-
 from test_removals import internal_doc
+
+from checks import gate
+from checks.text import removals
+from flows.model import Document, Page, Part
 
 
 def two_part_doc(public_text: str, internal_text: str) -> Document:

@@ -9,11 +9,11 @@ from conftest import ROOT
 
 
 def test_every_data_file_of_the_packages_is_package_data() -> None:
-    """setuptools globs package data relative to the package, `*` not crossing a folder."""
+    """setuptools globs package data relative to the package: `*` does not cross a folder, `**` does."""
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     missing = []
     for package, globs in patterns.items():
-        shipped = {f for g in globs for f in glob.glob(g, root_dir=ROOT / package)}
+        shipped = {f for g in globs for f in glob.glob(g, root_dir=ROOT / package, recursive=True)}
         missing += [
             str(f.relative_to(ROOT))
             for f in (ROOT / package).rglob("*")

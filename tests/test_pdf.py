@@ -1,4 +1,4 @@
-"""The PDF backend (flows/pdf.py): page walk in paint order, text from
+"""The PDF backend (flows/stages/extract/pdf.py): page walk in paint order, text from
 glyphs, OCR of scans only, and clear reasons for broken PDFs.
 
 OCR runs are real (OCRmyPDF + Tesseract) and kept to a few pages: the seed
@@ -21,10 +21,13 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-from checks.grounds import find_codes
-from checks.markers import find_markers
 from flows.model import Page, luminance
-from flows.pdf import PdfError, extract_pages, needs_ocr, page_count
+from flows.model.errors import PdfError
+from flows.registry.grounds import find_codes
+from flows.registry.matching import find_markers
+from flows.stages.extract.opening import page_count
+from flows.stages.extract.pdf import extract_pages
+from flows.stages.extract.walk import needs_ocr
 from tests.fixtures import bad_pdfs, seed_pdfs
 
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from checks.pii import AllowList, allow_list_for, public_persons, scan, static_allow_list
+from checks.text.pii.allow_list import (
+    AllowList,
+    allow_list_for,
+    public_persons,
+    static_allow_list,
+)
+from checks.text.pii.scan import scan
 from flows.model import Document
 
 
@@ -247,7 +253,8 @@ def test_birth_date_after_ocr_damaged_label_is_found():
 
 
 def test_organisation_phone_and_iban_in_a_letterhead_are_not_personal():
-    letterhead = "Postbus 9090 | 6800 GX Arnhem\n\n026 359 99 99\npost@gelderland.nl\nBNG Bank Den Haag\nNL74BNGH0285010824\nBIC-code BNGHNL2G"
+    letterhead = ("Postbus 9090 | 6800 GX Arnhem\n\n026 359 99 99\npost@gelderland.nl\nBNG Bank Den Haag\n"
+                  "NL74BNGH0285010824\nBIC-code BNGHNL2G")
     assert kinds(letterhead) == []
 
 

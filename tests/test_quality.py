@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from checks import quality
+from checks.quality import validate as quality
 from flows.model import TABLES
 from tests.fixtures import quality_releases as qr
 from tests.fixtures.quality_releases import EXPECTED_FAILURES
@@ -57,7 +57,10 @@ def test_planted_defect_fails_the_gate_naming_its_expectation(releases, defect: 
 
 def test_defect_failures_point_at_the_planted_rows(releases) -> None:
     d = releases["defects"]
-    rows = lambda name: _result(d, name)["observed"]["unexpected_rows"]
+
+    def rows(name: str) -> list:
+        return _result(d, name)["observed"]["unexpected_rows"]
+
     assert [(Path(r["source_path"]).name, r["page"]) for r in rows("page_coverage.every_page_in_pages")] == [
         (f"{qr.SEED.stem}-antwoorden.pdf", qr.MISSING_PAGE)]
     assert [r["vraag_nr"] for r in rows("questions_answered.every_question_answered")] == [qr.MISSING_ANSWER]
@@ -172,7 +175,7 @@ def test_input_in_neither_documents_nor_quarantine_is_unaccounted_for() -> None:
               {"path": "in/c.txt", "sha256": "c" * 64, "status": "published"}]
     frames = quality.build_frames(_tables(documents=[DOC], quarantine=quarantine), {"inputs": inputs})
     found = {p: None if pd.isna(f) else f for p, f in zip(frames["input_coverage"]["path"],
-                                                          frames["input_coverage"]["found_as"])}
+                                                          frames["input_coverage"]["found_as"], strict=False)}
     assert found == {"in/a.pdf": "published", "in/b.txt": "quarantined", "in/c.txt": None}
 
 
@@ -195,7 +198,7 @@ def test_internal_part_with_neither_markers_nor_reason_is_flagged() -> None:
                 "ground_code": "5.1.2e"}]
     frames = quality.build_frames(_tables(documents=[DOC], parts=parts, markers=markers), {"inputs": []})
     ip = frames["internal_parts"]
-    assert dict(zip(ip["part"], ip["markers_or_reason"])) == {0: False, 1: True, 2: True}
+    assert dict(zip(ip["part"], ip["markers_or_reason"], strict=False)) == {0: False, 1: True, 2: True}
 
 
 def test_text_lines_point_at_the_line_with_the_glyph_code() -> None:

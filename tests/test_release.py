@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import ROOT, SEED
-from flows.pipeline import RunOptions
-from flows.release_flow import run
+
+from flows.model import RunOptions
+from flows.run.flow import run
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +63,8 @@ def test_seed_release_publishes_memo_fields_and_kernpunten(seed_release: Path) -
     assert fields["Datum"]["value_date"] == dt.date(2023, 9, 29)
     assert fields["Binnengekomen op"]["value_date"] == dt.date(2023, 7, 17)
     assert "173615" in fields["Onze Referentie"]["value"]
-    bullets = [r for r in table(seed_release, "memo_sections") if r["section"] == "Kernpunten" and r["kind"] == "bullet"]
+    sections = table(seed_release, "memo_sections")
+    bullets = [r for r in sections if r["section"] == "Kernpunten" and r["kind"] == "bullet"]
     assert len(bullets) == 5
 
 
@@ -117,7 +118,8 @@ def test_scanned_memo_is_ocred_corrected_and_parsed_like_the_text_form(seed_rele
     assert fields["Datum"]["value_date"] == dt.date(2023, 9, 29)
     assert fields["Binnengekomen op"]["value_date"] == dt.date(2023, 7, 17)
     assert "173615" in fields["Onze Referentie"]["value"]
-    bullets = [r for r in table(seed_release, "memo_sections", MEMO_PDF) if r["section"] == "Kernpunten" and r["kind"] == "bullet"]
+    sections = table(seed_release, "memo_sections", MEMO_PDF)
+    bullets = [r for r in sections if r["section"] == "Kernpunten" and r["kind"] == "bullet"]
     assert len(bullets) == 5
     # The release's clean text (the born-digital answers) is the corrector's
     # lexicon, across documents.
@@ -185,7 +187,7 @@ def test_failed_run_leaves_no_release_and_latest_unchanged(prefect_api, tmp_path
     before = os.readlink(out / "latest")
     releases = sorted((out / "releases").iterdir())
     (out / ".staging").write_text("not a folder: staging cannot be created")
-    with pytest.raises(Exception):
+    with pytest.raises(OSError):  # staging is a file, not a folder
         run([SEED], RunOptions(out=out))
     assert os.readlink(out / "latest") == before
     assert sorted((out / "releases").iterdir()) == releases
@@ -208,12 +210,14 @@ def test_run_publishes_after_the_quality_process_died(prefect_api, tmp_path: Pat
     of memory) is replaced, so the next run still validates and publishes."""
     from pebble import ProcessExpired
 
-    from flows.release_flow import quality_process
+    from flows.run.pool import WorkerPool
 
-    dying = quality_process().schedule(os._exit, args=(1,))
-    with pytest.raises(ProcessExpired):
-        dying.result()
-    outcome = run([SEED], RunOptions(out=tmp_path / "out"))
+    options = RunOptions(out=tmp_path / "out")
+    with WorkerPool(options) as pool:
+        dying = pool.validate(os._exit, 1, timeout=60)
+        with pytest.raises(ProcessExpired):
+            dying.result()
+        outcome = run([SEED], options, pool)
     assert outcome.exit_code == 0
     assert (outcome.release / "quality.json").is_file()
 
@@ -223,16 +227,17 @@ def test_run_publishes_after_the_quality_process_died(prefect_api, tmp_path: Pat
     [(True, 2, False, 0), (True, 2, True, 3), (True, 0, True, 3), (False, 2, False, 4), (False, 0, True, 4)],
 )
 def test_exit_status_follows_quality_then_publication_then_quarantine(quality_ok, published, quarantined, code):
-    from flows.release_flow import outcome
+    from flows.run.flow import outcome
 
     result = outcome(quality_ok, [] if quality_ok else ["documents"], published, quarantined, Path("out/r1"), [])
     assert result.exit_code == code
 
 
 def test_quality_step_failure_keeps_its_message_out_of_the_log(tmp_path: Path) -> None:
-    from flows.release_flow import quality_task
+    from flows.run.flow import quality_task
+    from flows.run.pool import WorkerPool
 
-    with pytest.raises(RuntimeError) as e:
-        quality_task.fn({"documents": "Jan Jansen"}, {}, tmp_path, 60)
+    with WorkerPool(RunOptions(workers=1)) as pool, pytest.raises(RuntimeError) as e:
+        quality_task.fn(pool, {"documents": "Jan Jansen"}, {}, tmp_path, 60)
     # Only the error's type comes through, never its message.
     assert str(e.value) == "the quality step failed (AttributeError; message withheld)"

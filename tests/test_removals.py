@@ -6,15 +6,15 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-
-from checks import removals
-from flows import ingest
-from flows.model import Document, Part
-from flows.normalise import normalise
-from flows.pipeline import RunOptions, stage_markers, stage_parse
-from flows.split import split
-
 from conftest import SEED
+
+from checks.text import removals
+from flows.model import Document, Part, RunOptions, StageContext
+from flows.stages import ingest
+from flows.stages.markers import markers
+from flows.stages.normalise import normalise
+from flows.stages.parse import parse
+from flows.stages.split import split
 
 
 def prepared(path: Path) -> Document:
@@ -23,8 +23,8 @@ def prepared(path: Path) -> Document:
     doc = ingest.read_document(ingest.identify(path))
     normalise(doc)
     split(doc)
-    stage_parse(doc, RunOptions())
-    stage_markers(doc, RunOptions())
+    parse(doc, StageContext(RunOptions()))
+    markers(doc, StageContext(RunOptions()))
     return doc
 
 

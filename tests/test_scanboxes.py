@@ -1,4 +1,4 @@
-"""Redaction boxes in scanned pages (checks/scanboxes.py).
+"""Redaction boxes in scanned pages (checks/pdf/scanned/).
 
 Generated pages: a 200 dpi A4 page with lines of word-like ink, redaction
 boxes of every style with a stamped "5.1.2e", and things that are not
@@ -18,16 +18,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from checks import scanboxes
-from checks.scanboxes import (
-    ImageBox,
-    _row_bands,
-    detect_boxes,
-    find_scanned_redactions,
-    ocr_stamps,
-    params,
-    read_stamp,
-)
+from checks.pdf.scanned import filled, stamps
+from checks.pdf.scanned.detect import detect_boxes
+from checks.pdf.scanned.masks import _row_bands
+from checks.pdf.scanned.params import ImageBox, params
+from checks.pdf.scanned.stamps import ocr_stamps, read_stamp
+from checks.pdf.scanned.step import find_scanned_redactions
 from flows.model import Document, OcrWord, Page
 
 W, H = 1654, 2339  # A4 at 200 dpi
@@ -157,7 +153,7 @@ def test_stamp_is_read_from_ocr_words_inside_the_box() -> None:
 def test_white_stamp_on_dark_box_is_read_from_the_inverted_crop(page: np.ndarray, found: list[ImageBox]) -> None:
     filled = [b for b in found if b.style in ("black", "grey", "colour", "outlined")]
     texts = ocr_stamps(page, filled)
-    from checks.grounds import parse_ground
+    from flows.registry.matching import parse_ground
 
     assert [parse_ground(t) for t in texts] == ["5.1.2e"] * len(filled)
 
@@ -289,7 +285,7 @@ def test_outlined_boxes_side_by_side_are_two_boxes() -> None:
     _stamped_box(draw, left)
     _stamped_box(draw, right)
     boxes = detect_boxes(np.asarray(img))
-    assert [(b.style, round(_iou(b, ref), 1) >= 0.8) for b, ref in zip(boxes, (left, right))] == [
+    assert [(b.style, round(_iou(b, ref), 1) >= 0.8) for b, ref in zip(boxes, (left, right), strict=False)] == [
         ("outlined", True),
         ("outlined", True),
     ]
@@ -299,7 +295,7 @@ def test_dark_header_band_across_the_page_is_not_a_redaction() -> None:
     img, draw = _small_page()
     draw.rectangle((60, 100, W - 60, 170), fill=(30, 30, 60))
     draw.text((W // 2, 135), "Ministerie van Binnenlandse Zaken", fill="white", font=_font(36), anchor="mm")
-    _stamped_box(draw, BOXES[0][:1] + (400,) + BOXES[0][2:])
+    _stamped_box(draw, (*BOXES[0][:1], 400, *BOXES[0][2:]))
     boxes = detect_boxes(np.asarray(img))
     assert [(b.style, b.y) for b in boxes] == [("black", 400)]
 
@@ -506,7 +502,7 @@ def _halftone(draw: ImageDraw.ImageDraw, box: tuple, rng: np.random.Generator, l
     (a third of the pixels at `level`) on the paper, about 247 on average,
     with no border."""
     x, y, w, h = box
-    for yy, xx in zip(*np.nonzero(rng.random((h, w)) < 0.33)):
+    for yy, xx in zip(*np.nonzero(rng.random((h, w)) < 0.33), strict=False):
         draw.point((x + int(xx), y + int(yy)), fill=(level, level, level))
 
 
@@ -614,7 +610,8 @@ def test_patch_that_tesseract_cannot_read_stays_a_box(monkeypatch) -> None:
     def fail(*args, **kwargs):
         raise subprocess.CalledProcessError(1, "tesseract")
 
-    monkeypatch.setattr(scanboxes, "_tesseract_lines", fail)
+    monkeypatch.setattr(filled, "tesseract_lines", fail)
+    monkeypatch.setattr(stamps, "tesseract_lines", fail)
     img, ref = _stamped_yellow_box("De aanvraag is ingediend")
     boxes = detect_boxes(np.asarray(img))
     assert [(b.style, _iou(b, ref) >= 0.8) for b in boxes] == [("colour", True)]
@@ -737,5 +734,6 @@ def test_coloured_boxes_with_paper_or_text_between_them_stay_apart() -> None:
         _pink_line(draw, x, y, w, h)
     _words_between(draw, rng, 400, 1000, 338)
     boxes = detect_boxes(np.asarray(img))
-    assert [(b.style, round(_iou(b, ref), 1) >= 0.9) for b, ref in zip(boxes, refs)] == [("colour", True)] * 4
+    found = [(b.style, round(_iou(b, ref), 1) >= 0.9) for b, ref in zip(boxes, refs, strict=False)]
+    assert found == [("colour", True)] * 4
     assert len(boxes) == 4

@@ -7,18 +7,23 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
-from checks.grounds import find_codes
-from checks.markers import find_markers
-from checks.memo_checks import add_marker_rows, check_person_fields
-from flows import ingest
-from flows.model import Document, Edit, OffsetMap, Page
-from flows.normalise import normalise, normalise_text
-from flows.parse_kamervragen import find_questions, parse_askers, parse_kamervragen, split_roles
-from flows.parse_memo import parse_memo
-from flows.split import split
-
 from conftest import SEED
+
+from checks.text.memo import check_person_fields
+from flows.model import Document, Edit, OffsetMap, Page, RunOptions
+from flows.registry.grounds import find_codes
+from flows.registry.matching import find_markers
+from flows.stages import ingest
+from flows.stages.markers import add_marker_rows
+from flows.stages.normalise import normalise, normalise_text
+from flows.stages.parse.kamervragen import (
+    find_questions,
+    parse_askers,
+    parse_kamervragen,
+    split_roles,
+)
+from flows.stages.parse.memo import parse_memo
+from flows.stages.split import split
 
 
 def seed_document(text: str | None = None) -> Document:
@@ -44,7 +49,7 @@ def test_document_id_is_sha256_of_bytes(tmp_path: Path) -> None:
         ("Oekraïne en België".encode("cp1252"), "cp1252"),
         ("Oekraïne en België".encode("utf-16"), "utf-16"),
         ("Oekraïne en België".encode("utf-8-sig"), "utf-8"),
-        ("Oekraïne en België".encode("utf-8"), "utf-8"),
+        ("Oekraïne en België".encode(), "utf-8"),
     ],
 )
 def test_text_is_decoded_with_its_encoding_recorded(data: bytes, encoding: str) -> None:
@@ -268,24 +273,26 @@ def test_markers_in_stamp_text_are_found_by_label() -> None:
 
 
 def test_a_failing_stage_quarantines_with_type_and_place_but_not_the_message(monkeypatch) -> None:
-    from flows import pipeline
+    from flows.run import units
+    from flows.run.stages import Stage
 
     def broken(doc, ctx):
         raise ValueError("Jan Jansen, j.jansen@minbuza.nl")
 
-    monkeypatch.setattr(pipeline, "PREPARE", (("split", broken),))
+    monkeypatch.setattr(units, "phase", lambda name: (Stage("split", "prepare", "", "", broken),))
     doc = Document(id="d", path="p.txt", size=1, media_type="text/plain", raw_text="x", text="x")
-    result = pipeline.prepare(doc, pipeline.RunOptions())
+    result = units.prepare(doc, RunOptions())
     assert result.quarantine.reason == "split failed"
     assert result.quarantine.detail.startswith("ValueError at test_text_stages.py:")
     assert "Jansen" not in result.quarantine.detail
 
 
 def test_unexpected_error_in_a_work_unit_names_its_stage_and_place() -> None:
-    """Re-raised in the parent process, the error would point into the pool's code; the unit names where it was raised."""
-    from flows import pipeline
+    """Re-raised in the parent process, the error would point into the pool's
+    code; the unit names where it was raised."""
+    from flows.run.units import work_unit
 
-    @pipeline.work_unit("extract")
+    @work_unit("extract")
     def unit() -> None:
         {}["no such key"]
 

@@ -1,0 +1,188 @@
+"""Geometry and colour of what is painted on a born-digital page, and its
+glyphs read back into words and lines."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from checks.masking import mask, value_hash
+from checks.pdf.catalogue import (
+    BLACK_LUMINANCE,
+    CLEAR_ALPHA,
+    COLOUR_SATURATION,
+    DARK_LUMINANCE,
+    DEFAULT_GLYPH_HEIGHT,
+    INVISIBLE_RENDER_MODES,
+    MASK_WORDS,
+    SAME_COLOUR,
+    BoxFinding,
+    severity,
+)
+from flows.model import RGB, BBox, Glyph, Page, luminance
+
+
+class Index:
+    """A grid of buckets over items with a `bbox` (glyphs, shapes), so that
+    "what meets this box" costs the items nearby, not all of them: a map or
+    a chart can put thousands of shapes over thousands of glyphs."""
+
+    def __init__(self, items: Iterable[Any], cell: float):
+        self.cell = max(cell, 1.0)
+        self.buckets: dict[tuple[int, int], list[Any]] = defaultdict(list)
+        for item in items:
+            self.add(item)
+
+    def add(self, item: Any) -> None:
+        for key in self._cells(item.bbox):
+            self.buckets[key].append(item)
+
+    def _cells(self, b: BBox) -> Iterable[tuple[int, int]]:
+        c = self.cell
+        for i in range(int(b[0] // c), int(b[2] // c) + 1):
+            for j in range(int(b[1] // c), int(b[3] // c) + 1):
+                yield i, j
+
+    def meeting(self, b: BBox) -> list[Any]:
+        """Items whose box meets `b`, in paint order."""
+        x0, y0, x1, y1 = b
+        seen: dict[int, Any] = {}
+        for key in self._cells(b):
+            for g in self.buckets.get(key, ()):
+                if g.bbox[0] < x1 and g.bbox[2] > x0 and g.bbox[1] < y1 and g.bbox[3] > y0:
+                    seen[id(g)] = g
+        return sorted(seen.values(), key=lambda g: g.order)
+
+
+
+
+
+
+def hex_colour(rgb: RGB | None) -> str | None:
+    if rgb is None:
+        return None
+    return "#" + "".join(f"{round(max(0.0, min(1.0, c)) * 255):02x}" for c in rgb)
+
+
+def _saturation(rgb: RGB) -> float:
+    return max(rgb) - min(rgb)
+
+
+def fill_style(rgb: RGB | None, pattern: bool = False) -> str:
+    """Style of a filled box from its colour (see the module docstring)."""
+    if pattern or rgb is None:
+        return "hatched"
+    lum = luminance(rgb) or 0.0
+    if lum >= DARK_LUMINANCE:
+        return "light"
+    if _saturation(rgb) > COLOUR_SATURATION and lum >= 0.05:
+        return "colour"
+    return "black" if lum < BLACK_LUMINANCE else "grey"
+
+
+def same_colour(a: RGB | None, b: RGB | None) -> bool:
+    """Whether text of colour `a` is unreadable on ground `b`."""
+    if a is None or b is None:
+        return False
+    la, lb = luminance(a) or 0.0, luminance(b) or 0.0  # not None: a and b are colours
+    return abs(la - lb) < SAME_COLOUR and max(abs(x - y) for x, y in zip(a, b, strict=False)) < 2 * SAME_COLOUR
+
+
+def is_visible(g: Glyph) -> bool:
+    return g.render_mode not in INVISIBLE_RENDER_MODES and g.alpha > CLEAR_ALPHA
+
+
+def glyph_height(page: Page) -> float:
+    """The page's median glyph height: the unit for "big enough to cover a
+    glyph" and "near text"."""
+    hs = [g.bbox[3] - g.bbox[1] for g in page.glyphs if g.text.strip() and g.bbox[3] > g.bbox[1]]
+    return statistics.median(hs) if hs else DEFAULT_GLYPH_HEIGHT
+
+
+
+
+def glyph_lines(glyphs: Iterable[Glyph]) -> list[list[Glyph]]:
+    """Glyphs grouped into lines (top to bottom), each left to right."""
+    lines: list[list[Glyph]] = []
+    for g in sorted(glyphs, key=lambda g: (-(g.bbox[1] + g.bbox[3]) / 2, g.bbox[0])):
+        cy = (g.bbox[1] + g.bbox[3]) / 2
+        h = max(g.bbox[3] - g.bbox[1], 1.0)
+        if lines:
+            last = lines[-1][0]
+            lcy = (last.bbox[1] + last.bbox[3]) / 2
+            if abs(cy - lcy) < 0.5 * h:
+                lines[-1].append(g)
+                continue
+        lines.append([g])
+    return [sorted(line, key=lambda g: g.bbox[0]) for line in lines]
+
+
+def line_words(line: list[Glyph]) -> list[list[Glyph]]:
+    """A line's glyphs split into words at spaces and at gaps wider than a
+    fifth of the glyph height (PDFs often position words without spaces)."""
+    words: list[list[Glyph]] = []
+    prev: Glyph | None = None
+    for g in line:
+        if not g.text.strip():
+            prev = None
+            continue
+        h = max(g.bbox[3] - g.bbox[1], 1.0)
+        if prev is not None and g.bbox[0] - prev.bbox[2] < 0.2 * h and words:
+            words[-1].append(g)
+        else:
+            words.append([g])
+        prev = g
+    return words
+
+
+def text_of(glyphs: Iterable[Glyph]) -> tuple[str, list[str]]:
+    """Reading-order text of some glyphs (lines joined by spaces) and its
+    words."""
+    words = ["".join(g.text for g in w) for line in glyph_lines(glyphs) for w in line_words(line)]
+    return " ".join(words), words
+
+
+def bbox_of(glyphs: Iterable[Glyph]) -> BBox:
+    gs = list(glyphs)
+    return (
+        min(g.bbox[0] for g in gs),
+        min(g.bbox[1] for g in gs),
+        max(g.bbox[2] for g in gs),
+        max(g.bbox[3] for g in gs),
+    )
+
+
+def hidden_finding(page: Page, check: str, what: str, glyphs: list[Glyph], box: int | None = None) -> BoxFinding:
+    """A finding about text that is present but not visible: masked and
+    hashed, with the word hashes for the document-level checks."""
+    text, words = text_of(glyphs)
+    masked = _masked_passage(words)
+    return BoxFinding(
+        page=page.number,
+        check=check,
+        severity=severity(check),
+        message=f"{what}: {len(words)} word(s), {len(text.replace(' ', ''))} characters, shown masked as {masked!r}",
+        bbox=rounded(bbox_of(glyphs)),
+        masked=masked,
+        value_hash=value_hash(text),
+        box=box,
+        word_hashes=tuple(value_hash(norm_word(w)) for w in words if len(norm_word(w)) >= 3),
+    )
+
+
+def _masked_passage(words: list[str], keep: int = MASK_WORDS) -> str:
+    """Masked rendering of hidden text. A long passage shows only its first
+    few words masked: every further word's first letter would say more
+    about the text than a reader needs to find it."""
+    shown = mask(" ".join(words[:keep]))
+    return shown if len(words) <= keep else f"{shown} … (+{len(words) - keep} words)"
+
+
+def norm_word(word: str) -> str:
+    return word.strip(".,;:!?()[]\"'").casefold()
+
+
+def rounded(b: BBox) -> BBox:
+    return tuple(round(v, 2) for v in b)  # type: ignore[return-value]

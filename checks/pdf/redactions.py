@@ -1,0 +1,93 @@
+"""The PDF redaction check of one document: every page's boxes and findings
+as rows, image-only pages to the scanned-box detector, and bookmarks and
+metadata read when some text was found hidden."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from checks.findings import add_page_finding, add_redaction
+from checks.masking import value_hash
+from checks.pdf.boxes import find_redactions
+from checks.pdf.catalogue import BoxFinding, RedactionBox
+from checks.pdf.glyphs import fill_style, is_visible, norm_word
+from checks.pdf.metadata import outline_and_metadata, side_channel_findings
+from flows.model import Document, Page
+
+
+def _span_of(doc: Document, page: Page, f: BoxFinding) -> tuple[int | None, int | None]:
+    """Where the hidden words stand in the document text, found by their
+    hashes among the page's words; (None, None) when not found."""
+    if not f.word_hashes or not doc.text:
+        return None, None
+    start, end = page.span
+    hits = [
+        (m.start() + start, m.end() + start)
+        for m in re.finditer(r"\S+", doc.text[start:end])
+        if value_hash(norm_word(m.group())) in f.word_hashes
+    ]
+    if not hits:
+        return None, None
+    return hits[0][0], hits[-1][1]
+
+
+def add_box_row(doc: Document, page: Page, b: RedactionBox) -> None:
+    part = doc.part_at(page.span[0])
+    add_redaction(doc, part=part.index if part else None, page=b.page, index=b.index, bbox=b.bbox, source=b.source,
+                  style=b.style, color=b.color, area=b.area, label=b.label or None, ground_code=b.ground_code,
+                  text_under=b.text_under)
+
+
+def add_finding_row(doc: Document, page: Page, f: BoxFinding) -> None:
+    start, end = _span_of(doc, page, f)
+    part = doc.part_at(start if start is not None else page.span[0])
+    add_page_finding(doc, f.check, f.severity, f.message, page=f.page, box=f.bbox,
+                     id_where=(f.page, f.bbox, f.value_hash), part=part.index if part else None, span=(start, end),
+                     masked=f.masked, value_hash_=f.value_hash)
+
+
+def _scanned_boxes(doc: Document, page: Page) -> None:
+    """Boxes in the page image of an image-only page: `checks.pdf.scanned`
+    (its own module, OpenCV) appends its `redactions` and `findings` rows to
+    the document itself; imported here because OpenCV is slow to import."""
+    from checks.pdf.scanned.step import find_scanned_redactions
+
+    find_scanned_redactions(doc, page)
+
+
+def _image_only(page: Page) -> bool:
+    return bool(page.images) and not any(g.text.strip() and is_visible(g) for g in page.glyphs)
+
+
+def check_pdf_redactions(doc: Document, source_path: str | Path | None = None) -> None:
+    """Run the box checks on every page of a PDF document and append
+    `redactions` and `findings` rows. Image-only pages without vector boxes
+    go to `checks.pdf.scanned` (boxes in the scan). Bookmarks and metadata are
+    read from the file (`source_path`, default `doc.path`) when it is there,
+    and only when some text was found hidden."""
+    hidden: list[BoxFinding] = []
+    for page in doc.pages:
+        boxes, findings = find_redactions(page)
+        for b in boxes:
+            add_box_row(doc, page, b)
+        for f in findings:
+            add_finding_row(doc, page, f)
+        if _image_only(page) and not boxes:
+            _scanned_boxes(doc, page)
+        hidden += [f for f in findings if f.word_hashes and f.severity == "high"]
+    path = Path(source_path or doc.path)
+    if hidden and path.is_file():
+        pages = {p.number: p for p in doc.pages}
+        for f in side_channel_findings(outline_and_metadata(path), hidden):
+            add_finding_row(doc, pages[f.page], f)
+
+
+__all__ = [
+    "BoxFinding",
+    "RedactionBox",
+    "check_pdf_redactions",
+    "fill_style",
+    "find_redactions",
+    "outline_and_metadata",
+]

@@ -1,0 +1,597 @@
+"""The quality gate: Great Expectations suites over every published table,
+run once per release before it is made visible.
+
+The rules live in `checks/quality/suites/*.toml` (one file per checked frame, read
+like code: see its README). A frame is a published table, or a *derived*
+frame built here with pandas by joining tables (and the manifest), so that a
+cross-table rule ("every page of every PDF is in `pages`") is still an
+ordinary Great Expectations expectation: it shows in the Data Docs with the
+rows that break it, like any other.
+
+Everything except `validate_release` is plain pandas and runs without Great
+Expectations, whose import costs seconds (scipy); it is imported only inside
+that function. One file-backed context per release (inside the release's
+staging directory, so the Data Docs stay with it), one run id, one Data Docs
+build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from flows.model.errors import SuiteError
+from flows.registry.grounds import registry
+from flows.registry.memo_fields import memo_spec
+
+SUITES_DIR = Path(__file__).parent / "suites"
+SEVERITIES = {"error": "critical", "warning": "warning"}  # ours -> Great Expectations' FailureSeverity
+# Frames whose values must never be copied into quality.json or Data Docs:
+# they exist to hold personal data only masked, so a failing value is the
+# one thing that must not be shown.
+SENSITIVE_FRAMES = frozenset({"personal_data", "findings"})
+# How many failing rows a result keeps: enough to find them, small enough
+# for a manifest.
+MAX_ROWS = 20
+
+
+# --------------------------------------------------------------------------
+# Suites (data)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One `[[expect]]` of a suite file."""
+
+    frame: str
+    name: str
+    type: str  # Great Expectations expectation, snake_case
+    kwargs: dict[str, Any]
+    severity: str  # "error" | "warning"
+    why: str
+    when: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.frame}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Suite:
+    frame: str
+    about: str
+    index: tuple[str, ...]
+    rules: tuple[Rule, ...]
+
+
+def _rule(frame: str, path: Path, raw: dict[str, Any]) -> Rule:
+    missing = {"name", "type", "kwargs", "severity", "why"} - set(raw)
+    if missing:
+        raise SuiteError(f"{path.name}: expectation {raw.get('name', '?')!r} lacks {sorted(missing)}")
+    if raw["severity"] not in SEVERITIES:
+        raise SuiteError(f"{path.name}: {raw['name']}: severity must be one of {sorted(SEVERITIES)}")
+    when = raw.get("when", ())
+    when = (when,) if isinstance(when, dict) else tuple(when)
+    return Rule(frame, raw["name"], raw["type"], dict(raw["kwargs"]), raw["severity"], raw["why"], when)
+
+
+def load_suites(folder: Path = SUITES_DIR) -> list[Suite]:
+    """Every suite file in `folder`, checked for the keys each needs and
+    for names unique within a frame."""
+    suites = []
+    for path in sorted(folder.glob("*.toml")):
+        if path.name == "parameters.toml":
+            continue
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        frame = data.get("frame")
+        if frame != path.stem:
+            raise SuiteError(f"{path.name}: frame must be {path.stem!r} (the file's name), not {frame!r}")
+        rules = tuple(_rule(frame, path, r) for r in data.get("expect", ()))
+        names = [r.name for r in rules]
+        if len(names) != len(set(names)):
+            raise SuiteError(f"{path.name}: expectation names repeat")
+        suites.append(Suite(frame, data.get("about", ""), tuple(data.get("index", ())), rules))
+    return suites
+
+
+def load_parameters(manifest: dict[str, Any], folder: Path = SUITES_DIR) -> dict[str, Any]:
+    """Run-time values for `{ "$PARAMETER" = name }`: the reviewed
+    constants of parameters.toml, the ground registry and the release date."""
+    params: dict[str, Any] = tomllib.loads((folder / "parameters.toml").read_text(encoding="utf-8"))
+    params["ground_codes"] = sorted(registry().grounds)
+    params["release_date"] = release_date(manifest)
+    return params
+
+
+def release_date(manifest: dict[str, Any]) -> dt.date:
+    """The day the release was started (dates after it are misreads)."""
+    started = manifest.get("started")
+    if isinstance(started, str):
+        started = dt.datetime.fromisoformat(started)
+    if isinstance(started, dt.datetime):
+        return started.date()
+    return dt.date.today()
+
+
+# --------------------------------------------------------------------------
+# Frames (pandas, no Great Expectations)
+
+Frames = dict[str, pd.DataFrame]
+
+_DTYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.float64(): pd.Float64Dtype()}
+
+
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """Nullable pandas types, so that an integer column with a null stays
+    integer (an index shows `part 1`, not `1.0`) and a null stays a null.
+    List columns become Python lists: pyarrow hands over numpy arrays, whose
+    length pandas' string accessor (and so Great Expectations) cannot take."""
+    df = table.to_pandas(types_mapper=_DTYPES.get)
+    for f in table.schema:
+        if pa.types.is_list(f.type):
+            df[f.name] = df[f.name].map(lambda v: v.tolist() if hasattr(v, "tolist") else v).astype(object)
+    return df
+
+
+def _empty(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+
+
+def _docs(f: Frames) -> pd.DataFrame:
+    return f["documents"][["document_id", "source_path", "media_type", "page_count", "char_count"]]
+
+
+def input_coverage(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Every manifest input with what the tables show of it: published
+    (status from `documents`, by sha256) or quarantined (by path or sha256)."""
+    published = dict(zip(f["documents"]["document_id"], f["documents"]["status"], strict=False))
+    q = f["quarantine"]
+    q_paths, q_ids = set(q["source_path"]), set(q["document_id"].dropna())
+    rows = []
+    for i in manifest.get("inputs", []):
+        path, sha = i.get("path"), i.get("sha256")
+        if sha is not None and sha in published:
+            found = published[sha]
+        elif path in q_paths or (sha is not None and sha in q_ids):
+            found = "quarantined"
+        else:
+            found = None
+        rows.append({"path": path, "sha256": sha, "status": i.get("status"), "reason": i.get("reason"),
+                     "found_as": found})
+    cols = {"path": "object", "sha256": "object", "status": "object", "reason": "object", "found_as": "object"}
+    return pd.DataFrame(rows, columns=list(cols)).astype(cols) if rows else _empty(cols)
+
+
+def page_coverage(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Pages 1..page_count of every PDF document, with the page number the
+    `pages` table has for it (null when it has none)."""
+    pdfs = _docs(f)[(f["documents"]["media_type"] == "application/pdf") & f["documents"]["page_count"].notna()]
+    want = [{"document_id": d, "source_path": s, "page": n}
+            for d, s, c in zip(pdfs["document_id"], pdfs["source_path"], pdfs["page_count"], strict=False)
+            for n in range(1, int(c) + 1)]
+    cols = {"document_id": "object", "source_path": "object", "page": "Int64"}
+    want_df = pd.DataFrame(want, columns=list(cols)).astype(cols) if want else _empty(cols)
+    have = f["pages"][["document_id", "page"]].assign(pages_row=f["pages"]["page"])
+    return want_df.merge(have, on=["document_id", "page"], how="left")
+
+
+PAGE_COLUMNS = ("page", "page_start", "page_end")
+
+
+def page_refs(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Every page number any table gives, with its document's page count and
+    media type (null for documents that are not published)."""
+    parts = []
+    for table, df in f.items():
+        if table in DERIVED or "document_id" not in df:
+            continue
+        for col in PAGE_COLUMNS:
+            if col in df:
+                sel = df[df[col].notna()]
+                parts.append(pd.DataFrame({"table": table, "column": col, "document_id": sel["document_id"],
+                                           "source_path": sel["source_path"], "page": sel[col].astype("Int64")}))
+    cols = {"table": "object", "column": "object", "document_id": "object", "source_path": "object", "page": "Int64"}
+    refs = pd.concat(parts, ignore_index=True) if parts else _empty(cols)
+    docs = f["documents"][["document_id", "page_count", "media_type"]]
+    return refs.merge(docs, on="document_id", how="left")
+
+
+# Columns that hold spans, per table: (start column, end column).
+SPAN_COLUMNS = (("span_start", "span_end"), ("vraag_span_start", "vraag_span_end"),
+                ("antwoord_span_start", "antwoord_span_end"))
+
+
+def spans(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Every span of every table with the length of its document's
+    published text. Rows of a quarantined document (its findings are
+    published so a coordinator can act) have no published text to lie in
+    and are marked so."""
+    parts = []
+    for table, df in f.items():
+        if table in DERIVED or "document_id" not in df:
+            continue
+        for a, b in SPAN_COLUMNS:
+            if a in df:
+                sel = df[df[a].notna() | df[b].notna()]
+                parts.append(pd.DataFrame({"table": table, "columns": f"{a}/{b}", "document_id": sel["document_id"],
+                                           "source_path": sel["source_path"], "start": sel[a], "end": sel[b]}))
+    cols = {"table": "object", "columns": "object", "document_id": "object", "source_path": "object",
+            "start": "Int64", "end": "Int64"}
+    out = pd.concat(parts, ignore_index=True) if parts else _empty(cols)
+    out = out.merge(f["documents"][["document_id", "char_count"]], on="document_id", how="left")
+    quarantined = set(f["quarantine"]["document_id"].dropna())
+    return out.assign(quarantined=out["document_id"].isin(quarantined).astype("boolean"))
+
+
+def text_lengths(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
+    d = f["documents"]
+    return pd.DataFrame({"source_path": d["source_path"], "char_count": d["char_count"],
+                         "text_length": d["text"].map(lambda t: len(t) if isinstance(t, str) else pd.NA).astype("Int64")})
+
+
+# Published text columns checked line by line for glyph codes and
+# replacement characters; raw_text is the extractor's output, kept for audit.
+TEXT_COLUMNS = {"documents": ("text",), "pages": ("text",), "parts": ("text",), "qa": ("vraag", "antwoord"),
+                "memo_fields": ("value",), "memo_sections": ("text",), "corrections": ("after",),
+                "kamervragen": ("onderwerp",)}
+
+
+def text_lines(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
+    """One row per line of every published text column, so that a failure
+    points at the line, not at a whole document."""
+    rows = []
+    for table, columns in TEXT_COLUMNS.items():
+        df = f[table]
+        for col in columns:
+            for r, (path, value) in enumerate(zip(df["source_path"], df[col], strict=False)):
+                if not isinstance(value, str):
+                    continue
+                for n, line in enumerate(value.split("\n"), start=1):
+                    rows.append((table, col, path, r, n, line))
+    cols = {"table": "object", "column": "object", "source_path": "object", "row": "Int64", "line": "Int64",
+            "text": "object"}
+    return pd.DataFrame(rows, columns=list(cols)).astype(cols) if rows else _empty(cols)
+
+
+def _count_by_part(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    return df.groupby(["document_id", "part"], dropna=True).size().rename(name).reset_index()
+
+
+def internal_parts(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Internal parts with the rows the markers table has for them, and
+    whether each is redacted (markers) or explained ("no redaction needed"
+    with a reason)."""
+    p = f["parts"]
+    p = p[p["visibility"] == "internal"][["document_id", "source_path", "part", "redaction_status",
+                                          "no_redaction_reason", "marker_count"]]
+    found = _count_by_part(f["markers"], "markers_found")
+    out = p.merge(found, on=["document_id", "part"], how="left")
+    out["markers_found"] = out["markers_found"].fillna(0).astype("Int64")
+    has_markers = (out["marker_count"].fillna(0) > 0) | (out["markers_found"] > 0)
+    explained = (out["redaction_status"] == "no_redaction_needed") & out["no_redaction_reason"].notna()
+    return out.assign(markers_or_reason=(has_markers | explained).astype("boolean"))
+
+
+def qa_numbering(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
+    """qa rows per part in number order with their 1-based position: in a
+    complete part the two are equal."""
+    qa = f["qa"][["document_id", "source_path", "part", "vraag_nr"]].sort_values(["document_id", "part", "vraag_nr"])
+    position = qa.groupby(["document_id", "part"], dropna=False).cumcount() + 1
+    return qa.assign(position=position.astype("Int64")).reset_index(drop=True)
+
+
+def questions_answered(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Every "Vraag N" heading in the text of a Kamervragen part (found with
+    the parser's own heading pattern), joined with the qa rows. The parser
+    drops a question whose "Antwoord" is missing, so a heading without a
+    row is a missing answer."""
+    from flows.stages.parse.kamervragen import VRAAG_RE, parse_numbers
+
+    p = f["parts"]
+    p = p[p["kind"] == "kamervragen_antwoorden"]
+    heads = [{"document_id": d, "source_path": s, "part": part, "vraag_nr": n}
+             for d, s, part, text in zip(p["document_id"], p["source_path"], p["part"], p["text"], strict=False)
+             if isinstance(text, str)
+             for m in VRAAG_RE.finditer(text)
+             for n in parse_numbers(m.group("nums"))]
+    cols = {"document_id": "object", "source_path": "object", "part": "Int64", "vraag_nr": "Int64"}
+    heads_df = (pd.DataFrame(heads, columns=list(cols)).astype(cols) if heads else _empty(cols)).drop_duplicates()
+    qa = f["qa"][["document_id", "part", "vraag_nr"]].drop_duplicates()
+    return heads_df.merge(qa.assign(qa_vraag_nr=qa["vraag_nr"]), on=["document_id", "part", "vraag_nr"], how="left")
+
+
+def memo_dates(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Memo header fields whose type is `date` in flows/registry/memo_fields.toml."""
+    date_fields = [x.name for x in memo_spec().fields if x.type == "date"]
+    m = f["memo_fields"]
+    return m[m["field"].isin(date_fields)][["document_id", "source_path", "part", "field", "value", "value_date",
+                                            "ground_code"]].reset_index(drop=True)
+
+
+def memo_before_answers(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Each memo Datum beside the answer dates of the Kamervragen in the same
+    document: the memo that proposes the answers comes first."""
+    m = f["memo_fields"]
+    memo = m[(m["field"] == "Datum")][["document_id", "source_path", "part", "value_date"]]
+    memo = memo.rename(columns={"part": "memo_part", "value_date": "memo_datum"})
+    kv = f["kamervragen"][["document_id", "part", "datum_ontvangen"]].rename(columns={"part": "kamervragen_part"})
+    return memo.merge(kv, on="document_id", how="inner").reset_index(drop=True)
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def ocr_rates(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Per part: words, OCR corrections and their rate."""
+    p = f["parts"][["document_id", "source_path", "part", "ocr_like", "text"]]
+    words = p["text"].map(lambda t: len(_WORD.findall(t)) if isinstance(t, str) else 0).astype("Int64")
+    out = p.drop(columns="text").assign(words=words)
+    out = out.merge(_count_by_part(f["corrections"], "corrections"), on=["document_id", "part"], how="left")
+    out["corrections"] = out["corrections"].fillna(0).astype("Int64")
+    rate = [c / w if w else 0.0 for c, w in zip(out["corrections"], out["words"], strict=False)]
+    return out.assign(correction_rate=pd.array(rate, dtype="Float64"))
+
+
+def finding_boxes(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Findings with a box, its length and corners as columns (Great
+    Expectations measures lengths of strings only)."""
+    fd = f["findings"]
+    fd = fd.loc[fd["box"].map(lambda b: b is not None).astype(bool)]
+    corner = {c: fd["box"].map(lambda b, i=i: float(b[i]) if len(b) > i else None).astype("Float64")
+              for i, c in enumerate(("x0", "y0", "x1", "y1"))}
+    return pd.DataFrame({"finding_id": fd["finding_id"], "source_path": fd["source_path"], "page": fd["page"],
+                         "box_length": fd["box"].map(len).astype("Int64"), **corner})
+
+
+def kamervragen_answers(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Per set of Kamervragen: the number of questions it states and the qa
+    rows it has."""
+    k = f["kamervragen"][["document_id", "source_path", "part", "vraag_count"]]
+    out = k.merge(_count_by_part(f["qa"], "qa_rows"), on=["document_id", "part"], how="left")
+    out["qa_rows"] = out["qa_rows"].fillna(0).astype("Int64")
+    return out
+
+
+DERIVED: dict[str, Callable[[Frames, dict[str, Any]], pd.DataFrame]] = {
+    "input_coverage": input_coverage,
+    "page_coverage": page_coverage,
+    "page_refs": page_refs,
+    "spans": spans,
+    "text_lengths": text_lengths,
+    "text_lines": text_lines,
+    "internal_parts": internal_parts,
+    "qa_numbering": qa_numbering,
+    "questions_answered": questions_answered,
+    "memo_dates": memo_dates,
+    "memo_before_answers": memo_before_answers,
+    "ocr_rates": ocr_rates,
+    "kamervragen_answers": kamervragen_answers,
+    "finding_boxes": finding_boxes,
+}
+
+
+def build_frames(tables: dict[str, pa.Table], manifest: dict[str, Any]) -> Frames:
+    """The published tables as pandas frames, and every derived frame."""
+    frames: Frames = {name: to_frame(t) for name, t in tables.items()}
+    for name, build in DERIVED.items():
+        frames[name] = build(frames, manifest).reset_index(drop=True)
+    return frames
+
+
+# --------------------------------------------------------------------------
+# Results
+
+
+@dataclass
+class QualityResult:
+    """What the flow needs: whether the release may go out, a summary for
+    the manifest, the names of the failed error expectations, and every
+    outcome (as written to quality.json) for the report."""
+
+    ok: bool
+    summary: dict[str, Any]
+    failed: list[str]
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy of a Great Expectations result value (numpy scalars,
+    pandas NA, dates, NaN)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _observed(suite: Suite, result: dict[str, Any]) -> dict[str, Any]:
+    """The part of a result worth keeping: counts, an aggregate's observed
+    value, a few unexpected values and the index of the failing rows."""
+    keep = ("observed_value", "element_count", "unexpected_count", "unexpected_percent", "missing_count")
+    out = {k: _plain(result[k]) for k in keep if k in result}
+    if result.get("partial_unexpected_list"):
+        out["unexpected_values"] = [_short(v) for v in _plain(result["partial_unexpected_list"][:10])]
+    rows = result.get("unexpected_index_list") or []
+    if rows and isinstance(rows[0], dict):
+        out["unexpected_rows"] = [{k: _short(_plain(v)) for k, v in r.items() if k in suite.index}
+                                  for r in rows[:MAX_ROWS]]
+    return out
+
+
+def _short(value: Any, limit: int = 120) -> Any:
+    return value[:limit] + "…" if isinstance(value, str) and len(value) > limit else value
+
+
+def summarise(results: list[dict[str, Any]], timings: dict[str, float], docs: str | None,
+              ge_version: str) -> QualityResult:
+    """The gate's decision and the manifest's summary of it."""
+    failed = [r["name"] for r in results if not r["success"] and r["severity"] == "error"]
+    warnings = [r["name"] for r in results if not r["success"] and r["severity"] == "warning"]
+    summary = {
+        "ok": not failed,
+        "expectations": len(results),
+        "passed": sum(1 for r in results if r["success"]),
+        "failed_errors": failed,
+        "failed_warnings": warnings,
+        "frames": len({r["frame"] for r in results}),
+        "seconds": round(sum(timings.values()), 2),
+        "seconds_by_step": {k: round(v, 2) for k, v in timings.items()},
+        "data_docs": docs,
+        "great_expectations": ge_version,
+    }
+    return QualityResult(ok=not failed, summary=summary, failed=failed, results=results)
+
+
+# --------------------------------------------------------------------------
+# The run (Great Expectations)
+
+
+def _condition(when: tuple[dict[str, Any], ...]) -> Any:
+    """A suite's `when` as a Great Expectations row condition (all must hold)."""
+    from great_expectations.expectations.row_conditions import Column
+
+    out = None
+    for w in when:
+        col = Column(w["column"])
+        if "equals" in w:
+            c = col == w["equals"]
+        elif "in" in w:
+            c = col.is_in(w["in"])
+        elif "is_null" in w:
+            c = col.is_null() if w["is_null"] else col.is_not_null()
+        else:
+            raise SuiteError(f"{w}: a condition needs equals, in or is_null")
+        out = c if out is None else out & c
+    return out
+
+
+def _expectation(rule: Rule) -> Any:
+    import great_expectations.expectations as gxe
+
+    cls_name = "".join(p.title() for p in rule.type.split("_"))
+    cls = getattr(gxe, cls_name, None)
+    if cls is None:
+        raise SuiteError(f"{rule.full_name}: unknown expectation type {rule.type!r}")
+    extra: dict[str, Any] = {}
+    if rule.when:
+        extra["row_condition"] = _condition(rule.when)
+    return cls(**rule.kwargs, **extra, severity=SEVERITIES[rule.severity], notes=rule.why,
+               meta={"name": rule.full_name, "severity": rule.severity})
+
+
+def _exception_message(info: dict[str, Any] | None) -> str | None:
+    """The message of an expectation that could not run. Great Expectations
+    gives it flat, or keyed by the metric that raised it; either way the
+    expectation counts as failed (the gate fails closed)."""
+    if not info:
+        return None
+    if "raised_exception" in info:
+        return info.get("exception_message") if info["raised_exception"] else None
+    messages = [v.get("exception_message") for v in info.values() if isinstance(v, dict) and v.get("raised_exception")]
+    return "; ".join(m for m in messages if m) or None
+
+
+def check_suites_against_frames(suites: list[Suite], frames: Frames) -> None:
+    """A suite for a frame that does not exist, or an index column a frame
+    lacks, is a mistake in the suite files: say so instead of validating
+    nothing."""
+    for s in suites:
+        if s.frame not in frames:
+            raise SuiteError(f"{s.frame}.toml: no table or derived frame named {s.frame!r}")
+        missing = [c for c in s.index if c not in frames[s.frame].columns]
+        if missing:
+            raise SuiteError(f"{s.frame}.toml: index columns {missing} are not in the frame")
+
+
+def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], workdir: Path,
+                     suites_dir: Path = SUITES_DIR) -> QualityResult:
+    """Validate a release's tables; write the Data Docs under
+    `workdir/quality/` and every outcome to `workdir/quality.json`.
+
+    A failed expectation of severity "error" makes `ok` False (the flow then
+    sets the release aside); warnings are reported only. An expectation that
+    cannot run (a column that is not there) counts as failed."""
+    t0 = time.perf_counter()
+    suites = load_suites(suites_dir)
+    frames = build_frames(tables, manifest)
+    check_suites_against_frames(suites, frames)
+    params = load_parameters(manifest, suites_dir)
+
+    t_frames = time.perf_counter()
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    t_import = time.perf_counter()
+
+    context = gx.get_context(mode="file", project_root_dir=str(workdir / "quality"))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    # One asset and batch definition for every frame (each run is handed its
+    # own dataframe): a file-backed context rewrites its YAML config on every
+    # datasource change, which cost ~0.25 s per frame.
+    batch = (context.data_sources.add_pandas("release").add_dataframe_asset("frame")
+             .add_batch_definition_whole_dataframe("whole frame"))
+    run_id = RunIdentifier(run_name=str(manifest.get("release", "release")),
+                           run_time=dt.datetime.now(dt.UTC))
+    results: list[dict[str, Any]] = []
+    for s in suites:
+        # Built whole, then stored once: adding expectations to a stored
+        # suite one by one rewrites its file each time.
+        suite = context.suites.add(gx.ExpectationSuite(name=s.frame, meta={"about": s.about},
+                                                       expectations=[_expectation(r) for r in s.rules]))
+        vd = context.validation_definitions.add(gx.ValidationDefinition(name=s.frame, data=batch, suite=suite))
+        if s.frame in SENSITIVE_FRAMES:
+            # Only counts: a failing value here could be personal data in clear.
+            result_format = {"result_format": "BASIC", "partial_unexpected_count": 0}
+        else:
+            result_format = {"result_format": "COMPLETE", "partial_unexpected_count": MAX_ROWS,
+                             "unexpected_index_column_names": list(s.index), "return_unexpected_index_query": False}
+        outcome = vd.run(batch_parameters={"dataframe": frames[s.frame]}, expectation_parameters=params,
+                         result_format=result_format, run_id=run_id)
+        for r in outcome.results:
+            cfg = r.expectation_config
+            assert cfg is not None  # every result of a validation definition carries its expectation
+            rule = next(x for x in s.rules if x.full_name == cfg.meta["name"])
+            results.append({
+                "name": rule.full_name, "frame": s.frame, "table": s.frame, "derived": s.frame not in tables,
+                "expectation": rule.type, "kwargs": _plain(rule.kwargs), "when": _plain(list(rule.when)),
+                "severity": rule.severity, "success": bool(r.success), "why": rule.why,
+                "observed": _observed(s, r.result or {}),
+                "error": _exception_message(r.exception_info),
+            })
+    t_run = time.perf_counter()
+    context.build_data_docs()
+    t_docs = time.perf_counter()
+    timings = {"frames": t_frames - t0, "import": t_import - t_frames, "validate": t_run - t_import,
+               "data_docs": t_docs - t_run}
+    docs = workdir / "quality" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    quality = summarise(results, timings, str(docs.relative_to(workdir)) if docs.exists() else None,
+                        gx.__version__)
+    (workdir / "quality.json").write_text(
+        json.dumps({"summary": quality.summary, "expectations": results}, indent=2, ensure_ascii=False),
+        encoding="utf-8")
+    return quality

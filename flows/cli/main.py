@@ -1,0 +1,154 @@
+"""The `lakmoes` command: argument parsing and one function per subcommand.
+The work itself lives in the stages; the exit statuses are `ExitCode`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flows.model.errors import ExitCode, InputError, exit_codes_text
+
+
+def _positive(kind: type) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+        return value
+
+    return parse
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="lakmoes",
+        description="Document-pipeline ETL with redaction checks for Woo releases.",
+        epilog="Exit status (the same for every subcommand where it applies):\n" + exit_codes_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="process a release and publish its datasets")
+    run.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")], help="files or folders (default: seeds/)")
+    run.add_argument("--out", type=Path, default=Path("published"), help="output directory (default: ./published)")
+    run.add_argument("--allow-findings", action="store_true",
+                     help="publish documents with high-severity findings anyway, marking those findings")
+    run.add_argument("--workers", type=_positive(int), default=None, help="worker processes (default: number of cores)")
+    run.add_argument("--doc-timeout", type=_positive(float), default=900.0,
+                     help="seconds per work unit (a document, or a chunk of a large PDF) before it is quarantined; "
+                          "also the limit of the quality step")
+
+    norm = sub.add_parser("normalise", help="normalise and OCR-correct text; print it")
+    norm.add_argument("file", nargs="?", default="-", help="text file, or - for standard input")
+    norm.add_argument("--log", type=Path, help="write the corrections as JSON lines to this file")
+
+    red = sub.add_parser("redactions", help="check the redactions of PDF files only")
+    red.add_argument("files", nargs="+", type=Path, help="PDF files to check")
+    red.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    rep = sub.add_parser("report", help="summarise the latest release in DIR")
+    rep.add_argument("dir", nargs="?", type=Path, default=Path("published"),
+                     help="the output directory of `lakmoes run` (default: ./published)")
+    return p
+
+
+def _unwritable(out: Path) -> str | None:
+    """Why `out` cannot take a release, or None; checked before any document
+    is read, so that a typo in --out does not cost a whole run."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return e.strerror or type(e).__name__
+    return None if os.access(out, os.W_OK | os.X_OK) else "permission denied"
+
+
+def cmd_run(args: argparse.Namespace) -> ExitCode:
+    # The temporary Prefect server takes ~20 s to start on a cold 2-core
+    # machine, Prefect's own limit; it is read when Prefect is imported.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    # Nothing leaves this machine: no usage reports from the local server.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.model import RunOptions
+    from flows.run.flow import run
+
+    unwritable = _unwritable(args.out)
+    if unwritable:
+        print(f"lakmoes: cannot write to {args.out}: {unwritable}", file=sys.stderr)
+        return ExitCode.FAILED
+    options = RunOptions(out=args.out, allow_findings=args.allow_findings, doc_timeout=args.doc_timeout,
+                         **({"workers": args.workers} if args.workers else {}))
+    try:
+        outcome = run(list(args.paths), options)
+    except Exception as e:
+        # The message itself may quote document text: the Prefect log of the
+        # run has the full error for whoever may read the documents.
+        print(f"lakmoes: run failed, nothing published: {type(e).__name__} (see the Prefect run log)", file=sys.stderr)
+        return ExitCode.FAILED
+    for rec in outcome.inputs:
+        if rec.status == "quarantined":
+            print(f"lakmoes: quarantined {rec.path}: {rec.reason}", file=sys.stderr)
+    print(outcome.message)
+    return outcome.exit_code
+
+
+def cmd_normalise(args: argparse.Namespace) -> ExitCode:
+    from flows.stages.correct.corrector import normalise_and_correct
+    from flows.stages.ingest import decode_text
+
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+        raw, _ = decode_text(data)
+    except (OSError, InputError) as e:
+        reason = e.reason if isinstance(e, InputError) else e.strerror or type(e).__name__
+        print(f"lakmoes: cannot read {args.file}: {reason}", file=sys.stderr)
+        return ExitCode.FAILED
+    text, corrections = normalise_and_correct(raw)
+    sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
+    if args.log:
+        try:
+            with args.log.open("w", encoding="utf-8") as f:
+                for c in corrections:
+                    f.write(json.dumps({"start": c.start, "end": c.end, "before": c.before, "after": c.after,
+                                        "score": c.score, "margin": c.margin, "reason": c.reason},
+                                       ensure_ascii=False) + "\n")
+        except OSError as e:
+            print(f"lakmoes: cannot write {args.log}: {e.strerror or type(e).__name__}", file=sys.stderr)
+            return ExitCode.FAILED
+    return ExitCode.OK
+
+
+def cmd_redactions(args: argparse.Namespace) -> ExitCode:
+    from flows.cli.redactions import redactions_command
+
+    return redactions_command(list(args.files), as_json=args.json)
+
+
+def cmd_report(args: argparse.Namespace) -> ExitCode:
+    from flows.release.report import terminal_summary
+
+    try:
+        print(terminal_summary(args.dir))
+    except FileNotFoundError as e:
+        print(f"lakmoes: {e}", file=sys.stderr)
+        return ExitCode.FAILED
+    except ValueError as e:  # a manifest or quality.json that is not JSON
+        print(f"lakmoes: the release in {args.dir} is damaged ({type(e).__name__})", file=sys.stderr)
+        return ExitCode.FAILED
+    return ExitCode.OK
+
+
+COMMANDS = {"run": cmd_run, "normalise": cmd_normalise, "redactions": cmd_redactions, "report": cmd_report}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return COMMANDS[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,321 @@
+"""The schemas of every published table: the contract with users. The
+README's table reference is generated from them (`python -m flows.cli.docs`,
+checked by `tests/test_readme.py`), and publishing refuses a row that does
+not fit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    doc: str
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    doc: str
+    columns: tuple[Column, ...]
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.columns)
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema([pa.field(c.name, c.type, nullable=c.nullable) for c in self.columns])
+
+
+def _c(name: str, type_: pa.DataType, doc: str, nullable: bool = True) -> Column:
+    return Column(name, type_, doc, nullable)
+
+
+STR, INT, FLOAT, BOOL = pa.string(), pa.int64(), pa.float64(), pa.bool_()
+DATE = pa.date32()
+
+PROVENANCE = (
+    _c("document_id", STR, "sha256 of the input file's bytes", False),
+    _c("source_path", STR, "path of the input file as read", False),
+)
+PART = _c("part", INT, "index of the part within its document (0-based); null where not in a part")
+SPAN = (
+    _c("span_start", INT, "start offset (characters) in the document's published text"),
+    _c("span_end", INT, "end offset (exclusive) in the document's published text"),
+)
+PAGE = _c("page", INT, "1-based page number for PDF inputs; null for text inputs")
+WHERE = (*PROVENANCE, PART, *SPAN, PAGE)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "documents",
+            "One row per published input document.",
+            (
+                *PROVENANCE,
+                _c("size_bytes", INT, "size of the input file"),
+                _c("media_type", STR, "text/plain or application/pdf"),
+                _c("encoding", STR, "detected text encoding (text inputs)"),
+                _c("page_count", INT, "number of pages (PDF inputs)"),
+                _c("ocr_page_share", FLOAT, "share of pages whose text came from OCR (PDF inputs)"),
+                _c("char_count", INT, "length of the published text"),
+                _c("part_count", INT, "number of parts the document was split into"),
+                _c("text", STR, "the published (normalised, corrected) text"),
+                _c("raw_text", STR, "the text as extracted, before normalisation and correction"),
+                _c("status", STR, "published, or published_with_findings under --allow-findings"),
+            ),
+        ),
+        Table(
+            "pages",
+            "One row per page of a PDF input.",
+            (
+                *PROVENANCE,
+                _c("page", INT, "1-based page number", False),
+                _c("width", FLOAT, "page width in PDF points"),
+                _c("height", FLOAT, "page height in PDF points"),
+                _c("engine", STR, "pdfminer.six or tesseract: what made the page's text"),
+                _c("engine_version", STR, "version of that engine"),
+                _c("ocr_confidence", FLOAT, "mean Tesseract word confidence (0-100) where OCR ran"),
+                _c("char_count", INT, "characters of text on the page"),
+                *SPAN,
+                _c("text", STR, "the page's published text"),
+            ),
+        ),
+        Table(
+            "parts",
+            "The parts a document was split into, each with one visibility.",
+            (
+                *PROVENANCE,
+                _c("part", INT, "index of the part within its document (0-based)", False),
+                _c("kind", STR, "kamervragen_antwoorden, beslisnota or document"),
+                _c("visibility", STR, "public or internal"),
+                _c("diwoo_type", STR, "DiWoo/TOOI document type id"),
+                _c("title", STR, "the part's first line or heading"),
+                *SPAN,
+                _c("page_start", INT, "first page of the part (PDF inputs)"),
+                _c("page_end", INT, "last page of the part (PDF inputs)"),
+                _c("ocr_like", BOOL, "text came from OCR or looks like OCR output"),
+                _c("text", STR, "the part's published text"),
+                _c("raw_text", STR, "the part's text before OCR correction"),
+                _c("correction_count", INT, "number of OCR corrections made in the part"),
+                _c("marker_count", INT, "number of redaction markers found in the part"),
+                _c("redaction_status", STR, "redacted, no_redaction_needed or unredacted"),
+                _c("no_redaction_reason", STR, "why a part without markers needs none"),
+            ),
+        ),
+        Table(
+            "kamervragen",
+            "Metadata of a set of written parliamentary questions and their answers.",
+            (
+                *PROVENANCE,
+                PART,
+                *SPAN,
+                PAGE,
+                _c("kamer", STR, "Eerste Kamer or Tweede Kamer, where the text tells"),
+                _c("vragenstellers", pa.list_(STR), "members who asked the questions"),
+                _c("partijen", pa.list_(STR), "party of each vragensteller, in the same order"),
+                _c("datum_gesteld", DATE, "date the questions were asked (medegedeeld/ingezonden)"),
+                _c("geadresseerden", pa.list_(STR), "ministers the questions were addressed to"),
+                _c("beantwoord_door", STR, "minister who answered"),
+                _c("mede_namens", pa.list_(STR), "ministers on whose behalf the answer was also given"),
+                _c("datum_ontvangen", DATE, "date the answers were received"),
+                _c("onderwerp", STR, "subject of the questions"),
+                _c("vraag_count", INT, "number of questions"),
+            ),
+        ),
+        Table(
+            "qa",
+            "One row per question (Vraag) with its answer (Antwoord).",
+            (
+                *WHERE,
+                _c("vraag_nr", INT, "number of the question", False),
+                _c("vraag", STR, "text of the question"),
+                _c("antwoord", STR, "text of the answer"),
+                _c("antwoord_kind", STR, "answer, reference (only refers to other answers) or answer_with_reference"),
+                _c("see_vraag_nrs", pa.list_(INT), "questions whose answer this answer refers to"),
+                _c("combined_with", pa.list_(INT), "other questions answered together with this one"),
+                _c("vraag_span_start", INT, "start of the question text"),
+                _c("vraag_span_end", INT, "end of the question text"),
+                _c("antwoord_span_start", INT, "start of the answer text"),
+                _c("antwoord_span_end", INT, "end of the answer text"),
+            ),
+        ),
+        Table(
+            "memo_fields",
+            "Header fields of internal memos (beslisnota's).",
+            (
+                *WHERE,
+                _c("field", STR, "canonical field name (Datum, Onze Referentie, Aan, ...)", False),
+                _c("label", STR, "the label as it stands in the text"),
+                _c("value", STR, "the field's value; null when the text leaves it empty"),
+                _c("value_date", DATE, "the value as an ISO date, for date fields"),
+                _c("ground_code", STR, "Woo ground when the value is a redaction stamp (the first, if several)"),
+            ),
+        ),
+        Table(
+            "memo_sections",
+            "Body sections of internal memos, with one row per bullet or quoted action.",
+            (
+                *WHERE,
+                _c("section", STR, "Aanleiding, Geadviseerd besluit, Kernpunten, Toelichting, ...", False),
+                _c("kind", STR, "section (whole text), bullet or action (a quoted action)"),
+                _c("item", INT, "1-based number of the bullet or action; 0 for a whole section"),
+                _c("label", STR, "the item's own label, e.g. 'Action 11' or 'a'"),
+                _c("text", STR, "the text"),
+            ),
+        ),
+        Table(
+            "markers",
+            "Redaction markers found in the text: ground codes, ground labels and withheld-passage headings.",
+            (
+                *WHERE,
+                _c("kind", STR, "code, unknown_code (not in the registry; ground_code null), label or withheld_heading"),
+                _c("matched_text", STR, "the text that matched"),
+                _c("ground_code", STR, "the Woo/Wob ground code it maps to"),
+                _c("label", STR, "the registry label of that ground"),
+                _c("match", STR, "exact or ocr_tolerant"),
+                _c("distance", INT, "edit distance to the registry spelling (0 when exact)"),
+            ),
+        ),
+        Table(
+            "removals",
+            "Places where text was withheld: stamps in place of text, withheld passages, boxes.",
+            (
+                *WHERE,
+                _c("kind", STR, "stamp (a ground label in place of text), withheld_passage, box, placeholder"),
+                _c("ground_code", STR, "ground given for the removal; null when none"),
+                _c("field", STR, "memo field the removal sits in, where it does"),
+                _c("char_count", INT, "characters of published text the removal stands for"),
+            ),
+        ),
+        Table(
+            "corrections",
+            "Every change the OCR corrector made, for audit.",
+            (
+                *WHERE,
+                _c("before", STR, "the text before correction"),
+                _c("after", STR, "the text after correction"),
+                _c("score", FLOAT, "log-probability score of the chosen candidate"),
+                _c("margin", FLOAT, "score margin over the next best candidate (or keeping the word)"),
+                _c("reason", STR, "confusion, document_lexicon, split, language, ..."),
+            ),
+        ),
+        Table(
+            "personal_data",
+            "Personal data found in the text. The value is never stored in clear.",
+            (
+                *WHERE,
+                _c("kind", STR, "email, phone, bsn, iban, postcode, birth_date, name"),
+                _c("recogniser", STR, "which recogniser found it"),
+                _c("masked", STR, "masked rendering of the value"),
+                _c("value_hash", STR, "salted sha256 of the value, to count repeats"),
+                _c("visibility", STR, "visibility of the part it was found in"),
+            ),
+        ),
+        Table(
+            "redactions",
+            "Redaction boxes on PDF pages (vector boxes and boxes found in scans).",
+            (
+                *PROVENANCE,
+                PART,
+                PAGE,
+                _c("box", INT, "index of the box on its page", False),
+                _c("x0", FLOAT, "left, PDF points"),
+                _c("y0", FLOAT, "bottom, PDF points"),
+                _c("x1", FLOAT, "right, PDF points"),
+                _c("y1", FLOAT, "top, PDF points"),
+                _c("source", STR, "vector (a painted shape), overlay (a dark image laid over text) or image (found in a scan)"),
+                _c("style", STR, "black, grey, colour, outlined, hatched (pattern fill) or light (a white-out over text)"),
+                _c("color", STR, "box colour as #rrggbb"),
+                _c("area", FLOAT, "area in square points"),
+                _c("label", STR, "text stamped on the box"),
+                _c("ground_code", STR, "ground parsed from the label; null when none is readable"),
+                _c("text_under", BOOL, "whether text lies under the box (null for boxes found in a scan: there is no text layer under them)"),
+            ),
+        ),
+        Table(
+            "findings",
+            "Problems found by the checks, with a severity. Values are masked.",
+            (
+                _c("finding_id", STR, "stable id: hash of document, check and location", False),
+                *WHERE,
+                _c("check", STR, "name of the check that raised it", False),
+                _c("severity", STR, "high, medium, low or info", False),
+                _c("message", STR, "what is wrong; personal data masked"),
+                _c("masked", STR, "masked rendering of the value concerned, if any"),
+                _c("value_hash", STR, "salted sha256 of that value"),
+                _c("box", pa.list_(FLOAT), "x0, y0, x1, y1 on the page, for PDF findings"),
+                _c("allowed", BOOL, "published anyway under --allow-findings"),
+            ),
+        ),
+        Table(
+            "redaction_summary",
+            "Per document: markers, removals, boxes and findings, and the share withheld.",
+            (
+                *PROVENANCE,
+                _c("markers_by_ground", STR, "JSON object: ground code -> number of markers"),
+                _c("removals", INT, "number of removals"),
+                _c("boxes_by_ground_style", STR, "JSON object: 'ground/style' -> number of boxes"),
+                _c("findings_by_severity", STR, "JSON object: severity -> number of findings"),
+                _c("findings_by_check", STR, "JSON object: check -> number of findings"),
+                _c("withheld_share", FLOAT, "estimated share of the text withheld (0..1)"),
+            ),
+        ),
+        Table(
+            "quarantine",
+            "Inputs and documents that were not published, and why.",
+            (
+                _c("source_path", STR, "path of the input", False),
+                _c("document_id", STR, "sha256 of the input when it could be read"),
+                _c("stage", STR, "the stage that refused it", False),
+                _c("reason", STR, "short reason", False),
+                _c("detail", STR, "longer explanation; personal data masked"),
+            ),
+        ),
+    )
+}
+
+
+def unknown_columns(table: str, row: dict[str, Any]) -> list[str]:
+    """The columns of `row` that `table` does not have (every column, for a
+    table that is not published)."""
+    known = TABLES[table].names if table in TABLES else frozenset()
+    return sorted(set(row) - known)
+
+
+def table_rows_fit(table: str, rows: list[dict[str, Any]]) -> pa.Table:
+    """Build a pyarrow table with the published schema; unknown columns are an
+    error, so that a stage cannot publish something the README does not
+    document."""
+    schema = TABLES[table].schema
+    names = set(schema.names)
+    for r in rows:
+        extra = set(r) - names
+        if extra:
+            raise ValueError(f"table {table}: undocumented columns {sorted(extra)}")
+    try:
+        return pa.Table.from_pylist(rows, schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        # pyarrow's message quotes the value, which can be a document's text.
+        raise ValueError(f"table {table}: a row does not fit its schema ({type(e).__name__})") from None
+
+
+def tables_markdown() -> str:
+    """The README's table reference, generated from TABLES so that the two
+    cannot drift apart (tests/test_readme.py compares them)."""
+    out: list[str] = []
+    for t in TABLES.values():
+        out.append(f"### `{t.name}`\n\n{t.doc}\n\n| column | type | meaning |\n|---|---|---|")
+        for c in t.columns:
+            out.append(f"| `{c.name}` | {c.type} | {c.doc}{'' if c.nullable else ' (never null)'} |")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+

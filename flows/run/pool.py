@@ -1,0 +1,101 @@
+"""The worker processes of a run: the executor seam.
+
+A run hands every work unit (`flows/run/units.py`) to a `WorkerPool` and
+waits on the future it returns; the flow never creates processes itself.
+A Dask runner plugs in here: an object with `submit`, `result`,
+`validate` and `close` that sends the same plain functions to its workers.
+
+The pool is an object owned by whoever runs the release (`run` makes one
+per run; a caller that runs several releases, such as the tests or a
+server, may keep one for all of them). Nothing of it lives in module or
+class variables.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from types import TracebackType
+from typing import Any
+
+from pebble import ProcessExpired, ProcessPool
+
+from flows.model import RunOptions
+from flows.model.errors import InputError
+from flows.run.units import start_worker, where
+
+
+def load_great_expectations() -> None:
+    importlib.import_module("great_expectations")
+
+
+class WorkerPool:
+    """Document workers (pebble, one process per core: pdfminer.six is pure
+    Python, threads do not help it) and the quality step's process.
+
+    pebble gives every work unit a time limit and kills a worker that
+    exceeds it, so a hostile PDF cannot stall the run; it replaces a worker
+    that died. "spawn": forking a process that runs Prefect's threads can
+    copy a held lock into the child and hang it."""
+
+    # Slots, not a __dict__: Prefect stores a flow's parameters, and an
+    # object it cannot take apart is stored as its type name only, instead
+    # of Prefect walking into the process pools.
+    __slots__ = ("_documents", "_quality")
+
+    def __init__(self, options: RunOptions):
+        spawn = multiprocessing.get_context("spawn")
+        # The quality step imports Great Expectations at once, while the
+        # documents are read: in the run's process the import would hold
+        # the interpreter lock that Prefect's start needs.
+        self._quality = ProcessPool(max_workers=1, initializer=load_great_expectations, context=spawn)
+        self._quality.schedule(load_great_expectations)
+        self._documents = ProcessPool(max_workers=options.workers, initializer=start_worker,
+                                      initargs=(options.memory_limit_mb,), context=spawn)
+
+    def submit(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Future[Any]:
+        """Run a work unit in a document worker; killed after `timeout` seconds."""
+        return self._documents.schedule(fn, args=args, timeout=timeout)
+
+    def run(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
+        return self.result(self.submit(fn, *args, timeout=timeout), timeout)
+
+    @staticmethod
+    def result(future: Future[Any], timeout: float) -> Any:
+        """A work unit's result; a unit killed for its time, a dead worker or
+        exhausted memory quarantine the document with that reason."""
+        try:
+            return future.result()
+        except FutureTimeout as e:
+            raise InputError("timed out", f"no result after {timeout:.0f} s (see --doc-timeout)") from e
+        except ProcessExpired as e:
+            raise InputError("worker crashed", f"the worker process died (exit code {e.exitcode})") from e
+        except MemoryError as e:
+            raise InputError("out of memory", "the document needs more memory than a worker may use") from e
+        except InputError:
+            raise
+        except Exception as e:
+            raise InputError("failed", where(e)) from e
+
+    def validate(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Future[Any]:
+        """Run the quality step in its own process (pebble replaces it if it died)."""
+        return self._quality.schedule(fn, args=args, timeout=timeout)
+
+    def close(self, now: bool = False) -> None:
+        """Stop both pools; `now` kills the workers (the run failed, and
+        queued work must not keep the process alive)."""
+        for pool in (self._documents, self._quality):
+            if now:
+                pool.stop()
+            else:
+                pool.close()
+            pool.join()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.close(now=kind is not None)

@@ -1,0 +1,180 @@
+"""The work units a worker process runs: one whole document, or a chunk of
+pages of a large PDF, through the stages of `flows/run/stages.py`. Plain
+functions of plain data: they never talk to Prefect, and what they return
+is rows, never layout objects."""
+
+from __future__ import annotations
+
+import functools
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from checks.text.pii.scan import scan as scan_personal_data
+from flows.model import (
+    Document,
+    DocumentResult,
+    Page,
+    QuarantineEntry,
+    RunOptions,
+    StageContext,
+)
+from flows.model.errors import InputError
+from flows.release.rows import document_rows
+from flows.run.stages import Stage, phase
+from flows.stages import ingest
+from flows.stages.correct.corrector import load_corrector
+from flows.stages.correct.stage import clean_lexicon
+
+HELD_BACK = "held back: high-severity redaction findings"
+
+
+def quarantined(path: Path | str, doc_id: str | None, e: InputError, stage: str) -> DocumentResult:
+    return DocumentResult(str(path), doc_id, quarantine=QuarantineEntry(str(path), e.reason, stage, e.detail, doc_id))
+
+
+def _run_stages(doc: Document, stages: tuple[Stage, ...], ctx: StageContext) -> DocumentResult | None:
+    """Run stages in order; a failure quarantines this document only, named
+    by its stage."""
+    for stage in stages:
+        assert stage.run is not None, f"{stage.name} is not a per-document stage"
+        started = time.perf_counter()
+        try:
+            stage.run(doc, ctx)
+            doc.stage_seconds[stage.name] = time.perf_counter() - started
+        except Exception as e:
+            return quarantined(doc.path, doc.id, InputError(f"{stage.name} failed", where(e)), stage.name)
+    return None
+
+
+def prepare(doc: Document, options: RunOptions) -> DocumentResult:
+    """The stages that need only the document itself. A document without
+    OCR text is finished at once; one with OCR text is returned pending."""
+    if failed := _run_stages(doc, phase("prepare"), StageContext(options)):
+        return failed
+    lexicon = clean_lexicon(doc)
+    if any(p.ocr_like for p in doc.parts):
+        return DocumentResult(doc.path, doc.id, lexicon=lexicon, pending=doc, status="pending",
+                              stage_seconds=dict(doc.stage_seconds))
+    result = finish(doc, options, None)
+    result.lexicon = lexicon
+    return result
+
+
+def release_lexicon(results: list[DocumentResult]) -> Counter[str]:
+    """The words of every clean part of the release, for the corrector."""
+    return sum((r.lexicon for r in results), Counter())
+
+
+def finish(doc: Document, options: RunOptions, release_lexicon: Counter[str] | None) -> DocumentResult:
+    """Correct, parse, check; the gate decides at the end whether the
+    document is published."""
+    if failed := _run_stages(doc, phase("finish"), StageContext(options, release_lexicon)):
+        return failed
+    if doc.held_back:
+        # The findings (masked) are published, so a Woo coordinator can act.
+        rows = {t: doc.rows.get(t, []) for t in ("findings", "redaction_summary")}
+        result = DocumentResult(doc.path, doc.id, rows=rows, status="quarantined",
+                                quarantine=QuarantineEntry(doc.path, HELD_BACK, "gate", doc.held_back, doc.id))
+    else:
+        allowed = any(f.get("allowed") for f in doc.rows.get("findings", []))
+        status = "published_with_findings" if allowed else "published"
+        result = DocumentResult(doc.path, doc.id, rows=document_rows(doc, status), status=status)
+    result.stage_seconds = dict(doc.stage_seconds)
+    return result
+
+
+def where(e: BaseException) -> str:
+    """The exception's type and where it was raised, without its message:
+    a message can quote the document's text, personal data included."""
+    tb = traceback.extract_tb(e.__traceback__)
+    frame = tb[-1] if tb else None
+    place = f" at {Path(frame.filename).name}:{frame.lineno} ({frame.name})" if frame else ""
+    return f"{type(e).__name__}{place}"
+
+
+def work_unit(stage: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Make a function run in a worker raise InputError only: an unexpected
+    exception becomes "<stage> failed" with the place it was raised, found
+    here, where its traceback still is. Re-raised in the parent it would
+    only point into the process pool's own code."""
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except (InputError, MemoryError):
+                raise
+            except Exception as e:
+                raise InputError(f"{stage} failed", where(e)) from None
+
+        return run
+
+    return wrap
+
+
+@work_unit("read")
+def process_input(inp: ingest.Input, options: RunOptions) -> DocumentResult:
+    """One whole document: read, extract, prepare (and finish, unless it
+    waits for the release lexicon)."""
+    try:
+        doc = ingest.read_document(inp)
+    except InputError as e:
+        return quarantined(inp.path, inp.sha256, e, "ingest")
+    return prepare(doc, options)
+
+
+@work_unit("extract")
+def extract_chunk(inp: ingest.Input, first: int, last: int) -> list[Page]:
+    """Pages first..last of a large PDF (raises InputError)."""
+    from flows.stages.extract import pdf  # pdfminer is imported only when a PDF comes
+
+    return pdf.extract_pages(inp.path, first, last)
+
+
+@work_unit("extract")
+def count_pages(inp: ingest.Input) -> int:
+    from flows.stages.extract.opening import page_count  # pdfminer is imported only when a PDF comes
+
+    return page_count(inp.path)
+
+
+@work_unit("prepare")
+def prepare_pages(inp: ingest.Input, pages: list[Page], options: RunOptions) -> DocumentResult:
+    """`prepare` for a PDF whose pages were extracted in chunks."""
+    doc = Document(id=inp.sha256, path=str(inp.path), size=inp.size, media_type=inp.media_type)
+    ingest.attach_pages(doc, pages)
+    doc.text = doc.raw_text
+    return prepare(doc, options)
+
+
+def start_worker(limit_mb: int) -> None:
+    """Worker initialiser: limit memory, then load what every document
+    needs (PDF backend, corrector, name lists), once per worker and while
+    the flow is still starting, not inside the first document's time."""
+    limit_memory(limit_mb)
+    try:
+        from flows.stages.extract import pdf  # noqa: F401 - imported for its start-up cost
+
+        load_corrector()
+        scan_personal_data("Warm-up met Jan de Vries, j.devries@example.nl.")
+    except Exception:  # a warm-up that fails leaves the loading to the first document
+        pass
+
+
+def limit_memory(limit_mb: int) -> None:
+    """A hostile file (a decompression bomb) then fails with MemoryError in
+    its own worker instead of starving the machine."""
+    import resource
+
+    limit = limit_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+
+
+def chunks(page_count: int, size: int) -> list[tuple[int, int]]:
+    return [(a, min(a + size - 1, page_count)) for a in range(1, page_count + 1, size)]

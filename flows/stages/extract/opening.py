@@ -1,0 +1,174 @@
+"""Opening a PDF within bounds: the header and trailer checked, encryption
+and damage named, streams inflated with a cap (decompression bombs)."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, cast
+
+from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfpage import PDFPage
+from pdfminer.pdfparser import PDFParser
+from pdfminer.pdftypes import PDFObjRef, PDFStream, resolve1
+from pdfminer.psparser import PSLiteral
+
+from flows.model.errors import PdfError
+from flows.stages.extract.limits import MAX_FORM_DEPTH, MAX_STREAM_BYTES
+
+
+def _check_header_and_tail(path: Path) -> None:
+    """Refuse what is not a PDF, and a file cut off before its end (the
+    trailer's `%%EOF` is missing): pdfminer would otherwise quietly rebuild
+    what it can and return fewer pages."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        head = f.read(1024)
+        if b"%PDF-" not in head:
+            raise PdfError("not a PDF", "no %PDF- header in the first 1024 bytes")
+        f.seek(max(0, size - 2048))
+        tail = f.read().rstrip(b"\x00\r\n\t \x0c")
+    if b"%%EOF" not in tail[-1100:]:
+        raise PdfError("truncated or damaged", "no %%EOF at the end of the file")
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise PdfError("timed out") after `seconds`, so that a pure-Python
+    loop on hostile input cannot run forever. Needs the main thread (SIGALRM);
+    elsewhere the pipeline's per-document timeout is the bound."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _alarm(signum: int, frame: Any) -> None:
+        raise PdfError("timed out", f"after {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    # Re-fire every second: pdfminer swallows some exceptions internally, and
+    # one swallowed alarm must not make the limit go away.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def open_document(path: Path) -> Iterator[PDFDocument]:
+    """Open with pdfminer; an empty user password is tried (pdfminer's
+    default), a real one is refused as "encrypted"."""
+    _check_header_and_tail(path)
+    with path.open("rb") as fp:
+        try:
+            doc = PDFDocument(PDFParser(fp), password="")
+        except (PDFPasswordIncorrect, PDFEncryptionError) as e:
+            raise PdfError("encrypted", type(e).__name__) from e
+        except PdfError:
+            raise
+        except Exception as e:  # pdfminer raises many types on damaged files
+            raise PdfError("truncated or damaged", f"{type(e).__name__}: {e}"[:200]) from e
+        yield doc
+
+
+def pdf_pages(doc: PDFDocument) -> Iterator[PDFPage]:
+    try:
+        yield from PDFPage.create_pages(doc)
+    except PdfError:
+        raise
+    except Exception as e:
+        raise PdfError("truncated or damaged", f"page tree: {type(e).__name__}: {e}"[:200]) from e
+
+
+def page_count(path: Path) -> int:
+    """Number of pages; PdfError for a file that cannot be read or has none."""
+    with open_document(Path(path)) as doc:
+        n = sum(1 for _ in pdf_pages(doc))
+    if n == 0:
+        raise PdfError("no pages")
+    return n
+
+
+def inflate_bounded(data: bytes, limit: int = MAX_STREAM_BYTES) -> bytes:
+    """zlib-inflate in 1 MB steps and stop past `limit` bytes: a stream that
+    inflates further is a decompression bomb (pdfminer would inflate it
+    whole into memory). Corrupt zlib yields what inflated before the damage,
+    as pdfminer's own fallback does."""
+    d = zlib.decompressobj()
+    parts: list[bytes] = []
+    total = 0
+    pending = data
+    try:
+        while pending:
+            chunk = d.decompress(pending, 1 << 20)
+            total += len(chunk)
+            if total > limit:
+                raise PdfError("decompression bomb", f"a stream inflates beyond {limit // 2**20} MB")
+            parts.append(chunk)
+            pending = d.unconsumed_tail
+            if d.eof:
+                break
+        parts.append(d.flush())
+    except zlib.error:
+        pass
+    return b"".join(parts)
+
+
+def _guard_stream(stream: PDFStream) -> None:
+    """Decode a content or form stream ourselves when it is plain Flate (the
+    common case), with a size cap, so pdfminer never inflates a bomb; other
+    filter chains get the cap checked on their Flate stage."""
+    if stream.data is not None or stream.rawdata is None:
+        return
+    raw = stream.rawdata
+    if stream.decipher and stream.objid is not None and stream.genno is not None:
+        raw = stream.decipher(stream.objid, stream.genno, raw, stream.attrs)
+    filters = stream.get_filters()
+    names = [f.name if isinstance(f, PSLiteral) else str(f) for f, _ in filters]
+    if names in (["FlateDecode"], ["Fl"]) and not (filters[0][1] or {}).get("Predictor"):
+        stream.data = inflate_bounded(raw)
+        stream.rawdata = None
+    elif names and names[0] in ("FlateDecode", "Fl"):
+        inflate_bounded(raw)
+    elif len(raw) > MAX_STREAM_BYTES:
+        raise PdfError("decompression bomb", f"a stream is larger than {MAX_STREAM_BYTES // 2**20} MB")
+
+
+def guard_page(page: PDFPage) -> None:
+    """Bound the content streams and the form XObjects of a page (recursively,
+    each once) before pdfminer decodes them."""
+    seen: set[int] = set()
+
+    def form_streams(resources: Any, depth: int) -> None:
+        if depth > MAX_FORM_DEPTH:
+            raise PdfError("too deeply nested", f"forms nested deeper than {MAX_FORM_DEPTH}")
+        xobjects = resolve1((resolve1(resources) or {}).get("XObject")) if resources else None
+        if not isinstance(xobjects, dict):
+            return
+        for ref in xobjects.values():
+            key = ref.objid if isinstance(ref, PDFObjRef) else id(ref)
+            if key in seen:
+                continue
+            seen.add(key)
+            xobj = resolve1(ref)
+            if isinstance(xobj, PDFStream) and pdf_name(xobj.get("Subtype")) == "Form":
+                _guard_stream(xobj)
+                form_streams(xobj.get("Resources"), depth + 1)
+
+    for s in page.contents:
+        s = resolve1(s)
+        if isinstance(s, PDFStream):
+            _guard_stream(s)
+    form_streams(page.resources, 0)
+
+
+def pdf_name(obj: Any) -> str:
+    obj = resolve1(obj)
+    # pdfminer keeps a name that is not UTF-8 as bytes; such a name matches
+    # none of the names lakmoes looks for, whatever its type.
+    return cast(str, obj.name) if isinstance(obj, PSLiteral) else str(obj or "")

@@ -1,0 +1,22 @@
+"""The parse stage: each part kind with a structure has its parser
+(`kamervragen`, `memo`), chosen from the part kind registry's name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flows.model import Document, Part, StageContext
+from flows.stages.parse.kamervragen import parse_kamervragen
+from flows.stages.parse.memo import parse_memo
+
+PARSERS: dict[str, Callable[[Document, Part], None]] = {
+    "kamervragen_antwoorden": parse_kamervragen,
+    "beslisnota": parse_memo,
+}
+
+
+def parse(doc: Document, ctx: StageContext) -> None:
+    """Parse every part whose kind has a parser; other parts keep their text only."""
+    for part in doc.parts:
+        if parser := PARSERS.get(part.kind):
+            parser(doc, part)
