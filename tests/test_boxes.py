@@ -382,3 +382,23 @@ def test_politie5_grey_boxes_carry_their_wob_ground():
         (1, "grey", "#aaaaaa", "10.2.e", False)
     ] * 4
     assert not [f for f in doc.rows.get("findings", []) if f["severity"] in ("high", "medium")]
+
+
+def test_white_dot_leader_and_stray_digit_are_marks_not_hidden_text(tmp_path: Path) -> None:
+    """A dot leader behind a logo or a page-number digit under a band, drawn
+    in white on white, can hide no name: noted, never held; a white word on
+    the same page still is a finding."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "marks.pdf"
+    c = canvas.Canvas(str(path))
+    c.setFont("Helvetica", 11)
+    c.drawString(72, 720, "Inhoudsopgave van het rapport over de jaarrekening")
+    c.setFillColorRGB(1, 1, 1)
+    c.drawString(72, 700, ". . . . . . . . . . . .")
+    c.drawString(72, 680, "0")
+    c.drawString(72, 660, "Jansen")
+    c.save()
+    _, findings = _check(path)
+    assert sorted((f.check, f.severity) for f in findings) == [
+        ("hidden_mark", "info"), ("hidden_mark", "info"), ("white_on_white", "medium")]

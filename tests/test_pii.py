@@ -304,3 +304,35 @@ def test_real_police_instruction_with_redacted_contact_fields_has_no_hits(real_d
 
 def test_date_with_time_is_not_a_phone_number():
     assert kinds("Verzonden: 05-04-2018 15:37\nDatum: 04-04-2018 13:56") == []
+
+
+@pytest.mark.parametrize(
+    "text, kinds",
+    [
+        # Companies named like people, and the person beside them.
+        ("De vergunning is verleend aan Mr Green Limited, gevestigd te Malta.", []),
+        ("De bezwaren van WHG (International) Limited zijn ongegrond verklaard.", []),
+        ("De Stichting Woonzorg Nederland en Van Dijk Bouw B.V. tekenden.", []),
+        ("De vergunning is verleend aan Mr Green, wonende te Malta.", ["name"]),
+        # References with slashes and dots, and numbers after a reference label.
+        ("Ons kenmerk: 12873/01.037.474/01 betreft de zaak.", []),
+        ("Registratienummer 0612345678 van de vergunning.", []),
+        ("Bel mij op 06-12345678 als er iets is.", ["phone"]),
+        ("Kenmerk 2024-118, telefoon 06-12345678", ["phone"]),
+        # Mailboxes named after a task, and people's mailboxes.
+        ("Mail naar vergunningen@kansspelautoriteit.nl voor vragen.", []),
+        ("Mail naar jansen@kansspelautoriteit.nl voor vragen.", ["email"]),
+        ("Mail naar vergunningen@gmail.com voor vragen.", ["email"]),
+        # An organisation's account, and a person's.
+        ("Maak de boete over op NL86INGB0002445588 ten name van Kansspelautoriteit te Den Haag.", []),
+        ("Maak het bedrag over op NL86INGB0002445588 ten name van Pieter Bakker.", ["iban", "name"]),
+        # Latin and legal phrases are no names.
+        ("Dit geldt mutatis mutandis en a contrario, want Pacta Sunt Servanda.", []),
+    ],
+)
+def test_organisations_references_and_mailboxes_are_told_from_people(text: str, kinds: list[str]) -> None:
+    assert sorted(h.kind for h in scan(text)) == sorted(kinds)
+
+
+def test_a_glued_initial_and_surname_mailbox_is_a_persons() -> None:
+    assert [h.kind for h in scan("Mail naar pjansen@kansspelautoriteit.nl voor vragen.")] == ["email"]

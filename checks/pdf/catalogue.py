@@ -31,6 +31,7 @@ CLEAR_ALPHA: float = _T["clear_alpha"]
 WIDTH_LEAK_GAP: float = _T["width_leak_gap"]
 WIDTH_LEAK_MAX_CHARS: float = _T["width_leak_max_chars"]
 MASK_WORDS: int = _T["mask_words"]
+HIDDEN_MIN_ALNUM: int = _T["hidden_min_alnum"]
 PROSE_CONTEXT = frozenset(PARAMS["prose_context"]["words"])
 INVISIBLE_RENDER_MODES = {3, 7}  # PDF text render modes that neither fill nor stroke
 

@@ -9,6 +9,7 @@ import statistics
 from checks.pdf.catalogue import (
     COVER_SHARE,
     DARK_LUMINANCE,
+    HIDDEN_MIN_ALNUM,
     ON_TOP_SHARE,
     OPAQUE_ALPHA,
     PROSE_CONTEXT,
@@ -81,8 +82,19 @@ def _over_image(g: Glyph, page: Page) -> bool:
 
 
 def _grouped(page: Page, glyphs: list[Glyph], check: str, what: str) -> list[BoxFinding]:
-    """One finding per line of affected text."""
-    return [hidden_finding(page, check, what, line) for line in glyph_lines(glyphs) if any(g.text.strip() for g in line)]
+    """One finding per line of affected text; a line with too few letters
+    and digits to say anything (a dot leader, a stray digit) is a mark, not
+    text a reader was kept from."""
+    out = []
+    for line in glyph_lines(glyphs):
+        if not any(g.text.strip() for g in line):
+            continue
+        alnum = sum(ch.isalnum() for g in line for ch in g.text)
+        if alnum < HIDDEN_MIN_ALNUM:
+            out.append(hidden_finding(page, "hidden_mark", f"{what}, too short to hide any text", line))
+        else:
+            out.append(hidden_finding(page, check, what, line))
+    return out
 
 
 def invisible_text(page: Page, claimed: set[int]) -> list[BoxFinding]:

@@ -22,7 +22,7 @@ from checks.text.pii.scan import scan
 from checks.text.pii.vocabulary import PiiHit, vocab
 from flows.model import Document
 from flows.registry.grounds import Ground, registry
-from flows.registry.matching import find_markers
+from flows.registry.matching import stamp_markers
 from flows.registry.memo_fields import memo_spec
 
 # How far after a withheld-passage heading its ground may stand.
@@ -53,7 +53,7 @@ def _markers(doc: Document) -> list[MarkerRef]:
     if rows is None:
         return [
             MarkerRef(m.start, m.end, "unknown_code" if m.kind == "code" and m.ground is None else m.kind, m.code, m.ground)
-            for m in find_markers(doc.text)
+            for m in stamp_markers(doc.text)
         ]
     out = []
     for r in rows:
@@ -68,22 +68,6 @@ def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     ls = text.rfind("\n", 0, start) + 1
     le = text.find("\n", end)
     return ls, len(text) if le < 0 else le
-
-
-def _is_citation(text: str, m: MarkerRef) -> bool:
-    """A ground cited in prose ("op grond van artikel 5.1.2e", "in het belang
-    van de eerbiediging van de persoonlijke levenssfeer") is not a stamp."""
-    ls, le = _line_bounds(text, m.start, m.end)
-    before = text[max(ls, m.start - 30) : m.start].casefold()
-    words = "|".join(re.escape(w) for w in vocab().citation_words)
-    if re.search(rf"(?:^|\W)(?:{words})\W*$", before):
-        return True
-    if m.kind == "label":
-        # A stamped label stands alone (or beside a field label); a label
-        # inside a sentence is a citation.
-        rest = (text[ls : m.start] + " " + text[m.end : le]).strip()
-        return len(re.findall(r"[^\W\d_]{2,}", rest)) > 3
-    return False
 
 
 # --------------------------------------------------------------------------
@@ -260,7 +244,7 @@ def record_removals(doc: Document, markers: list[MarkerRef], hits: list[PiiHit])
 
     # 3. Other stamps: codes and labels standing in place of text.
     for m in markers:
-        if id(m) in used or m.kind == "withheld_heading" or _is_citation(text, m):
+        if id(m) in used or m.kind == "withheld_heading":
             continue
         _add_removal(doc, "stamp", m.start, m.end, m.code)
         kind = _removed_kind(text, m.start, m.end)

@@ -112,6 +112,8 @@ class Part:
     ocr_like: bool = False  # text came from OCR or looks like it
     title: str = ""
     uncorrected: str | None = None  # the part's text before OCR correction
+    document_type: str | None = None  # key in flows/registry/document_types.toml, set by the classify stage
+    type_evidence: str | None = None  # JSON: the landmarks and scores the type rests on
 
 
 @dataclass
@@ -153,6 +155,13 @@ class Document:
                     r["span_start"], r["span_end"] = m.span(r["span_start"], r["span_end"])
         self._edit_log.append(sorted(edits, key=lambda e: e.start))
         return m
+
+    def published_position(self, raw_pos: int) -> int:
+        """Where a position of `raw_text` stands in the published text, after
+        every edit the stages made."""
+        for edits in self._edit_log:
+            raw_pos = OffsetMap(edits)(raw_pos)
+        return raw_pos
 
     def page_at(self, pos: int) -> int | None:
         """1-based page number holding text position `pos` (None for text

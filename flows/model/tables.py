@@ -96,8 +96,15 @@ TABLES: dict[str, Table] = {
                 *PROVENANCE,
                 _c("part", INT, "index of the part within its document (0-based)", False),
                 _c("kind", STR, "kamervragen_antwoorden, beslisnota or document"),
-                _c("visibility", STR, "public or internal"),
-                _c("diwoo_type", STR, "DiWoo/TOOI document type id"),
+                _c("visibility", STR, "public (published by nature: gazettes, Kamerbrieven, decisions, answers "
+                                      "to Kamervragen) or internal (released under the Woo: civil servants' "
+                                      "details must be redacted)"),
+                _c("diwoo_type", STR, "DiWoo/TOOI document type id, where the type has one"),
+                _c("document_type", STR, "gazette, kamerbrief, kamervragen_antwoorden, woo_decision, decision, "
+                                         "decision_list, inventory_list, email, memo, letter, report or other "
+                                         "(flows/registry/document_types.toml)"),
+                _c("type_evidence", STR, "JSON: the landmarks found and the best types' scores, or the part kind "
+                                         "that fixed the type"),
                 _c("title", STR, "the part's first line or heading"),
                 *SPAN,
                 _c("page_start", INT, "first page of the part (PDF inputs)"),

@@ -35,6 +35,8 @@ class Registry:
     grounds: dict[str, Ground]
     withheld_headings: tuple[str, ...]
     withheld_stamps: tuple[str, ...]  # stamps that withhold text without a Woo ground
+    citation_words: tuple[str, ...]  # words before a code that make it a citation
+    label_max_words: int  # more words beside a label on its line make it a citation
 
     def label_index(self) -> list[tuple[str, Ground]]:
         """Every label and alias with its ground, longest first so that a
@@ -68,6 +70,8 @@ def registry() -> Registry:
         grounds=grounds,
         withheld_headings=tuple(data["withheld"]["headings"]),
         withheld_stamps=tuple(data["withheld"]["stamps"]),
+        citation_words=tuple(data["citation"]["before"]),
+        label_max_words=int(data["citation"]["label_max_words"]),
     )
 
 

@@ -9,6 +9,7 @@ label's length: one edit per eight characters, and never more than four.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
@@ -136,3 +137,33 @@ def parse_ground(text: str) -> str | None:
             return c.code
     labels = [m for m in find_labels(text) if m.ground is not None]
     return labels[0].ground.code if labels and labels[0].ground else None
+
+
+def is_citation(text: str, start: int, end: int, kind: str) -> bool:
+    """A ground cited in prose ("op grond van artikel 5.1.2e", "in het belang
+    van de eerbiediging van de persoonlijke levenssfeer", "artikel 11, eerste
+    lid") is no stamp: a stamp stands in place of text, alone on its line or
+    beside a field label."""
+    if kind == "withheld_heading":
+        return False
+    reg = registry()
+    ls = text.rfind("\n", 0, start) + 1
+    le = text.find("\n", end)
+    le = len(text) if le < 0 else le
+    before = text[max(ls, start - 30) : start].casefold()
+    words = "|".join(re.escape(w) for w in reg.citation_words)
+    if re.search(rf"(?:^|\W)(?:{words})\W*$", before):
+        return True
+    rest = (text[ls:start] + " " + text[end:le]).strip()
+    other_words = len(re.findall(r"[^\W\d_]{2,}", rest))
+    if kind == "label":
+        return other_words > reg.label_max_words
+    # A code spelled as an article ("artikel 11, eerste lid", "art. 11.2")
+    # in a line of running text cites the law.
+    return bool(re.match(r"(?i)art(?:ikel|\.)?\s", text[start:end])) and other_words > 0
+
+
+def stamp_markers(text: str) -> list[Marker]:
+    """The redaction markers in `text`: every marker but grounds cited in
+    prose."""
+    return [m for m in find_markers(text) if not is_citation(text, m.start, m.end, m.kind)]

@@ -18,6 +18,8 @@ class PartKind:
     diwoo_type: str | None
     starts: tuple[re.Pattern[str], ...]
     repeated_heading_continues: bool = False
+    document_type: str | None = None  # the type of a part of this kind; None: classified from its text
+    requires: re.Pattern[str] | None = None  # what the part must hold for its start to count
 
 
 @cache
@@ -30,6 +32,8 @@ def part_kinds() -> dict[str, PartKind]:
             diwoo_type=k.get("diwoo_type"),
             starts=tuple(re.compile(p, re.MULTILINE) for p in k["starts"]),
             repeated_heading_continues=k.get("repeated_heading_continues", False),
+            document_type=k.get("document_type"),
+            requires=re.compile(k["requires"], re.MULTILINE) if "requires" in k else None,
         )
         for k in data["kind"]
     }

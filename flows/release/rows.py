@@ -24,7 +24,8 @@ def document_rows(doc: Document, status: str) -> dict[str, list[dict[str, Any]]]
         page_nums = [pg.number for pg in doc.pages if pg.span[0] < p.span[1] and pg.span[1] > p.span[0]]
         parts.append({
             "document_id": doc.id, "source_path": doc.path, "part": p.index, "kind": p.kind,
-            "visibility": p.visibility, "diwoo_type": p.diwoo_type, "title": p.title,
+            "visibility": p.visibility, "diwoo_type": p.diwoo_type, "document_type": p.document_type,
+            "type_evidence": p.type_evidence, "title": p.title,
             "span_start": p.span[0], "span_end": p.span[1],
             "page_start": min(page_nums) if page_nums else None, "page_end": max(page_nums) if page_nums else None,
             "ocr_like": p.ocr_like, "text": text, "raw_text": p.uncorrected if p.uncorrected is not None else text,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from checks.gate import gate
 from checks.stage import run_checks
 from flows.model import Document, StageContext
+from flows.stages.classify import classify
 from flows.stages.correct.stage import correct, detect_ocr
 from flows.stages.markers import markers
 from flows.stages.normalise import normalise
@@ -57,6 +58,9 @@ STAGES: tuple[Stage, ...] = (
     Stage("split", "prepare", "flows/stages/split.py",
           "cut the document into parts (public answers, internal beslisnota) from the part kind registry",
           _document_only(split)),
+    Stage("classify", "prepare", "flows/stages/classify.py",
+          "the type of each part from its landmarks (gazette, Kamerbrief, decision, e-mail, memo, letter ...) "
+          "and, for a part the splitter could not place, its visibility", classify),
     Stage("detect-ocr", "prepare", "flows/stages/correct/stage.py",
           "mark the parts whose text is OCR output", detect_ocr),
     Stage("correct", "finish", "flows/stages/correct/",

@@ -5,12 +5,13 @@ which the checks then read."""
 from __future__ import annotations
 
 from flows.model import Document, StageContext
-from flows.registry.matching import Marker, find_markers
+from flows.registry.matching import Marker, stamp_markers
 
 
 def add_marker_rows(doc: Document) -> list[Marker]:
-    """Record every marker in the document's text."""
-    found = find_markers(doc.text)
+    """Record every redaction marker in the document's text; grounds cited
+    in sentences (a decision explaining the law) are no markers."""
+    found = stamp_markers(doc.text)
     doc.rows.setdefault("markers", [])  # recorded even when empty: later checks read it
     for m in found:
         # A code the registry does not know ("5.1.2k") is kept as what it is,

@@ -24,12 +24,17 @@ def find_part_starts(text: str) -> list[tuple[int, PartKind]]:
                 line_start = text.rfind("\n", 0, m.start() + 1) + 1 if text[m.start()] != "\n" else m.start() + 1
                 starts.setdefault(line_start, kind)
     ordered = sorted(starts.items())
-    out: list[tuple[int, PartKind]] = []
+    merged: list[tuple[int, PartKind]] = []
     for pos, kind in ordered:
-        if out and out[-1][1].name == kind.name and kind.repeated_heading_continues:
+        if merged and merged[-1][1].name == kind.name and kind.repeated_heading_continues:
             continue
-        out.append((pos, kind))
-    return out
+        merged.append((pos, kind))
+    # A start counts only when its part holds what its kind requires.
+    return [
+        (pos, kind) for i, (pos, kind) in enumerate(merged)
+        if kind.requires is None
+        or kind.requires.search(text, pos, merged[i + 1][0] if i + 1 < len(merged) else len(text))
+    ]
 
 
 def _title(text: str) -> str:

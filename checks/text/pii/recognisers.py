@@ -39,6 +39,8 @@ def find_emails(text: str) -> list[Span]:
         local = m.group("local")
         if _generic_mailbox(local) or not re.search(r"[A-Za-z]{2}", local) or find_codes(local):
             continue
+        if _functional_mailbox(local, m.group("domain")):
+            continue
         # "2el@tweedekamer.nl" after "51.51": the tail of an OCR-damaged stamp
         # 5.1.2e in the local part, too short to name anyone.
         if len(local) <= 3 and re.search(r"\d", local):
@@ -49,6 +51,16 @@ def find_emails(text: str) -> list[Span]:
             continue
         out.append((m.start(), m.end(), "email", "email"))
     return out
+
+
+def _functional_mailbox(local: str, domain: str) -> bool:
+    """A mailbox named after a task at an organisation's own domain
+    ("vergunningen@", "subsidies@"): one frequent Dutch word that is no
+    first name or surname. "pjansen@" is a person's, and at a provider of
+    private mailboxes any word may be."""
+    if domain.casefold() in vocab().free_mail_domains or not re.fullmatch(r"[a-z]{4,}", local):
+        return False
+    return local in name_lists().common
 
 
 def _generic_mailbox(local: str) -> bool:
@@ -93,6 +105,8 @@ def find_phones(text: str) -> list[Span]:
     for m in phonenumbers.PhoneNumberMatcher(unglued, "NL", leniency=phonenumbers.Leniency.VALID):
         if not re.match(r"\(?\s*(?:0|\+)", m.raw_string):
             continue
+        if _in_reference(text, m.start, m.end):
+            continue
         if re.fullmatch(r"\d{4}\s*-\s*\d{4}(?:\s\d{1,2})?", m.raw_string):
             continue  # "0100-0200": an hour or year range, not a number
         if re.match(r"\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d{2}", m.raw_string):
@@ -102,6 +116,26 @@ def find_phones(text: str) -> list[Span]:
             continue
         out.append((m.start, m.end, "phone", "phone"))
     return out
+
+
+def _in_reference(text: str, start: int, end: int) -> bool:
+    """A number that is part of a reference: its run of digits and
+    separators holds a slash or more than one dot ("12873/01.037.474/01"),
+    or a reference label ("kenmerk", "registratienummer") introduces it on
+    its line and no phone label does."""
+    lo, hi = start, end
+    while lo > 0 and (text[lo - 1].isdigit() or text[lo - 1] in "./-"):
+        lo -= 1
+    while hi < len(text) and (text[hi].isdigit() or text[hi] in "./-"):
+        hi += 1
+    token = text[lo:hi].strip("./-")
+    if "/" in token or token.count(".") > 1:
+        return True
+    v = vocab()
+    before = text[max(text.rfind("\n", 0, start) + 1, start - 40) : start]
+    ref = rf"(?i)\b(?:{'|'.join(map(re.escape, v.reference_labels))})\b"
+    tel = rf"(?i)(?<![\w.])(?:{'|'.join(map(re.escape, v.phone_labels))})(?![\w])"
+    return re.search(ref, before) is not None and re.search(tel, before) is None
 
 
 BSN_RE = re.compile(r"(?<![\d.,/()-])(\d{9}|\d{4}[. ]\d{2}[. ]\d{3}|\d{3}[. ]\d{3}[. ]\d{3}|\d{2}[. ]\d{3}[. ]\d{4})(?![\d])")

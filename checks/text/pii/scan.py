@@ -91,6 +91,34 @@ def _venue_before() -> re.Pattern[str]:
     return re.compile(rf"(?i)(?<![\w-])(?:{before})[ \t]+$")
 
 
+def _legal_entity(text: str, start: int, end: int) -> bool:
+    """A company or foundation named like a person: a legal form follows on
+    the name's line, through capitalised words and brackets only ("Mr Green
+    Limited", "WHG (International) Limited"), or a legal word stands right
+    before it ("Stichting Anna Paulowna")."""
+    v = vocab()
+    forms = "|".join(re.escape(f) for f in v.legal_forms)
+    after = text[end : end + v.legal_reach].split("\n", 1)[0]
+    if re.match(rf"(?:[ \t]+(?:[A-Z(][\w()&'.-]*))*?[ \t,]+(?:{forms})(?![\w])", after):
+        return True
+    before = "|".join(re.escape(b) for b in v.legal_before)
+    return re.search(rf"(?i)(?<![\w])(?:{before})[ \t]+$", text[max(0, start - 30) : start]) is not None
+
+
+def _organisation_account(text: str, start: int, end: int) -> bool:
+    """An IBAN held "ten name van" an organisation: a holder phrase follows
+    on its line or the next, and an organisation word or legal form stands
+    in the holder's name."""
+    v = vocab()
+    holder = "|".join(re.escape(h) for h in v.account_holder)
+    m = re.search(rf"(?i)(?:{holder})[ \t]*([^\n]{{0,80}})", text[end : end + 120])
+    if m is None:
+        return False
+    name = m.group(1)
+    words = "|".join(re.escape(w) for w in (*v.account_organisation_words, *v.legal_forms))
+    return re.search(rf"(?i)(?<![\w])(?:{words})(?![\w])", name) is not None
+
+
 _CLAUSE_START = re.compile(r"\(|[.;](?=\s)|\n[ \t]*\n")
 _CLAUSE_END = re.compile(r"\)|[.;](?=\s|$)|\n[ \t]*\n")
 
@@ -135,8 +163,9 @@ def _unit_numbers(text: str, spans: list[Span], allow: AllowList) -> set[Span]:
 def scan(text: str, *, allow: AllowList | None = None) -> list[PiiHit]:
     """All personal data in `text`, masked and hashed, in text order. Names
     that the allow-list covers (public office holders, organisations,
-    places) are left out, and so are an organisation's own phone numbers
-    and IBAN in its letterhead and the numbers given for a team or desk."""
+    places) are left out, and so are companies named like people, an
+    organisation's own phone numbers and IBAN in its letterhead or held in
+    its name, and the numbers given for a team or desk."""
     allow = allow or static_allow_list()
     spans: list[Span] = []
     for recogniser in RECOGNISERS:
@@ -148,7 +177,10 @@ def scan(text: str, *, allow: AllowList | None = None) -> list[PiiHit]:
         if (start, end, kind, rec) in organisational:
             continue
         value = text[start:end]
-        if kind == "name" and (allow.allows(value, words=rec == "name_list") or _named_after_person(text, start, end)):
+        if kind == "name" and (allow.allows(value, words=rec == "name_list") or _named_after_person(text, start, end)
+                               or _legal_entity(text, start, end)):
+            continue
+        if kind == "iban" and _organisation_account(text, start, end):
             continue
         hits.append(PiiHit(start, end, kind, rec, mask(value, kind), value_hash(value)))
     return hits

@@ -35,6 +35,13 @@ class PiiHit:
 @dataclass(frozen=True)
 class Vocab:
     generic_mailboxes: frozenset[str]
+    free_mail_domains: frozenset[str]
+    legal_forms: tuple[str, ...]
+    legal_before: tuple[str, ...]
+    legal_reach: int
+    account_holder: tuple[str, ...]
+    account_organisation_words: tuple[str, ...]
+    phone_labels: tuple[str, ...]
     bsn_labels: tuple[str, ...]
     reference_labels: tuple[str, ...]
     birth_labels: tuple[str, ...]
@@ -51,7 +58,6 @@ class Vocab:
     allow_words: tuple[str, ...]
     removed_kind: dict[str, tuple[str, ...]]
     placeholders: tuple[tuple[str, str], ...]  # (regex, severity)
-    citation_words: tuple[str, ...]
     signing: tuple[str, ...]
     street_suffixes: tuple[str, ...]
     address_labels: tuple[str, ...]
@@ -69,6 +75,13 @@ def vocab() -> Vocab:
     person_labels = [label for f in memo_spec().fields if f.type in {"person", "recipient"} for label in f.labels]
     return Vocab(
         generic_mailboxes=frozenset(x.casefold() for x in data["email"]["generic_local_parts"]),
+        free_mail_domains=frozenset(x.casefold() for x in data["email"]["free_mail_domains"]),
+        legal_forms=tuple(data["legal_entities"]["forms"]),
+        legal_before=tuple(data["legal_entities"]["before"]),
+        legal_reach=int(data["legal_entities"]["reach"]),
+        account_holder=tuple(data["accounts"]["holder"]),
+        account_organisation_words=tuple(data["accounts"]["organisation_words"]),
+        phone_labels=tuple(data["phone"]["labels"]),
         bsn_labels=tuple(data["bsn"]["labels"]),
         reference_labels=tuple(data["bsn"]["reference_labels"]),
         birth_labels=tuple(data["birth_date"]["labels"]),
@@ -85,7 +98,6 @@ def vocab() -> Vocab:
         allow_words=tuple(data["allow"]["words"]),
         removed_kind={k: tuple(v) for k, v in data["removed_kind"].items()},
         placeholders=tuple((p["pattern"], p["severity"]) for p in data["placeholder"]),
-        citation_words=tuple(data["citation"]["before"]),
         signing=tuple(data["allow"]["signing"]),
         street_suffixes=tuple(data["streets"]["suffixes"]),
         address_labels=tuple(data["streets"]["labels"]),

@@ -1,0 +1,207 @@
+"""Measure how lakmoes cuts releases into documents, types them, and what it
+holds back, on synthetic bundles (bench/release_generate.py) and on the real
+born-digital PDFs in ../shared/data/dutch-gov-pdfs.
+
+Printed per set:
+- boundary precision and recall (a predicted part start within a line of a
+  true document start);
+- Panoptic Quality: segments matched at IoU > 0.5 over characters,
+  PQ = sum of matched IoU / (TP + FP/2 + FN/2), plain and weighted by
+  segment length (as OpenPSS weighs by pages);
+- type and visibility accuracy: each true document against the part that
+  overlaps it most;
+- high findings per 100 pages of public documents (a synthetic page is
+  3,000 characters), and the documents the gate would hold back.
+
+Every document runs through the per-document stages as `lakmoes run` does
+(`flows.run.units.prepare`), with --allow-findings so that held documents
+keep their rows to count.
+
+Run: `python bench/release_eval.py [--n 40] [--seed 3] [--no-real] [--json]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from release_generate import PUBLIC, generate
+
+from flows.model import Document, RunOptions
+from flows.run.units import prepare
+from flows.stages import ingest
+
+REAL = REPO.parent / "shared" / "data" / "dutch-gov-pdfs"
+# The type each real document is, judged by reading it (the first lines of
+# these documents were read while the landmarks were written: not held out).
+REAL_GOLD = {
+    "adam1.pdf": "letter", "bijlage.pdf": "other", "brief1.pdf": "kamerbrief", "denhaag1.pdf": "gazette",
+    "denhaag2.pdf": "gazette", "denhaag3.pdf": "gazette", "denhaag4.pdf": "gazette", "denhaag5.pdf": "gazette",
+    "kst.pdf": "kamerbrief", "nh1.pdf": "gazette", "politie1.pdf": "other", "politie2.pdf": "letter",
+    "politie5.pdf": "memo", "politie7.pdf": "other", "pur1.pdf": "gazette", "pur2.pdf": "gazette",
+    "staatsblad.pdf": "gazette", "staatslot.pdf": "decision", "staatslot2.pdf": "decision",
+    "staatslot5.pdf": "decision", "stemming.pdf": "parliamentary_record", "tk-besluitenlijst1.pdf": "decision_list",
+    "tk-besluitenlijst2.pdf": "decision_list", "traktaat.pdf": "gazette", "wob1.pdf": "other", "wobError.pdf": "memo",
+}
+SYNTHETIC_PAGE = 3000
+OPTIONS = RunOptions(allow_findings=True, workers=1)
+
+
+def _iou(a: tuple[int, int], b: tuple[int, int]) -> float:
+    inter = max(0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = max(a[1], b[1]) - min(a[0], b[0])
+    return inter / union if union else 0.0
+
+
+def segment_scores(gold: list[tuple[int, int]], pred: list[tuple[int, int]], text: str) -> dict[str, float]:
+    """Boundary hits and PQ terms of one release (sums, to pool over a set)."""
+    def line(pos: int) -> int:
+        return text.count("\n", 0, pos)
+
+    gb = {line(s) for s, _ in gold[1:]}
+    pb = {line(s) for s, _ in pred[1:]}
+    hits = sum(1 for b in pb if any(abs(b - g) <= 1 for g in gb))
+    matched_g: set[int] = set()
+    matched_p: set[int] = set()
+    iou_sum = w_iou = 0.0
+    for i, g in enumerate(gold):
+        for j, p in enumerate(pred):
+            v = _iou(g, p)
+            if v > 0.5:
+                matched_g.add(i)
+                matched_p.add(j)
+                iou_sum += v
+                w_iou += v * (g[1] - g[0])
+    fn = [g for i, g in enumerate(gold) if i not in matched_g]
+    fp = [p for j, p in enumerate(pred) if j not in matched_p]
+    tp_len = sum(gold[i][1] - gold[i][0] for i in matched_g)
+    return {
+        "gold_boundaries": len(gb), "pred_boundaries": len(pb), "boundary_hits": hits,
+        "iou": iou_sum, "tp": len(matched_g), "fp": len(fp), "fn": len(fn),
+        "w_iou": w_iou, "w_tp": tp_len, "w_fp": sum(p[1] - p[0] for p in fp), "w_fn": sum(g[1] - g[0] for g in fn),
+    }
+
+
+def _parts(result: Any) -> list[dict[str, Any]]:
+    return sorted(result.rows.get("parts", []), key=lambda r: r["span_start"])
+
+
+def _high_in(result: Any, spans: list[tuple[int, int]]) -> int:
+    """High findings inside the given spans (public documents)."""
+    return sum(1 for f in result.rows.get("findings", [])
+               if f["severity"] == "high" and f.get("span_start") is not None
+               and any(s <= f["span_start"] < e for s, e in spans))
+
+
+def _held(result: Any) -> bool:
+    return any(f.get("allowed") for f in result.rows.get("findings", []))
+
+
+def synthetic(n: int, seed: int) -> dict[str, Any]:
+    totals: Counter[str] = Counter()
+    type_ok = vis_ok = docs = 0
+    public_high = public_chars = 0
+    confusion: Counter[tuple[str, str]] = Counter()
+    for r in generate(n, seed):
+        text = r["text"]
+        doc = Document(id=f"{hash(text) & 0xFFFFFFFF:064x}", path="synthetic.txt", size=len(text),
+                       media_type="text/plain", raw_text=text, text=text)
+        result = prepare(doc, OPTIONS)
+        gold = [(doc.published_position(d["start"]), doc.published_position(d["end"])) for d in r["documents"]]
+        parts = _parts(result)
+        pred = [(p["span_start"], p["span_end"]) for p in parts]
+        totals.update(segment_scores(gold, pred, doc.text))
+        for g, d in zip(gold, r["documents"], strict=True):
+            best = max(parts, key=lambda p: _iou(g, (p["span_start"], p["span_end"])))
+            docs += 1
+            type_ok += best["document_type"] == d["type"]
+            vis_ok += best["visibility"] == d["visibility"]
+            confusion[(d["type"], best["document_type"])] += 1
+        public = [g for g, d in zip(gold, r["documents"], strict=True) if d["type"] in PUBLIC]
+        public_high += _high_in(result, public)
+        public_chars += sum(e - s for s, e in public)
+    return _summary(totals, docs, type_ok, vis_ok, public_high, public_chars / SYNTHETIC_PAGE, confusion)
+
+
+def real() -> dict[str, Any]:
+    totals: Counter[str] = Counter()
+    type_ok = vis_ok = docs = 0
+    public_high = 0
+    public_pages = 0.0
+    confusion: Counter[tuple[str, str]] = Counter()
+    held = []
+    for name, kind in sorted(REAL_GOLD.items()):
+        path = REAL / name
+        if not path.is_file():
+            continue
+        result = prepare(ingest.read_document(ingest.identify(path)), OPTIONS)
+        parts = _parts(result)
+        if not parts:
+            continue
+        first = parts[0]
+        docs += 1
+        visibility = "public" if kind in PUBLIC else "internal"
+        type_ok += first["document_type"] == kind
+        vis_ok += first["visibility"] == visibility
+        confusion[(kind, first["document_type"])] += 1
+        pages = len(result.rows.get("pages", []))
+        if visibility == "public":
+            public_high += _high_in(result, [(0, 10**9)])
+            public_pages += pages
+        if _held(result):
+            held.append(name)
+    out = _summary(totals, docs, type_ok, vis_ok, public_high, public_pages, confusion)
+    out["held_back"] = held
+    return out
+
+
+def _summary(t: Counter[str], docs: int, type_ok: int, vis_ok: int, public_high: int, public_pages: float,
+             confusion: Counter[tuple[str, str]]) -> dict[str, Any]:
+    def ratio(a: float, b: float) -> float | None:
+        return round(a / b, 3) if b else None
+
+    return {
+        "documents": docs,
+        "boundary_precision": ratio(t["boundary_hits"], t["pred_boundaries"]),
+        "boundary_recall": ratio(t["boundary_hits"], t["gold_boundaries"]),
+        "pq": ratio(t["iou"], t["tp"] + t["fp"] / 2 + t["fn"] / 2),
+        "pq_weighted": ratio(t["w_iou"], t["w_tp"] + t["w_fp"] / 2 + t["w_fn"] / 2),
+        "type_accuracy": ratio(type_ok, docs),
+        "visibility_accuracy": ratio(vis_ok, docs),
+        "public_pages": round(public_pages, 1),
+        "high_per_100_public_pages": ratio(100 * public_high, public_pages),
+        "confusions": {f"{g} -> {p}": n for (g, p), n in sorted(confusion.items()) if g != p},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--n", type=int, default=40, help="synthetic releases (default 40)")
+    p.add_argument("--seed", type=int, default=3)
+    p.add_argument("--no-real", action="store_true", help="skip the real documents")
+    p.add_argument("--json", action="store_true", help="print JSON only")
+    args = p.parse_args(argv)
+    report = {"synthetic": synthetic(args.n, args.seed)}
+    if not args.no_real and REAL.is_dir():
+        report["real"] = real()
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0
+    for name, r in report.items():
+        print(f"{name}: {r['documents']} documents")
+        for key, value in r.items():
+            if key != "documents":
+                print(f"  {key}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
