@@ -40,6 +40,9 @@ def _holding_findings(doc: Document) -> list[dict[str, Any]]:
 
 def apply_gate(doc: Document, *, allow_findings: bool) -> str | None:
     """A masked reason to quarantine the document, or None to publish it.
+    When the findings lie in some parts of a document of several (a bundle
+    of documents in one file), those parts are held back instead
+    (`doc.held_parts`) and the rest is published.
 
     Under allow_findings the document is published anyway and the findings
     that would have held it back are marked allowed=True, so that the
@@ -51,18 +54,46 @@ def apply_gate(doc: Document, *, allow_findings: bool) -> str | None:
         for f in holding:
             f["allowed"] = True
         return None
+    by_part: dict[int | None, list[dict[str, Any]]] = {}
+    for f in holding:
+        by_part.setdefault(f.get("part"), []).append(f)
+    if None not in by_part and len(by_part) < len(doc.parts):
+        # A bundle: only the documents with the findings are held back.
+        doc.held_parts = {p: hold_reason(fs) for p, fs in by_part.items() if p is not None}
+        return None
+    return hold_reason(holding)
+
+
+# What a reader of a hold is told caused it, by check.
+HOLD_KINDS = {
+    "hidden_text": "text under a box",
+    "invisible_text": "hidden text",
+    "white_on_white": "hidden text",
+    "side_channel_leak": "hidden text repeated in bookmarks or metadata",
+    "unapplied_redaction": "a redaction that was never applied",
+    "annotation_over_text": "a redaction that was never applied",
+}
+HOLD_KIND_DEFAULT = "personal data"
+
+
+def hold_reason(holding: list[dict[str, Any]]) -> str:
+    """Why findings hold text back, masked: the kinds of finding first, then
+    counts by check and where, then a few (masked) messages."""
+    kinds = sorted({HOLD_KINDS.get(f["check"], HOLD_KIND_DEFAULT) for f in holding})
     by_check = Counter(f["check"] for f in holding)
     parts = sorted({f.get("part") for f in holding}, key=lambda p: (p is None, p))
     examples = "; ".join(f["message"] for f in holding[:3])
     more = f" (+{len(holding) - 3} more)" if len(holding) > 3 else ""
     where = ", ".join("?" if p is None else str(p) for p in parts)
     checks = ", ".join(f"{c} x{n}" for c, n in sorted(by_check.items()))
-    return f"{len(holding)} finding(s) that hold the document back, in part(s) {where}: {checks}. {examples}{more}"
+    return (f"held back for {' and '.join(kinds)}: {len(holding)} finding(s) in part(s) {where}: {checks}. "
+            f"{examples}{more}")
 
 
 def gate(doc: Document, ctx: StageContext) -> None:
-    """The gate stage: decide whether the document is held back, and sum up
-    its redactions (published either way, so a Woo coordinator can act)."""
+    """The gate stage: decide whether the document, or in a bundle the
+    parts with findings, are held back, and sum up its redactions
+    (published either way, so a Woo coordinator can act)."""
     doc.held_back = apply_gate(doc, allow_findings=ctx.options.allow_findings)
     doc.add_row("redaction_summary", redaction_summary(doc))
 

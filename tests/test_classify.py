@@ -168,3 +168,42 @@ def test_an_agenda_item_titled_like_kamervragen_answers_starts_no_part() -> None
     assert find_part_starts(listed) == []
     answers = "Antwoord van de minister van Financiën\nVraag 1\nWat is de stand?\nAntwoord 1\nGoed.\n"
     assert [k.name for _, k in find_part_starts(listed + answers)] == ["kamervragen_antwoorden"]
+
+
+BUNDLE = GAZETTE + "\n" + """Van: Petra de Wit
+Verzonden: maandag 3 april 2023 14:05
+Aan: Team Beleid
+Onderwerp: Overleg over de inzet van extra handhavers in het centrum
+Hoi allen, ik heb met de wethouder gesproken over de inzet van de handhavers.
+Bel me gerust op 06-12345678 of mail naar p.dewit@gmail.com als je vragen hebt.
+Groet, Petra
+""" + "\n" + KAMERBRIEF
+
+
+def test_a_bundle_is_cut_into_its_documents_with_their_types() -> None:
+    from flows.stages.split import split
+
+    doc = Document(id="b" * 64, path="bundle.txt", size=len(BUNDLE), media_type="text/plain", raw_text=BUNDLE,
+                   text=BUNDLE)
+    split(doc)
+    assert [p.boundary for p in doc.parts] == ["input start", "email:header", "kamerbrief:aan_de_voorzitter"]
+
+
+def test_a_leak_in_one_document_of_a_bundle_holds_back_that_document_only() -> None:
+    from flows.release.rows import document_rows
+
+    doc = Document(id="b" * 64, path="bundle.txt", size=len(BUNDLE), media_type="text/plain", raw_text=BUNDLE,
+                   text=BUNDLE)
+    result = prepare(doc, RunOptions())
+    assert result.quarantine is None and result.status == "published_with_held_parts"
+    assert [h.detail.split(":")[0] for h in result.held] == ["part 1 (email)"]
+    assert "personal data" in result.held[0].detail and "06-12345678" not in result.held[0].detail
+    rows = document_rows(doc, result.status)
+    parts = {p["part"]: p for p in rows["parts"]}
+    assert [(parts[i]["document_type"], parts[i]["redaction_status"]) for i in range(3)][1] == ("email", "held_back")
+    assert parts[1]["text"] is None and parts[0]["text"] and parts[2]["text"]
+    published = rows["documents"][0]["text"]
+    assert "06-12345678" not in published and "Petra" not in published
+    assert "GEMEENTEBLAD" in published and "Aan de Voorzitter" in published
+    assert len(published) == len(doc.text)  # spans of the other parts still point where they did
+    assert any(f["part"] == 1 and f["severity"] == "high" for f in rows["findings"])

@@ -28,12 +28,23 @@ def test_seed_is_published(seed_doc):
 
 
 def test_internal_part_with_personal_data_is_held_back_with_a_masked_reason():
+    """The answers and the memo are two documents: the memo with the leak is
+    held back, the answers go out."""
     doc = two_part_doc("Antwoord van de minister.", "Opgesteld door: Karin Mulder, tel. 06-12345678")
     removals.check_document(doc)
-    reason = gate.apply_gate(doc, allow_findings=False)
-    assert reason is not None and "part(s) 1" in reason and "personal_data_internal x2" in reason
+    assert gate.apply_gate(doc, allow_findings=False) is None
+    reason = doc.held_parts[1]
+    assert list(doc.held_parts) == [1]
+    assert reason.startswith("held back for personal data") and "personal_data_internal x2" in reason
     assert "Mulder" not in reason and "12345678" not in reason
     assert not any(f["allowed"] for f in doc.rows["findings"])
+
+
+def test_a_document_of_one_part_with_personal_data_is_held_back_whole():
+    doc = internal_doc("Opgesteld door: Karin Mulder, tel. 06-12345678")
+    removals.check_document(doc)
+    reason = gate.apply_gate(doc, allow_findings=False)
+    assert reason is not None and "personal data" in reason and not doc.held_parts
 
 
 def test_allow_findings_publishes_and_marks_the_holding_findings():

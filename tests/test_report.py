@@ -299,3 +299,24 @@ def test_artifacts_show_the_same_picture_as_the_report(releases) -> None:
         {Path(p).name for p in r.tables["redaction_summary"].column("source_path").to_pylist()})
     assert sum(t["high"] for t in table) == sum(f["severity"] == "high" for f in r.tables["findings"].to_pylist())
     json.dumps(table)  # a table artifact is JSON
+
+
+@pytest.mark.parametrize(
+    "quality_ok, statuses, quarantine, state, words",
+    [
+        (True, ["published", "published"], [], "published", ["all 2"]),
+        (True, ["published", "published_with_held_parts", "quarantined"],
+         [{"stage": "gate", "detail": "part 1 (email): held back for personal data: 2 finding(s)"},
+          {"stage": "ingest", "detail": "no %PDF- header"}],
+         "published with held-back documents",
+         ["Published 2 of 3", "1 document(s) held back for personal data", "1 input(s) quarantined"]),
+        (True, ["quarantined"], [{"stage": "gate", "detail": "held back for text under a box: 1 finding(s)"}],
+         "set aside", ["no document could be published", "text under a box"]),
+        (False, ["published"], [], "set aside", ["quality gate failed"]),
+    ],
+)
+def test_release_state_says_what_went_out_and_why_the_rest_did_not(quality_ok, statuses, quarantine, state,
+                                                                   words) -> None:
+    found = report.release_state(quality_ok, [{"status": s} for s in statuses], quarantine)
+    assert found.state == state
+    assert all(w in found.sentence for w in words), found.sentence

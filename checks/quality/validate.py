@@ -279,7 +279,8 @@ def internal_parts(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
     out = p.merge(found, on=["document_id", "part"], how="left")
     out["markers_found"] = out["markers_found"].fillna(0).astype("Int64")
     has_markers = (out["marker_count"].fillna(0) > 0) | (out["markers_found"] > 0)
-    explained = (out["redaction_status"] == "no_redaction_needed") & out["no_redaction_reason"].notna()
+    explained = ((out["redaction_status"] == "no_redaction_needed") & out["no_redaction_reason"].notna()) | (
+        out["redaction_status"] == "held_back")
     return out.assign(markers_or_reason=(has_markers | explained).astype("boolean"))
 
 

@@ -114,6 +114,7 @@ class Part:
     uncorrected: str | None = None  # the part's text before OCR correction
     document_type: str | None = None  # key in flows/registry/document_types.toml, set by the classify stage
     type_evidence: str | None = None  # JSON: the landmarks and scores the type rests on
+    boundary: str | None = None  # what starts the part: the input's start, a part kind, a type's landmark
 
 
 @dataclass
@@ -132,6 +133,8 @@ class Document:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # The gate's masked reason to hold the document back; None publishes it.
     held_back: str | None = None
+    # Parts the gate holds back while the rest is published: index -> masked reason.
+    held_parts: dict[int, str] = field(default_factory=dict)
     # Seconds each stage took on this document, for the run's logs.
     stage_seconds: dict[str, float] = field(default_factory=dict)
     # Maps from text positions back to raw_text positions, one per edit set.

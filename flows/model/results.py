@@ -20,6 +20,8 @@ class DocumentResult:
     document_id: str | None
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     quarantine: QuarantineEntry | None = None
+    # Parts of a published document that the gate held back.
+    held: list[QuarantineEntry] = field(default_factory=list)
     status: str = "published"
     # Words of the document's clean parts: the release lexicon for OCR
     # correction is the sum of these over every document of the release.

@@ -70,7 +70,9 @@ TABLES: dict[str, Table] = {
                 _c("part_count", INT, "number of parts the document was split into"),
                 _c("text", STR, "the published (normalised, corrected) text"),
                 _c("raw_text", STR, "the text as extracted, before normalisation and correction"),
-                _c("status", STR, "published, or published_with_findings under --allow-findings"),
+                _c("status", STR, "published; published_with_findings under --allow-findings; or "
+                                  "published_with_held_parts when the gate held back some documents of a bundle "
+                                  "(their text is blanked, see parts.redaction_status)"),
             ),
         ),
         Table(
@@ -105,6 +107,8 @@ TABLES: dict[str, Table] = {
                                          "(flows/registry/document_types.toml)"),
                 _c("type_evidence", STR, "JSON: the landmarks found and the best types' scores, or the part kind "
                                          "that fixed the type"),
+                _c("boundary", STR, "what starts the part: 'input start', 'part kind <kind>', or "
+                                    "'<type>:<landmark>' where a bundle goes from one document to the next"),
                 _c("title", STR, "the part's first line or heading"),
                 *SPAN,
                 _c("page_start", INT, "first page of the part (PDF inputs)"),
@@ -114,7 +118,9 @@ TABLES: dict[str, Table] = {
                 _c("raw_text", STR, "the part's text before OCR correction"),
                 _c("correction_count", INT, "number of OCR corrections made in the part"),
                 _c("marker_count", INT, "number of redaction markers found in the part"),
-                _c("redaction_status", STR, "redacted, no_redaction_needed or unredacted"),
+                _c("redaction_status", STR, "redacted, no_redaction_needed, unredacted, or held_back (the gate held "
+                                            "this part of a bundle back: its text, title and pages' text are not "
+                                            "published; see the quarantine table)"),
                 _c("no_redaction_reason", STR, "why a part without markers needs none"),
             ),
         ),

@@ -27,6 +27,7 @@ class DocumentType:
     visibility: str
     diwoo_type: str | None
     landmarks: tuple[Landmark, ...]
+    starts: tuple[tuple[str, re.Pattern[str]], ...] = ()  # (name, pattern) where a document of the type begins
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ def document_types() -> DocumentTypes:
             diwoo_type=t.get("diwoo_type"),
             landmarks=tuple(Landmark(lm["name"], float(lm["weight"]), re.compile(lm["pattern"], re.MULTILINE),
                                      bool(lm.get("head", False))) for lm in t["landmarks"]),
+            starts=tuple((st["name"], re.compile(st["pattern"], re.MULTILINE)) for st in t.get("starts", ())),
         )
         for t in data["type"]
     }

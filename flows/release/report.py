@@ -20,6 +20,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -283,6 +284,43 @@ def _dt(value: Any) -> str:
     return str(value) if value is not None else ""
 
 
+PUBLISHED_STATUSES = ("published", "published_with_findings", "published_with_held_parts")
+_HOLD_KIND = re.compile(r"held back for ([^:]+):")
+
+
+@dataclass(frozen=True)
+class ReleaseState:
+    """What became of a release, in one word and one sentence: the report's
+    headline and the last line on the console say the same."""
+
+    state: str  # published | published with held-back documents | set aside
+    sentence: str
+
+
+def release_state(quality_ok: bool, inputs: list[dict[str, Any]], quarantine: list[dict[str, Any]]) -> ReleaseState:
+    """The release's real state from its inputs (manifest records) and the
+    quarantine rows: how many inputs went out, how many documents the gate
+    held back and for what kind of finding, how many inputs could not be
+    read."""
+    published = sum(1 for i in inputs if i.get("status") in PUBLISHED_STATUSES)
+    held = [q for q in quarantine if q.get("stage") == "gate"]
+    refused = [q for q in quarantine if q.get("stage") != "gate"]
+    kinds = sorted({m.group(1) for q in held if (m := _HOLD_KIND.search(q.get("detail") or ""))})
+    held_text = (f"{len(held)} document(s) held back" + (f" for {' and '.join(kinds)}" if kinds else "")) if held else ""
+    refused_text = f"{len(refused)} input(s) quarantined (could not be read)" if refused else ""
+    problems = "; ".join(t for t in (held_text, refused_text) if t)
+    if not quality_ok:
+        return ReleaseState("set aside", "Set aside: the quality gate failed, nothing was published"
+                            + (f" ({problems})" if problems else "") + ".")
+    if not published:
+        return ReleaseState("set aside", "Set aside: no document could be published"
+                            + (f" ({problems})" if problems else "") + ".")
+    if problems:
+        return ReleaseState("published with held-back documents",
+                            f"Published {published} of {len(inputs)} input(s); {problems}.")
+    return ReleaseState("published", f"Published: all {published} input(s), nothing held back.")
+
+
 def report_context(tables: dict[str, pa.Table], manifest: dict[str, Any], quality: Any) -> dict[str, Any]:
     """Everything the template shows, as plain data."""
     inputs = manifest.get("inputs", [])
@@ -295,15 +333,17 @@ def report_context(tables: dict[str, pa.Table], manifest: dict[str, Any], qualit
     results.sort(key=lambda r: (r["success"], r["severity"] != "error", r["name"]))
     markers = Counter(m["ground_code"] or "none" for m in _rows(tables, "markers"))
     grounds = registry().grounds
+    state = release_state(bool(getattr(quality, "ok", False)), inputs, _rows(tables, "quarantine"))
     return {
         "release": manifest.get("release", ""),
+        "state": state,
         "started": _dt(manifest.get("started")),
         "finished": _dt(manifest.get("finished")),
         "versions": manifest.get("versions", {}),
         "inputs": inputs,
         "counts": {
             "inputs": len(inputs),
-            "published": status.get("published", 0) + status.get("published_with_findings", 0),
+            "published": sum(status.get(s, 0) for s in PUBLISHED_STATUSES),
             "published_with_findings": status.get("published_with_findings", 0),
             "quarantined": status.get("quarantined", 0),
             "documents": len(_rows(tables, "documents")),

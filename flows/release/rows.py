@@ -8,10 +8,32 @@ from typing import Any
 
 from flows.model import Document, Page, Part
 
+# Tables whose rows quote the text itself: a held-back part publishes none.
+# (markers, redactions, findings, removals and personal_data hold no clear
+# text, and are what a coordinator needs to act on a held part.)
+QUOTING_TABLES = ("kamervragen", "qa", "memo_fields", "memo_sections", "corrections")
+
+
+def withheld_text(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with the held spans blanked, line breaks kept, so that every
+    published span still points where it did."""
+    out = list(text)
+    for start, end in spans:
+        for i in range(start, end):
+            if out[i] != "\n":
+                out[i] = " "
+    return "".join(out)
+
 
 def document_rows(doc: Document, status: str) -> dict[str, list[dict[str, Any]]]:
-    """The rows of every table for one document, pages and parts included."""
-    rows = dict(doc.rows)
+    """The rows of every table for one document, pages and parts included.
+    Parts the gate held back publish no text: their own text and title are
+    null, they are blanked in the document's text and their pages' text is
+    null, rows quoting them are left out, and the raw text (whose offsets
+    are the extraction's) is null for the whole document."""
+    held = set(doc.held_parts)
+    rows = {t: [r for r in rs if t not in QUOTING_TABLES or r.get("part") not in held] for t, rs in doc.rows.items()}
+    held_spans = [p.span for p in doc.parts if p.index in held]
     counts: dict[str, Counter[int | None]] = {
         t: Counter(r.get("part") for r in doc.rows.get(t, []))
         for t in ("corrections", "markers", "personal_data", "removals")
@@ -25,22 +47,28 @@ def document_rows(doc: Document, status: str) -> dict[str, list[dict[str, Any]]]
         parts.append({
             "document_id": doc.id, "source_path": doc.path, "part": p.index, "kind": p.kind,
             "visibility": p.visibility, "diwoo_type": p.diwoo_type, "document_type": p.document_type,
-            "type_evidence": p.type_evidence, "title": p.title,
+            "type_evidence": p.type_evidence, "boundary": p.boundary, "title": p.title,
             "span_start": p.span[0], "span_end": p.span[1],
             "page_start": min(page_nums) if page_nums else None, "page_end": max(page_nums) if page_nums else None,
             "ocr_like": p.ocr_like, "text": text, "raw_text": p.uncorrected if p.uncorrected is not None else text,
             "correction_count": counts["corrections"][p.index], "marker_count": n_markers,
             "redaction_status": status_, "no_redaction_reason": reason,
         })
+        if p.index in held:
+            parts[-1].update(text=None, raw_text=None, title=None, redaction_status="held_back",
+                             no_redaction_reason=None)
     rows["parts"] = parts
     rows["pages"] = [page_row(doc, p) for p in doc.pages]
+    for row in rows["pages"]:
+        if any(row["span_start"] < e and s < row["span_end"] for s, e in held_spans):
+            row["text"] = None
     ocr_pages = sum(1 for p in doc.pages if p.engine == "tesseract")
     rows["documents"] = [{
         "document_id": doc.id, "source_path": doc.path, "size_bytes": doc.size, "media_type": doc.media_type,
         "encoding": doc.encoding, "page_count": len(doc.pages) if doc.pages else None,
         "ocr_page_share": ocr_pages / len(doc.pages) if doc.pages else None,
-        "char_count": len(doc.text), "part_count": len(doc.parts), "text": doc.text, "raw_text": doc.raw_text,
-        "status": status,
+        "char_count": len(doc.text), "part_count": len(doc.parts), "text": withheld_text(doc.text, held_spans),
+        "raw_text": None if held else doc.raw_text, "status": status,
     }]
     return rows
 

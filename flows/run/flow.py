@@ -209,7 +209,7 @@ def release_flow(paths: list[Path], options: RunOptions, pool: WorkerPool,
     for i, future in waiting:
         results[i] = future.result()
 
-    quarantine = refused + [r.quarantine for r in results if r.quarantine]
+    quarantine = refused + [r.quarantine for r in results if r.quarantine] + [h for r in results for h in r.held]
     tables = publish.build_tables(publish.merged_rows(r.rows for r in results), quarantine)
     records = publish.input_records(inputs, refused, results)
 
@@ -232,19 +232,23 @@ def release_flow(paths: list[Path], options: RunOptions, pool: WorkerPool,
         publish.discard(staging)
         raise
 
-    return outcome(quality.ok, quality.failed, tables["documents"].num_rows, bool(quarantine), final, records)
+    return outcome(quality.ok, quality.failed, tables["documents"].num_rows, bool(quarantine), final, records,
+                   quarantine)
 
 
 def outcome(quality_ok: bool, failed: list[str], published: int, quarantined: bool, final: Path,
-            records: list[publish.InputRecord]) -> RunOutcome:
-    """The exit status and message of a finished run (see `ExitCode`)."""
+            records: list[publish.InputRecord], quarantine: list[QuarantineEntry] | None = None) -> RunOutcome:
+    """The exit status and message of a finished run (see `ExitCode`); the
+    message opens with the sentence the report's headline shows."""
+    state = report.release_state(quality_ok and bool(published), [vars(r) for r in records],
+                                 [vars(q) for q in quarantine or []])
     if not quality_ok:
         return RunOutcome(ExitCode.QUALITY, final, records,
-                          f"quality gate failed ({', '.join(failed)}); release set aside in {final}")
+                          f"{state.sentence} Quality gate failed ({', '.join(failed)}); release set aside in {final}")
     if not published:
-        return RunOutcome(ExitCode.QUARANTINED, final, records, f"no document could be published; report in {final}")
+        return RunOutcome(ExitCode.QUARANTINED, final, records, f"{state.sentence} Report in {final}")
     code = ExitCode.QUARANTINED if quarantined else ExitCode.OK
-    return RunOutcome(code, final, records, f"release {final.name} published in {final}")
+    return RunOutcome(code, final, records, f"{state.sentence} Release {final.name} in {final}")
 
 
 def run(paths: list[Path], options: RunOptions, pool: WorkerPool | None = None) -> RunOutcome:

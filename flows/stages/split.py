@@ -10,6 +10,7 @@ they start are data (`flows/registry/part_kinds.toml`).
 from __future__ import annotations
 
 from flows.model import Document, Part
+from flows.registry.document_types import document_types
 from flows.registry.part_kinds import PartKind, part_kinds
 
 
@@ -26,7 +27,9 @@ def find_part_starts(text: str) -> list[tuple[int, PartKind]]:
     ordered = sorted(starts.items())
     merged: list[tuple[int, PartKind]] = []
     for pos, kind in ordered:
-        if merged and merged[-1][1].name == kind.name and kind.repeated_heading_continues:
+        if merged and merged[-1][1].name == kind.name and (
+            kind.repeated_heading_continues or _heading_only(text, merged[-1][0], pos)
+        ):
             continue
         merged.append((pos, kind))
     # A start counts only when its part holds what its kind requires.
@@ -37,6 +40,41 @@ def find_part_starts(text: str) -> list[tuple[int, PartKind]]:
     ]
 
 
+def _heading_only(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is no more than a heading (three lines at
+    most): two patterns of one kind matching on the lines of one heading
+    ("Ministerie van ..." and "nota TER BESLISSING") start one part."""
+    return sum(1 for line in text[start:end].splitlines() if line.strip()) <= 3
+
+
+# Running text: at least BODY_LINES lines of at least BODY_LINE_WORDS words
+# (a title can be long; a letterhead's lines are short).
+BODY_LINE_WORDS = 8
+BODY_LINES = 2
+
+
+def _has_body(text: str, start: int, end: int, titles: set[int]) -> bool:
+    """Whether text[start:end] holds running text, not only headings,
+    letterheads and address blocks: only after such text can another
+    document begin. Lines at `titles` (where a document start matched: a
+    long title) are no running text."""
+    long_lines = 0
+    pos = start
+    for line in text[start:end].split("\n"):
+        if pos not in titles and len(line.split()) >= BODY_LINE_WORDS:
+            long_lines += 1
+        pos += len(line) + 1
+    return long_lines >= BODY_LINES
+
+
+def _field_value(text: str, pos: int) -> bool:
+    """Whether the line at `pos` is the value of a field whose label stands
+    on the line before ("Document:", "1. Agendapunt:"): a title quoted in a
+    list, not a document beginning."""
+    before = text[:pos].rstrip()
+    return before.endswith(":")
+
+
 def _title(text: str) -> str:
     for line in text.splitlines():
         if line.strip():
@@ -44,16 +82,48 @@ def _title(text: str) -> str:
     return ""
 
 
+def document_starts(text: str, lo: int, hi: int) -> list[tuple[int, str]]:
+    """(position, "type:landmark") of every document start the type registry
+    finds in text[lo:hi], past the first line that holds anything: where a
+    bundle of documents goes from one to the next."""
+    body = lo + len(text[lo:hi]) - len(text[lo:hi].lstrip())
+    found: dict[int, str] = {}
+    for t in document_types().types.values():
+        for name, pattern in t.starts:
+            for m in pattern.finditer(text, lo, hi):
+                if m.start() > body:
+                    found.setdefault(m.start(), f"{t.name}:{name}")
+    return sorted(found.items())
+
+
 def split(doc: Document) -> list[Part]:
-    """Set `doc.parts` from the part starts found in the text."""
+    """Set `doc.parts` from the part starts found in the text, and cut every
+    part of no known kind where a document of a known type begins (a bundle
+    of documents in one file)."""
     text = doc.text
-    starts = find_part_starts(text)
-    if not starts or (starts[0][0] > 0 and text[: starts[0][0]].strip()):
-        starts.insert(0, (0, part_kinds()["document"]))
-    elif starts[0][0] > 0:
-        starts[0] = (0, starts[0][1])
+    kinds = part_kinds()
+    found = [(pos, kind, f"part kind {kind.name}") for pos, kind in find_part_starts(text)]
+    if not found or (found[0][0] > 0 and text[: found[0][0]].strip()):
+        found.insert(0, (0, kinds["document"], "input start"))
+    elif found[0][0] > 0:
+        found[0] = (0, found[0][1], found[0][2])
+    # Inside any part, a document of another type beginning is a new part,
+    # of no known kind until the classify stage reads it.
+    starts: list[tuple[int, PartKind, str]] = []
+    for i, (pos, kind, why) in enumerate(found):
+        starts.append((pos, kind, why))
+        end = found[i + 1][0] if i + 1 < len(found) else len(text)
+        own = kind.document_type
+        candidates = document_starts(text, pos, end)
+        titles = {p for p, _ in candidates}
+        for p, why_ in candidates:
+            # A start under nothing but headings and an address block (a
+            # decision's title, then its "Geachte") belongs to that document.
+            if ((own is None or not why_.startswith(f"{own}:")) and _has_body(text, starts[-1][0], p, titles)
+                    and not _field_value(text, p)):
+                starts.append((p, kinds["document"], why_))
     parts = []
-    for i, (pos, kind) in enumerate(starts):
+    for i, (pos, kind, why) in enumerate(starts):
         end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
         # Trailing blank lines belong to no part's content.
         while end > pos and text[end - 1] == "\n":
@@ -66,6 +136,7 @@ def split(doc: Document) -> list[Part]:
                 span=(pos, end),
                 diwoo_type=kind.diwoo_type,
                 title=_title(text[pos:end]),
+                boundary=why,
             )
         )
     doc.parts = parts
