@@ -15,12 +15,19 @@ The layouts were written by the same hand as the landmarks of
 `flows/registry/document_types.toml`, so figures on this set are an upper
 bound; the real documents in ../shared/data are the other measure.
 
-Run: `python bench/release_generate.py --n 40 --seed 3 --out bench/out/releases.jsonl`.
+`bundle_pdf` lays documents out as one PDF, each from a new page, some
+born-digital (reportlab) and some scanned (rendered at 200 dpi, binarised,
+no text layer), as Woo bundles come.
+
+Run: `python bench/release_generate.py --n 40 --seed 3 --out bench/out/releases.jsonl`
+(add `--pdf DIR` to write each release as a PDF bundle too, a third of its
+documents scanned).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import random
 from collections.abc import Callable
@@ -172,6 +179,65 @@ def release(m: Make, size: int) -> dict:
     return {"text": text, "documents": docs}
 
 
+def _born_digital(text: str) -> bytes:
+    """One document as a born-digital PDF: its lines in Helvetica, new pages
+    as they fill."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, invariant=True)
+    y = 800.0
+    for line in text.split("\n"):
+        if y < 60:
+            c.showPage()
+            y = 800.0
+        c.setFont("Helvetica", 10)
+        c.drawString(60, y, line)
+        y -= 14
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _scanned(pdf: bytes, dpi: int = 200) -> bytes:
+    """The same pages as a scan: rendered, binarised, images only."""
+    import img2pdf
+    import numpy as np
+    import pypdfium2
+    from PIL import Image
+
+    blobs = []
+    doc = pypdfium2.PdfDocument(pdf)
+    try:
+        for page in doc:
+            gray = np.asarray(page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
+            out = io.BytesIO()
+            Image.fromarray(((gray > 150) * 255).astype(np.uint8)).convert("1").save(out, format="PNG",
+                                                                                    dpi=(dpi, dpi))
+            blobs.append(out.getvalue())
+    finally:
+        doc.close()
+    return img2pdf.convert(blobs, nodate=True)
+
+
+def bundle_pdf(documents: list[tuple[str, bool]], out: Path) -> list[tuple[int, int]]:
+    """Write (text, scanned) documents as one PDF, each from a new page;
+    returns each document's first and last page (1-based)."""
+    import pikepdf
+
+    bundle = pikepdf.new()
+    ranges = []
+    for text, scanned in documents:
+        pdf = _born_digital(text)
+        with pikepdf.open(io.BytesIO(_scanned(pdf) if scanned else pdf)) as part:
+            first = len(bundle.pages) + 1
+            bundle.pages.extend(part.pages)
+            ranges.append((first, len(bundle.pages)))
+    bundle.save(out, deterministic_id=True)
+    return ranges
+
+
 def generate(n: int, seed: int, sizes: tuple[int, int] = (1, 6)) -> list[dict]:
     rng = random.Random(seed)
     fake = Faker("nl_NL")
@@ -185,10 +251,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--n", type=int, default=40)
     p.add_argument("--seed", type=int, default=3)
     p.add_argument("--out", type=Path, default=Path("bench/out/releases.jsonl"))
+    p.add_argument("--pdf", type=Path, help="also write each release as a PDF bundle into this folder")
     args = p.parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(args.seed)
     with args.out.open("w", encoding="utf-8") as f:
-        for r in generate(args.n, args.seed):
+        for i, r in enumerate(generate(args.n, args.seed)):
+            if args.pdf:
+                args.pdf.mkdir(parents=True, exist_ok=True)
+                docs = [(r["text"][d["start"] : d["end"]], rng.random() < 1 / 3) for d in r["documents"]]
+                for d, pages, (_, scanned) in zip(r["documents"], bundle_pdf(docs, args.pdf / f"{i:04d}.pdf"), docs,
+                                                  strict=True):
+                    d.update(pages=list(pages), scanned=scanned)
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
 
 

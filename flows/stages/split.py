@@ -10,6 +10,7 @@ they start are data (`flows/registry/part_kinds.toml`).
 from __future__ import annotations
 
 from flows.model import Document, Part
+from flows.registry.boundaries import page_boundaries
 from flows.registry.document_types import document_types
 from flows.registry.part_kinds import PartKind, part_kinds
 
@@ -96,10 +97,30 @@ def document_starts(text: str, lo: int, hi: int) -> list[tuple[int, str]]:
     return sorted(found.items())
 
 
+def page_starts(doc: Document) -> list[tuple[int, str]]:
+    """(position, "page:...") of every PDF page that begins a document by
+    its own header or footer: page numbering that starts again, or a
+    document number other than the previous page's."""
+    reg = page_boundaries()
+    out: list[tuple[int, str]] = []
+    previous: str | None = None
+    for i, page in enumerate(doc.pages):
+        start, end = page.span
+        lines = [line for line in doc.text[start:end].split("\n") if line.strip()]
+        edges = "\n".join(lines[: reg.edge_lines] + lines[-reg.edge_lines :])
+        number = next((" ".join(m.groups()) for p in reg.document_number if (m := p.search(edges))), None)
+        if i > 0 and any(p.search(edges) for p in reg.first_page):
+            out.append((start, "page:first_page"))
+        elif i > 0 and number is not None and previous is not None and number != previous:
+            out.append((start, "page:document_number"))
+        previous = number if number is not None else previous
+    return out
+
+
 def split(doc: Document) -> list[Part]:
     """Set `doc.parts` from the part starts found in the text, and cut every
-    part of no known kind where a document of a known type begins (a bundle
-    of documents in one file)."""
+    part where a document of another type begins, or where a PDF page says
+    a new document begins (a bundle of documents in one file)."""
     text = doc.text
     kinds = part_kinds()
     found = [(pos, kind, f"part kind {kind.name}") for pos, kind in find_part_starts(text)]
@@ -116,10 +137,17 @@ def split(doc: Document) -> list[Part]:
         own = kind.document_type
         candidates = document_starts(text, pos, end)
         titles = {p for p, _ in candidates}
-        for p, why_ in candidates:
+        on_pages = [(p, why_) for p, why_ in page_starts(doc) if pos < p < end]
+        for p, why_ in sorted(candidates + on_pages):
+            if p <= starts[-1][0]:
+                continue
+            if why_.startswith("page:"):
+                # Numbering that starts again, or another document number,
+                # is the page's own word that a document begins.
+                starts.append((p, kinds["document"], why_))
             # A start under nothing but headings and an address block (a
             # decision's title, then its "Geachte") belongs to that document.
-            if ((own is None or not why_.startswith(f"{own}:")) and _has_body(text, starts[-1][0], p, titles)
+            elif ((own is None or not why_.startswith(f"{own}:")) and _has_body(text, starts[-1][0], p, titles)
                     and not _field_value(text, p)):
                 starts.append((p, kinds["document"], why_))
     parts = []
