@@ -106,3 +106,17 @@ def test_personal_data_in_a_public_part_does_not_hold_it_back() -> None:
     doc.add_row("findings", {"finding_id": "f", "span_start": 0, "span_end": 5, "check": "personal_data_public",
                              "severity": "medium", "message": "J** J*****", "allowed": False})
     assert gate.apply_gate(doc, allow_findings=False) is None
+
+
+def test_a_document_held_back_whole_still_publishes_what_a_coordinator_needs_but_no_text():
+    from flows.release.rows import held_document_rows
+
+    doc = internal_doc("Opgesteld door: Karin Mulder, tel. 06-12345678\n5.1.2e")
+    removals.check_document(doc)
+    assert gate.apply_gate(doc, allow_findings=False) is not None
+    rows = held_document_rows(doc)
+    assert set(rows) <= {"findings", "redaction_summary", "redactions", "markers", "removals", "personal_data",
+                         "parts"}
+    assert rows["findings"] and all(p["text"] is None and p["redaction_status"] == "held_back" for p in rows["parts"])
+    published = json.dumps(rows, default=str)
+    assert "Mulder" not in published and "12345678" not in published

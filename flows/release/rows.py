@@ -25,13 +25,26 @@ def withheld_text(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def document_rows(doc: Document, status: str) -> dict[str, list[dict[str, Any]]]:
+# What a document the gate held back whole still publishes: where its
+# redactions are and what was found, masked, and its parts without text.
+HELD_TABLES = ("findings", "redaction_summary", "redactions", "markers", "removals", "personal_data", "parts")
+
+
+def held_document_rows(doc: Document) -> dict[str, list[dict[str, Any]]]:
+    """The rows of a document the gate held back whole: enough for a Woo
+    coordinator to act (its boxes, markers, masked findings, its parts with
+    their types and page ranges), never its text."""
+    rows = document_rows(doc, "held_back", held={p.index for p in doc.parts})
+    return {t: rows[t] for t in HELD_TABLES if t in rows}
+
+
+def document_rows(doc: Document, status: str, held: set[int] | None = None) -> dict[str, list[dict[str, Any]]]:
     """The rows of every table for one document, pages and parts included.
     Parts the gate held back publish no text: their own text and title are
     null, they are blanked in the document's text and their pages' text is
     null, rows quoting them are left out, and the raw text (whose offsets
     are the extraction's) is null for the whole document."""
-    held = set(doc.held_parts)
+    held = set(doc.held_parts) if held is None else held
     rows = {t: [r for r in rs if t not in QUOTING_TABLES or r.get("part") not in held] for t, rs in doc.rows.items()}
     held_spans = [p.span for p in doc.parts if p.index in held]
     counts: dict[str, Counter[int | None]] = {

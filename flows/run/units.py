@@ -23,7 +23,7 @@ from flows.model import (
     StageContext,
 )
 from flows.model.errors import InputError
-from flows.release.rows import document_rows
+from flows.release.rows import document_rows, held_document_rows
 from flows.run.stages import Stage, phase
 from flows.stages import ingest
 from flows.stages.correct.corrector import load_corrector
@@ -84,9 +84,7 @@ def finish(doc: Document, options: RunOptions, release_lexicon: Counter[str] | N
     if failed := _run_stages(doc, phase("finish"), StageContext(options, release_lexicon)):
         return failed
     if doc.held_back:
-        # The findings (masked) are published, so a Woo coordinator can act.
-        rows = {t: doc.rows.get(t, []) for t in ("findings", "redaction_summary")}
-        result = DocumentResult(doc.path, doc.id, rows=rows, status="quarantined",
+        result = DocumentResult(doc.path, doc.id, rows=held_document_rows(doc), status="quarantined",
                                 quarantine=QuarantineEntry(doc.path, HELD_BACK, "gate", doc.held_back, doc.id))
     else:
         allowed = any(f.get("allowed") for f in doc.rows.get("findings", []))
