@@ -320,3 +320,13 @@ def test_release_state_says_what_went_out_and_why_the_rest_did_not(quality_ok, s
     found = report.release_state(quality_ok, [{"status": s} for s in statuses], quarantine)
     assert found.state == state
     assert all(w in found.sentence for w in words), found.sentence
+
+
+def test_report_headline_gives_the_release_state(releases) -> None:
+    """The seed release holds back its planted leak: the headline says so,
+    with the counts the manifest and the quarantine table give."""
+    r = releases["seed"]
+    state = report.release_state(r.quality.ok, r.manifest["inputs"], r.tables["quarantine"].to_pylist())
+    html = r.report.read_text(encoding="utf-8")
+    assert state.state == "published with held-back documents"
+    assert f'class="gate warn" data-state="{state.state}">{state.sentence}</div>' in html
