@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -111,60 +113,73 @@ def _held(result: Any) -> bool:
     return any(f.get("allowed") for f in result.rows.get("findings", []))
 
 
+def _process(doc: Document) -> Any:
+    """A document through every per-document stage, as a run takes it: one
+    with OCR text is finished with its own lexicon."""
+    result = prepare(doc, OPTIONS)
+    return finish(result.pending, OPTIONS, result.lexicon) if result.pending else result
+
+
+@dataclass
+class Tally:
+    """Segment scores, and each true document against the part that
+    overlaps it most."""
+
+    segments: Counter[str] = field(default_factory=Counter)
+    documents: int = 0
+    type_ok: int = 0
+    visibility_ok: int = 0
+    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+    public_high: int = 0
+    public_pages: float = 0.0
+
+    def add(self, kind: str, visibility: str, part: dict[str, Any]) -> None:
+        self.documents += 1
+        self.type_ok += part["document_type"] == kind
+        self.visibility_ok += part["visibility"] == visibility
+        self.confusion[(kind, part["document_type"])] += 1
+
+
 def synthetic(n: int, seed: int) -> dict[str, Any]:
-    totals: Counter[str] = Counter()
-    type_ok = vis_ok = docs = 0
-    public_high = public_chars = 0
-    confusion: Counter[tuple[str, str]] = Counter()
+    tally = Tally()
     for r in generate(n, seed):
         text = r["text"]
         doc = Document(id=f"{hash(text) & 0xFFFFFFFF:064x}", path="synthetic.txt", size=len(text),
                        media_type="text/plain", raw_text=text, text=text)
-        result = prepare(doc, OPTIONS)
+        result = _process(doc)
         gold = [(doc.published_position(d["start"]), doc.published_position(d["end"])) for d in r["documents"]]
         parts = _parts(result)
-        pred = [(p["span_start"], p["span_end"]) for p in parts]
-        totals.update(segment_scores(gold, pred, doc.text))
+        tally.segments.update(segment_scores(gold, [(p["span_start"], p["span_end"]) for p in parts], doc.text))
         for g, d in zip(gold, r["documents"], strict=True):
-            best = max(parts, key=lambda p: _iou(g, (p["span_start"], p["span_end"])))
-            docs += 1
-            type_ok += best["document_type"] == d["type"]
-            vis_ok += best["visibility"] == d["visibility"]
-            confusion[(d["type"], best["document_type"])] += 1
+            tally.add(d["type"], d["visibility"], max(parts, key=lambda p: _iou(g, (p["span_start"], p["span_end"]))))
         public = [g for g, d in zip(gold, r["documents"], strict=True) if d["type"] in PUBLIC]
-        public_high += _high_in(result, public)
-        public_chars += sum(e - s for s, e in public)
-    return _summary(totals, docs, type_ok, vis_ok, public_high, public_chars / SYNTHETIC_PAGE, confusion)
+        tally.public_high += _high_in(result, public)
+        tally.public_pages += sum(e - s for s, e in public) / SYNTHETIC_PAGE
+    return _summary(tally)
 
 
 def pdf_bundles(n: int, seed: int, workdir: Path) -> dict[str, Any]:
     """The synthetic releases as PDF bundles, a third of the documents
     scanned (OCR), each document from a new page: segments are page ranges."""
-    import random
-
     rng = random.Random(seed)
-    totals: Counter[str] = Counter()
-    type_ok = vis_ok = docs = 0
-    confusion: Counter[tuple[str, str]] = Counter()
+    tally = Tally()
     workdir.mkdir(parents=True, exist_ok=True)
     for i, r in enumerate(generate(n, seed)):
         texts = [(r["text"][d["start"] : d["end"]], rng.random() < 1 / 3) for d in r["documents"]]
         path = workdir / f"bundle-{i:03d}.pdf"
         gold = [(a, b + 1) for a, b in bundle_pdf(texts, path)]
-        doc = ingest.read_document(ingest.identify(path))
-        result = prepare(doc, OPTIONS)
-        if result.pending:
-            result = finish(result.pending, OPTIONS, result.lexicon)
+        result = _process(ingest.read_document(ingest.identify(path)))
         parts = _parts(result)
         pred = [(p["page_start"], p["page_end"] + 1) for p in parts if p["page_start"] is not None]
-        totals.update(_page_scores(gold, pred))
+        tally.segments.update(_page_scores(gold, pred))
         for g, d in zip(gold, r["documents"], strict=True):
-            best = max(parts, key=lambda p: _iou(g, (p["page_start"], p["page_end"] + 1)))
-            docs += 1
-            type_ok += best["document_type"] == d["type"]
-            vis_ok += best["visibility"] == d["visibility"]
-            confusion[(d["type"], best["document_type"])] += 1
-    return _summary(totals, docs, type_ok, vis_ok, 0, 0.0, confusion)
+            tally.add(d["type"], d["visibility"],
+                      max(parts, key=lambda p: _iou(g, (p["page_start"], p["page_end"] + 1))))
+            if d["type"] in PUBLIC:
+                tally.public_pages += g[1] - g[0]
+                tally.public_high += sum(1 for f in result.rows.get("findings", [])
+                                         if f["severity"] == "high" and f.get("page") and g[0] <= f["page"] < g[1])
+    return _summary(tally)
 
 
 def _page_scores(gold: list[tuple[int, int]], pred: list[tuple[int, int]]) -> dict[str, float]:
@@ -175,58 +190,49 @@ def _page_scores(gold: list[tuple[int, int]], pred: list[tuple[int, int]]) -> di
 
 
 def real() -> dict[str, Any]:
-    totals: Counter[str] = Counter()
-    type_ok = vis_ok = docs = 0
-    public_high = 0
-    public_pages = 0.0
-    confusion: Counter[tuple[str, str]] = Counter()
+    tally = Tally()
     held = []
     cuts: list[str] = []
     for name, kind in sorted(REAL_GOLD.items()):
         path = REAL / name
         if not path.is_file():
             continue
-        result = prepare(ingest.read_document(ingest.identify(path)), OPTIONS)
+        result = _process(ingest.read_document(ingest.identify(path)))
         parts = _parts(result)
         if not parts:
             continue
-        first = parts[0]
-        docs += 1
         # Each real file is one document (or a decision list with items):
         # every further part is a cut the segmenter made inside it.
         cuts.extend(f"{name}: {p['boundary']}" for p in parts[1:])
         visibility = "public" if kind in PUBLIC else "internal"
-        type_ok += first["document_type"] == kind
-        vis_ok += first["visibility"] == visibility
-        confusion[(kind, first["document_type"])] += 1
-        pages = len(result.rows.get("pages", []))
+        tally.add(kind, visibility, parts[0])
         if visibility == "public":
-            public_high += _high_in(result, [(0, 10**9)])
-            public_pages += pages
+            tally.public_high += _high_in(result, [(0, 10**9)])
+            tally.public_pages += len(result.rows.get("pages", []))
         if _held(result):
             held.append(name)
-    out = _summary(totals, docs, type_ok, vis_ok, public_high, public_pages, confusion)
+    out = _summary(tally)
     out["held_back"] = held
     out["cuts_inside_single_documents"] = cuts
     return out
 
 
-def _summary(t: Counter[str], docs: int, type_ok: int, vis_ok: int, public_high: int, public_pages: float,
-             confusion: Counter[tuple[str, str]]) -> dict[str, Any]:
+def _summary(tally: Tally) -> dict[str, Any]:
     def ratio(a: float, b: float) -> float | None:
         return round(a / b, 3) if b else None
 
+    t = tally.segments
     return {
-        "documents": docs,
+        "documents": tally.documents,
         "boundary_precision": ratio(t["pred_hits"], t["pred_boundaries"]),
         "boundary_recall": ratio(t["gold_hits"], t["gold_boundaries"]),
         "pq": ratio(t["iou"], t["tp"] + t["fp"] / 2 + t["fn"] / 2),
         "pq_weighted": ratio(t["w_iou"], t["w_tp"] + t["w_fp"] / 2 + t["w_fn"] / 2),
-        "type_accuracy": ratio(type_ok, docs),
-        "visibility_accuracy": ratio(vis_ok, docs),
-        "public_pages": round(public_pages, 1),
-        "high_per_100_public_pages": ratio(100 * public_high, public_pages),
-        "confusions": {f"{g} -> {p}": n for (g, p), n in sorted(confusion.items()) if g != p},
+        "type_accuracy": ratio(tally.type_ok, tally.documents),
+        "visibility_accuracy": ratio(tally.visibility_ok, tally.documents),
+        "public_pages": round(tally.public_pages, 1),
+        "high_per_100_public_pages": ratio(100 * tally.public_high, tally.public_pages),
+        "confusions": {f"{g} -> {p}": n for (g, p), n in sorted(tally.confusion.items()) if g != p},
     }
 
 

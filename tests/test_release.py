@@ -227,9 +227,11 @@ def test_run_publishes_after_the_quality_process_died(prefect_api, tmp_path: Pat
     [(True, 2, False, 0), (True, 2, True, 3), (True, 0, True, 3), (False, 2, False, 4), (False, 0, True, 4)],
 )
 def test_exit_status_follows_quality_then_publication_then_quarantine(quality_ok, published, quarantined, code):
+    from flows.model import QuarantineEntry
     from flows.run.flow import outcome
 
-    result = outcome(quality_ok, [] if quality_ok else ["documents"], published, quarantined, Path("out/r1"), [])
+    quarantine = [QuarantineEntry("bad.pdf", "truncated or damaged", "ingest")] if quarantined else []
+    result = outcome(quality_ok, [] if quality_ok else ["documents"], published, Path("out/r1"), [], quarantine)
     assert result.exit_code == code
 
 

@@ -166,6 +166,10 @@ class Document:
             raw_pos = OffsetMap(edits)(raw_pos)
         return raw_pos
 
+    def pages_of(self, part: Part) -> list[Page]:
+        """The pages a part's text lies on (none for text inputs)."""
+        return [p for p in self.pages if p.span[0] < part.span[1] and p.span[1] > part.span[0]]
+
     def page_at(self, pos: int) -> int | None:
         """1-based page number holding text position `pos` (None for text
         inputs)."""

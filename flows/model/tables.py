@@ -107,8 +107,9 @@ TABLES: dict[str, Table] = {
                                          "(flows/registry/document_types.toml)"),
                 _c("type_evidence", STR, "JSON: the landmarks found and the best types' scores, or the part kind "
                                          "that fixed the type"),
-                _c("boundary", STR, "what starts the part: 'input start', 'part kind <kind>', or "
-                                    "'<type>:<landmark>' where a bundle goes from one document to the next"),
+                _c("boundary", STR, "what starts the part: 'input start', 'part kind <kind>', "
+                                    "'<type>:<landmark>' where a bundle goes from one document to the next, or "
+                                    "'page:first_page' / 'page:document_number' where a PDF page says so"),
                 _c("title", STR, "the part's first line or heading"),
                 *SPAN,
                 _c("page_start", INT, "first page of the part (PDF inputs)"),

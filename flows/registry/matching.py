@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from rapidfuzz.distance import Levenshtein
 
@@ -150,9 +151,7 @@ def is_citation(text: str, start: int, end: int, kind: str) -> bool:
     ls = text.rfind("\n", 0, start) + 1
     le = text.find("\n", end)
     le = len(text) if le < 0 else le
-    before = text[max(ls, start - 30) : start].casefold()
-    words = "|".join(re.escape(w) for w in reg.citation_words)
-    if re.search(rf"(?:^|\W)(?:{words})\W*$", before):
+    if _citation_before().search(text[max(ls, start - 30) : start].casefold()):
         return True
     rest = (text[ls:start] + " " + text[end:le]).strip()
     other_words = len(re.findall(r"[^\W\d_]{2,}", rest))
@@ -161,6 +160,12 @@ def is_citation(text: str, start: int, end: int, kind: str) -> bool:
     # A code spelled as an article ("artikel 11, eerste lid", "art. 11.2")
     # in a line of running text cites the law.
     return bool(re.match(r"(?i)art(?:ikel|\.)?\s", text[start:end])) and other_words > 0
+
+
+@cache
+def _citation_before() -> re.Pattern[str]:
+    words = "|".join(re.escape(w) for w in registry().citation_words)
+    return re.compile(rf"(?:^|\W)(?:{words})\W*$")
 
 
 def stamp_markers(text: str) -> list[Marker]:

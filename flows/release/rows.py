@@ -3,6 +3,7 @@ stages recorded, and its documents, parts and pages rows."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -17,12 +18,9 @@ QUOTING_TABLES = ("kamervragen", "qa", "memo_fields", "memo_sections", "correcti
 def withheld_text(text: str, spans: list[tuple[int, int]]) -> str:
     """`text` with the held spans blanked, line breaks kept, so that every
     published span still points where it did."""
-    out = list(text)
     for start, end in spans:
-        for i in range(start, end):
-            if out[i] != "\n":
-                out[i] = " "
-    return "".join(out)
+        text = text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+    return text
 
 
 # What a document the gate held back whole still publishes: where its
@@ -56,7 +54,7 @@ def document_rows(doc: Document, status: str, held: set[int] | None = None) -> d
         text = doc.text[p.span[0] : p.span[1]]
         n_markers = counts["markers"][p.index]
         status_, reason = redaction_status(p, n_markers, counts["personal_data"][p.index] + counts["removals"][p.index])
-        page_nums = [pg.number for pg in doc.pages if pg.span[0] < p.span[1] and pg.span[1] > p.span[0]]
+        page_nums = [pg.number for pg in doc.pages_of(p)]
         parts.append({
             "document_id": doc.id, "source_path": doc.path, "part": p.index, "kind": p.kind,
             "visibility": p.visibility, "diwoo_type": p.diwoo_type, "document_type": p.document_type,

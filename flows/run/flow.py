@@ -232,22 +232,20 @@ def release_flow(paths: list[Path], options: RunOptions, pool: WorkerPool,
         publish.discard(staging)
         raise
 
-    return outcome(quality.ok, quality.failed, tables["documents"].num_rows, bool(quarantine), final, records,
-                   quarantine)
+    return outcome(quality.ok, quality.failed, tables["documents"].num_rows, final, records, quarantine)
 
 
-def outcome(quality_ok: bool, failed: list[str], published: int, quarantined: bool, final: Path,
-            records: list[publish.InputRecord], quarantine: list[QuarantineEntry] | None = None) -> RunOutcome:
+def outcome(quality_ok: bool, failed: list[str], published: int, final: Path, records: list[publish.InputRecord],
+            quarantine: list[QuarantineEntry]) -> RunOutcome:
     """The exit status and message of a finished run (see `ExitCode`); the
     message opens with the sentence the report's headline shows."""
-    state = report.release_state(quality_ok and bool(published), [vars(r) for r in records],
-                                 [vars(q) for q in quarantine or []])
+    state = report.release_state(quality_ok, [vars(r) for r in records], [vars(q) for q in quarantine])
     if not quality_ok:
         return RunOutcome(ExitCode.QUALITY, final, records,
-                          f"{state.sentence} Quality gate failed ({', '.join(failed)}); release set aside in {final}")
+                          f"{state.sentence} Failed: {', '.join(failed)}; release set aside in {final}")
     if not published:
         return RunOutcome(ExitCode.QUARANTINED, final, records, f"{state.sentence} Report in {final}")
-    code = ExitCode.QUARANTINED if quarantined else ExitCode.OK
+    code = ExitCode.QUARANTINED if quarantine else ExitCode.OK
     return RunOutcome(code, final, records, f"{state.sentence} Release {final.name} in {final}")
 
 

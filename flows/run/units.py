@@ -36,7 +36,7 @@ HELD_BACK_PART = "part held back: high-severity redaction findings"
 def held_detail(doc: Document, index: int, why: str) -> str:
     """Which part of a bundle was held back (its pages, for a PDF) and why."""
     part = doc.parts[index]
-    pages = [p.number for p in doc.pages if p.span[0] < part.span[1] and p.span[1] > part.span[0]]
+    pages = [p.number for p in doc.pages_of(part)]
     where = f"part {index} ({part.document_type or part.kind}" + (f", pages {min(pages)}-{max(pages)})" if pages else ")")
     return f"{where}: {why}"
 

@@ -5,9 +5,17 @@ Kamervragen followed by the internal beslisnota that proposed them; the two
 must be told apart because what may be named differs (ministers and members
 of Parliament in public office; not civil servants). Part kinds and where
 they start are data (`flows/registry/part_kinds.toml`).
+
+A Woo bundle holds many documents in one file: a part is also cut where a
+document of another type begins (`starts` in
+`flows/registry/document_types.toml`), once running text stands before it,
+and, in a PDF, at a page whose numbering starts again or whose document
+number changes (`flows/registry/boundaries.toml`).
 """
 
 from __future__ import annotations
+
+import re
 
 from flows.model import Document, Part
 from flows.registry.boundaries import page_boundaries
@@ -72,8 +80,7 @@ def _field_value(text: str, pos: int) -> bool:
     """Whether the line at `pos` is the value of a field whose label stands
     on the line before ("Document:", "1. Agendapunt:"): a title quoted in a
     list, not a document beginning."""
-    before = text[:pos].rstrip()
-    return before.endswith(":")
+    return re.search(r":\s*$", text[max(0, pos - 200) : pos]) is not None
 
 
 def _title(text: str) -> str:
@@ -131,13 +138,14 @@ def split(doc: Document) -> list[Part]:
     # Inside any part, a document of another type beginning is a new part,
     # of no known kind until the classify stage reads it.
     starts: list[tuple[int, PartKind, str]] = []
+    pages = page_starts(doc)
     for i, (pos, kind, why) in enumerate(found):
         starts.append((pos, kind, why))
         end = found[i + 1][0] if i + 1 < len(found) else len(text)
         own = kind.document_type
         candidates = document_starts(text, pos, end)
         titles = {p for p, _ in candidates}
-        on_pages = [(p, why_) for p, why_ in page_starts(doc) if pos < p < end]
+        on_pages = [(p, why_) for p, why_ in pages if pos < p < end]
         for p, why_ in sorted(candidates + on_pages):
             if p <= starts[-1][0]:
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 import phonenumbers
 from rapidfuzz.distance import Levenshtein
@@ -131,11 +132,17 @@ def _in_reference(text: str, start: int, end: int) -> bool:
     token = text[lo:hi].strip("./-")
     if "/" in token or token.count(".") > 1:
         return True
-    v = vocab()
+    ref, tel = _reference_patterns()
     before = text[max(text.rfind("\n", 0, start) + 1, start - 40) : start]
-    ref = rf"(?i)\b(?:{'|'.join(map(re.escape, v.reference_labels))})\b"
-    tel = rf"(?i)(?<![\w.])(?:{'|'.join(map(re.escape, v.phone_labels))})(?![\w])"
-    return re.search(ref, before) is not None and re.search(tel, before) is None
+    return ref.search(before) is not None and tel.search(before) is None
+
+
+@lru_cache(maxsize=1)
+def _reference_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A reference label, and a phone label."""
+    v = vocab()
+    return (re.compile(rf"(?i)\b(?:{'|'.join(map(re.escape, v.reference_labels))})\b"),
+            re.compile(rf"(?i)(?<![\w.])(?:{'|'.join(map(re.escape, v.phone_labels))})(?![\w])"))
 
 
 BSN_RE = re.compile(r"(?<![\d.,/()-])(\d{9}|\d{4}[. ]\d{2}[. ]\d{3}|\d{3}[. ]\d{3}[. ]\d{3}|\d{2}[. ]\d{3}[. ]\d{4})(?![\d])")

@@ -96,27 +96,33 @@ def _legal_entity(text: str, start: int, end: int) -> bool:
     the name's line, through capitalised words and brackets only ("Mr Green
     Limited", "WHG (International) Limited"), or a legal word stands right
     before it ("Stichting Anna Paulowna")."""
-    v = vocab()
-    forms = "|".join(re.escape(f) for f in v.legal_forms)
-    after = text[end : end + v.legal_reach].split("\n", 1)[0]
-    if re.match(rf"(?:[ \t]+(?:[A-Z(][\w()&'.-]*))*?[ \t,]+(?:{forms})(?![\w])", after):
-        return True
-    before = "|".join(re.escape(b) for b in v.legal_before)
-    return re.search(rf"(?i)(?<![\w])(?:{before})[ \t]+$", text[max(0, start - 30) : start]) is not None
+    form_after, word_before, _, _ = _entity_patterns()
+    after = text[end : end + vocab().legal_reach].split("\n", 1)[0]
+    return form_after.match(after) is not None or word_before.search(text[max(0, start - 30) : start]) is not None
 
 
 def _organisation_account(text: str, start: int, end: int) -> bool:
     """An IBAN held "ten name van" an organisation: a holder phrase follows
     on its line or the next, and an organisation word or legal form stands
     in the holder's name."""
+    _, _, holder, organisation = _entity_patterns()
+    m = holder.search(text[end : end + 120])
+    return m is not None and organisation.search(m.group(1)) is not None
+
+
+@lru_cache(maxsize=1)
+def _entity_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The legal form after a name, the legal word before one, the holder
+    phrase after an IBAN, and an organisation word in the holder's name."""
     v = vocab()
+    forms = "|".join(re.escape(f) for f in v.legal_forms)
+    before = "|".join(re.escape(b) for b in v.legal_before)
     holder = "|".join(re.escape(h) for h in v.account_holder)
-    m = re.search(rf"(?i)(?:{holder})[ \t]*([^\n]{{0,80}})", text[end : end + 120])
-    if m is None:
-        return False
-    name = m.group(1)
     words = "|".join(re.escape(w) for w in (*v.account_organisation_words, *v.legal_forms))
-    return re.search(rf"(?i)(?<![\w])(?:{words})(?![\w])", name) is not None
+    return (re.compile(rf"(?:[ \t]+(?:[A-Z(][\w()&'.-]*))*?[ \t,]+(?:{forms})(?![\w])"),
+            re.compile(rf"(?i)(?<![\w])(?:{before})[ \t]+$"),
+            re.compile(rf"(?i)(?:{holder})[ \t]*([^\n]{{0,80}})"),
+            re.compile(rf"(?i)(?<![\w])(?:{words})(?![\w])"))
 
 
 _CLAUSE_START = re.compile(r"\(|[.;](?=\s)|\n[ \t]*\n")

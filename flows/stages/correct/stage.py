@@ -20,7 +20,7 @@ def detect_ocr(doc: Document, ctx: StageContext) -> None:
     """A part is OCR text when its pages came from Tesseract, or, for text
     inputs, when it reads like OCR output."""
     for part in doc.parts:
-        pages = [p for p in doc.pages if p.span[0] < part.span[1] and p.span[1] > part.span[0]]
+        pages = doc.pages_of(part)
         if pages:
             part.ocr_like = any(p.engine == "tesseract" for p in pages)
         else:
