@@ -1,5 +1,6 @@
-"""The parse stage: each part kind with a structure has its parser
-(`kamervragen`, `memo`), chosen from the part kind registry's name."""
+"""The parse stage: each document type with a structure has its parser
+(`kamervragen`, `memo`, ...), chosen by the type the classify stage gave
+the part (flows/registry/document_types.toml)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from flows.stages.parse.memo import parse_memo
 
 PARSERS: dict[str, Callable[[Document, Part], None]] = {
     "kamervragen_antwoorden": parse_kamervragen,
-    "beslisnota": parse_memo,
+    "memo": parse_memo,
 }
 
 
 def parse(doc: Document, ctx: StageContext) -> None:
-    """Parse every part whose kind has a parser; other parts keep their text only."""
+    """Parse every part whose type has a parser; other parts keep their text only."""
     for part in doc.parts:
-        if parser := PARSERS.get(part.kind):
+        if parser := PARSERS.get(part.document_type or ""):
             parser(doc, part)
