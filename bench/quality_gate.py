@@ -48,8 +48,9 @@ def copies(tables: dict[str, pa.Table], manifest: dict, n: int) -> tuple[dict[st
         rows = []
         for i in range(n):
             for r in t.to_pylist():
-                if r.get("document_id"):
-                    r["document_id"] = f"{i:04x}" + r["document_id"][4:]
+                for key in ("document_id", "input_id"):
+                    if r.get(key):
+                        r[key] = f"{i:04x}" + r[key][4:]
                 if r.get("finding_id"):
                     r["finding_id"] = f"{i:04x}{r['finding_id']}"
                 rows.append(r)

@@ -14,18 +14,24 @@ Printed per set:
   3,000 characters), and the documents the gate would hold back;
 - with `--pdf N`, the same on N releases laid out as PDF bundles (each
   document from a new page, a third of them scanned and read by OCR),
-  segments being page ranges.
+  segments being page ranges;
+- with `--real-bundles N`, on N bundles of 2-4 of the real PDFs
+  concatenated (short ones scanned a third of the time);
+- for every set, whether `boundary_confidence` means something: the mean
+  confidence of right and wrong cuts, and the precision above and below
+  0.8.
 
 Every document runs through the per-document stages as `lakmoes run` does
 (`flows.run.units.prepare`), with --allow-findings so that held documents
 keep their rows to count.
 
-Run: `python bench/release_eval.py [--n 40] [--seed 3] [--no-real] [--pdf N] [--json]`.
+Run: `python bench/release_eval.py [--n 40] [--seed 3] [--no-real] [--pdf N] [--real-bundles N] [--json]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import random
 import sys
@@ -38,7 +44,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from release_generate import PUBLIC, bundle_pdf, generate
+from release_generate import PUBLIC, bundle_pdf, generate, scanned_pdf
 
 from flows.model import Document, RunOptions
 from flows.run.units import finish, prepare
@@ -99,7 +105,7 @@ def segment_scores(gold: list[tuple[int, int]], pred: list[tuple[int, int]], tex
 
 
 def _parts(result: Any) -> list[dict[str, Any]]:
-    return sorted(result.rows.get("parts", []), key=lambda r: r["span_start"])
+    return sorted(result.rows.get("documents", []), key=lambda r: r["span_start"])
 
 
 def _high_in(result: Any, spans: list[tuple[int, int]]) -> int:
@@ -132,6 +138,8 @@ class Tally:
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     public_high: int = 0
     public_pages: float = 0.0
+    # (boundary_confidence, right) of every cut the split made
+    cuts: list[tuple[float, bool]] = field(default_factory=list)
 
     def add(self, kind: str, visibility: str, part: dict[str, Any]) -> None:
         self.documents += 1
@@ -150,6 +158,9 @@ def synthetic(n: int, seed: int) -> dict[str, Any]:
         gold = [(doc.published_position(d["start"]), doc.published_position(d["end"])) for d in r["documents"]]
         parts = _parts(result)
         tally.segments.update(segment_scores(gold, [(p["span_start"], p["span_end"]) for p in parts], doc.text))
+        gold_lines = [doc.text.count("\n", 0, s) for s, _ in gold[1:]]
+        tally.cuts += [(p["boundary_confidence"], any(abs(doc.text.count("\n", 0, p["span_start"]) - g) <= 1
+                                                       for g in gold_lines)) for p in parts[1:]]
         for g, d in zip(gold, r["documents"], strict=True):
             tally.add(d["type"], d["visibility"], max(parts, key=lambda p: _iou(g, (p["span_start"], p["span_end"]))))
         public = [g for g, d in zip(gold, r["documents"], strict=True) if d["type"] in PUBLIC]
@@ -172,10 +183,54 @@ def pdf_bundles(n: int, seed: int, workdir: Path) -> dict[str, Any]:
         parts = _parts(result)
         pred = [(p["page_start"], p["page_end"] + 1) for p in parts if p["page_start"] is not None]
         tally.segments.update(_page_scores(gold, pred))
+        tally.cuts += [(p["boundary_confidence"], any(p["page_start"] == a for a, _ in gold[1:]))
+                       for p in parts[1:] if p["page_start"] is not None]
         for g, d in zip(gold, r["documents"], strict=True):
             tally.add(d["type"], d["visibility"],
                       max(parts, key=lambda p: _iou(g, (p["page_start"], p["page_end"] + 1))))
             if d["type"] in PUBLIC:
+                tally.public_pages += g[1] - g[0]
+                tally.public_high += sum(1 for f in result.rows.get("findings", [])
+                                         if f["severity"] == "high" and f.get("page") and g[0] <= f["page"] < g[1])
+    return _summary(tally)
+
+
+def real_bundles(n: int, seed: int, workdir: Path) -> dict[str, Any]:
+    """Bundles of 2 to 4 of the real PDFs, concatenated page by page as a
+    body's release would be, short ones (3 pages at most) scanned a third
+    of the time: the real documents' own letterheads, page numbers and
+    stamps are the only cues, and segments are page ranges."""
+    import pikepdf
+
+    rng = random.Random(seed)
+    names = [name for name in sorted(REAL_GOLD) if (REAL / name).is_file()]
+    tally = Tally()
+    workdir.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        picked = rng.sample(names, rng.randint(2, 4))
+        bundle = pikepdf.new()
+        gold = []
+        for name in picked:
+            pdf = (REAL / name).read_bytes()
+            with pikepdf.open(REAL / name) as one:
+                short = len(one.pages) <= 3
+            if short and rng.random() < 1 / 3:
+                pdf = scanned_pdf(pdf)
+            with pikepdf.open(io.BytesIO(pdf)) as one:
+                first = len(bundle.pages) + 1
+                bundle.pages.extend(one.pages)
+                gold.append((first, len(bundle.pages) + 1))
+        path = workdir / f"real-bundle-{i:03d}.pdf"
+        bundle.save(path, deterministic_id=True)
+        result = _process(ingest.read_document(ingest.identify(path)))
+        parts = [p for p in _parts(result) if p["page_start"] is not None]
+        tally.segments.update(_page_scores(gold, [(p["page_start"], p["page_end"] + 1) for p in parts]))
+        tally.cuts += [(p["boundary_confidence"], any(p["page_start"] == a for a, _ in gold[1:])) for p in parts[1:]]
+        for g, name in zip(gold, picked, strict=True):
+            kind = REAL_GOLD[name]
+            tally.add(kind, "public" if kind in PUBLIC else "internal",
+                      max(parts, key=lambda p: _iou(g, (p["page_start"], p["page_end"] + 1))))
+            if kind in PUBLIC:
                 tally.public_pages += g[1] - g[0]
                 tally.public_high += sum(1 for f in result.rows.get("findings", [])
                                          if f["severity"] == "high" and f.get("page") and g[0] <= f["page"] < g[1])
@@ -233,6 +288,23 @@ def _summary(tally: Tally) -> dict[str, Any]:
         "public_pages": round(tally.public_pages, 1),
         "high_per_100_public_pages": ratio(100 * tally.public_high, tally.public_pages),
         "confusions": {f"{g} -> {p}": n for (g, p), n in sorted(tally.confusion.items()) if g != p},
+        **_calibration(tally.cuts),
+    }
+
+
+def _calibration(cuts: list[tuple[float, bool]], sure: float = 0.8) -> dict[str, Any]:
+    """Whether boundary_confidence means something: the mean confidence of
+    right and wrong cuts, and the precision of cuts above and below `sure`."""
+    def mean(xs: list[float]) -> float | None:
+        return round(sum(xs) / len(xs), 3) if xs else None
+
+    above = [ok for c, ok in cuts if c >= sure]
+    below = [ok for c, ok in cuts if c < sure]
+    return {
+        "confidence_right_cuts": mean([c for c, ok in cuts if ok]),
+        "confidence_wrong_cuts": mean([c for c, ok in cuts if not ok]),
+        f"precision_confidence_ge_{sure}": mean([float(ok) for ok in above]), f"cuts_ge_{sure}": len(above),
+        f"precision_confidence_lt_{sure}": mean([float(ok) for ok in below]), f"cuts_lt_{sure}": len(below),
     }
 
 
@@ -243,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-real", action="store_true", help="skip the real documents")
     p.add_argument("--pdf", type=int, default=0, metavar="N",
                    help="also N synthetic releases as PDF bundles, a third of the documents scanned")
+    p.add_argument("--real-bundles", type=int, default=0, metavar="N",
+                   help="also N bundles of 2-4 real PDFs concatenated, short ones scanned a third of the time")
     p.add_argument("--json", action="store_true", help="print JSON only")
     args = p.parse_args(argv)
     report = {"synthetic": synthetic(args.n, args.seed)}
@@ -250,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
         report["pdf_bundles"] = pdf_bundles(args.pdf, args.seed, REPO / "bench" / "out" / "bundles")
     if not args.no_real and REAL.is_dir():
         report["real"] = real()
+        if args.real_bundles:
+            report["real_bundles"] = real_bundles(args.real_bundles, args.seed, REPO / "bench" / "out" / "real-bundles")
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0

@@ -200,7 +200,7 @@ def _born_digital(text: str) -> bytes:
     return buf.getvalue()
 
 
-def _scanned(pdf: bytes, dpi: int = 200) -> bytes:
+def scanned_pdf(pdf: bytes, dpi: int = 200) -> bytes:
     """The same pages as a scan: rendered, binarised, images only."""
     import img2pdf
     import numpy as np
@@ -230,7 +230,7 @@ def bundle_pdf(documents: list[tuple[str, bool]], out: Path) -> list[tuple[int, 
     ranges = []
     for text, scanned in documents:
         pdf = _born_digital(text)
-        with pikepdf.open(io.BytesIO(_scanned(pdf) if scanned else pdf)) as part:
+        with pikepdf.open(io.BytesIO(scanned_pdf(pdf) if scanned else pdf)) as part:
             first = len(bundle.pages) + 1
             bundle.pages.extend(part.pages)
             ranges.append((first, len(bundle.pages)))

@@ -136,7 +136,7 @@ def redaction_summary(doc: Document) -> dict[str, Any]:
     )
     findings = doc.rows.get("findings", [])
     return {
-        "document_id": doc.id,
+        "input_id": doc.id,
         "source_path": doc.path,
         "markers_by_ground": _json(markers),
         "removals": len(doc.rows.get("removals", [])),

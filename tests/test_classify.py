@@ -196,14 +196,18 @@ def test_a_leak_in_one_document_of_a_bundle_holds_back_that_document_only() -> N
                    text=BUNDLE)
     result = prepare(doc, RunOptions())
     assert result.quarantine is None and result.status == "published_with_held_parts"
-    assert [h.detail.split(":")[0] for h in result.held] == ["part 1 (email)"]
+    assert [h.detail.split(":")[0] for h in result.held] == ["document 1 (email)"]
+    assert result.held[0].input_id == doc.id and result.held[0].document_id == doc.document_ids()[1]
     assert "personal data" in result.held[0].detail and "06-12345678" not in result.held[0].detail
     rows = document_rows(doc, result.status)
-    parts = {p["part"]: p for p in rows["parts"]}
+    parts = {p["part"]: p for p in rows["documents"]}
     assert [(parts[i]["document_type"], parts[i]["redaction_status"]) for i in range(3)][1] == ("email", "held_back")
     assert parts[1]["text"] is None and parts[0]["text"] and parts[2]["text"]
-    published = rows["documents"][0]["text"]
+    published = rows["inputs"][0]["text"]
     assert "06-12345678" not in published and "Petra" not in published
     assert "GEMEENTEBLAD" in published and "Aan de Voorzitter" in published
     assert len(published) == len(doc.text)  # spans of the other parts still point where they did
     assert any(f["part"] == 1 and f["severity"] == "high" for f in rows["findings"])
+    # Every row names the document it lies in; the held one's findings point at it.
+    assert {f["document_id"] for f in rows["findings"] if f["part"] == 1} == {parts[1]["document_id"]}
+    assert all(r["input_id"] == doc.id for t in rows.values() for r in t)

@@ -116,7 +116,8 @@ def test_a_document_held_back_whole_still_publishes_what_a_coordinator_needs_but
     assert gate.apply_gate(doc, allow_findings=False) is not None
     rows = held_document_rows(doc)
     assert set(rows) <= {"findings", "redaction_summary", "redactions", "markers", "removals", "personal_data",
-                         "parts"}
-    assert rows["findings"] and all(p["text"] is None and p["redaction_status"] == "held_back" for p in rows["parts"])
+                         "documents"}
+    assert rows["findings"] and all(p["text"] is None and p["redaction_status"] == "held_back"
+                                    for p in rows["documents"])
     published = json.dumps(rows, default=str)
     assert "Mulder" not in published and "12345678" not in published

@@ -66,7 +66,7 @@ def test_defect_failures_point_at_the_planted_rows(releases) -> None:
     assert [r["vraag_nr"] for r in rows("questions_answered.every_question_answered")] == [qr.MISSING_ANSWER]
     assert _result(d, "markers.ground_code_in_registry")["observed"]["unexpected_values"] == [qr.UNKNOWN_GROUND]
     glyph_lines = rows("text_lines.no_unmapped_glyph_codes")
-    assert {r["table"] for r in glyph_lines} >= {"documents", "parts"}
+    assert {r["table"] for r in glyph_lines} >= {"inputs", "documents"}
     assert [r["path"] for r in rows("input_coverage.every_input_accounted_for")] == [qr.LOST_INPUT]
 
 
@@ -157,56 +157,58 @@ def _tables(**rows: list[dict]) -> dict[str, pa.Table]:
     return {name: pa.Table.from_pylist(rows.get(name, []), schema=t.schema) for name, t in TABLES.items()}
 
 
-DOC = {"document_id": "a" * 64, "source_path": "in/a.pdf", "media_type": "application/pdf", "page_count": 3,
+DOC = {"input_id": "a" * 64, "source_path": "in/a.pdf", "media_type": "application/pdf", "page_count": 3,
        "char_count": 30, "text": "x" * 30, "status": "published"}
 
 
 def test_page_coverage_has_a_null_for_the_page_pages_lacks() -> None:
-    pages = [{"document_id": DOC["document_id"], "source_path": DOC["source_path"], "page": n} for n in (1, 3)]
-    frames = quality.build_frames(_tables(documents=[DOC], pages=pages), {"inputs": []})
+    pages = [{"document_id": DOC["input_id"] + ":p1-3", "input_id": DOC["input_id"], "source_path": DOC["source_path"],
+              "page": n} for n in (1, 3)]
+    frames = quality.build_frames(_tables(inputs=[DOC], pages=pages), {"inputs": []})
     cov = frames["page_coverage"]
     assert cov[cov["pages_row"].isna()]["page"].tolist() == [2]
 
 
-def test_input_in_neither_documents_nor_quarantine_is_unaccounted_for() -> None:
+def test_input_in_neither_inputs_nor_quarantine_is_unaccounted_for() -> None:
     quarantine = [{"source_path": "in/b.txt", "stage": "ingest", "reason": "empty file"}]
-    inputs = [{"path": "in/a.pdf", "sha256": DOC["document_id"], "status": "published"},
+    inputs = [{"path": "in/a.pdf", "sha256": DOC["input_id"], "status": "published"},
               {"path": "in/b.txt", "sha256": None, "status": "quarantined", "reason": "empty file"},
               {"path": "in/c.txt", "sha256": "c" * 64, "status": "published"}]
-    frames = quality.build_frames(_tables(documents=[DOC], quarantine=quarantine), {"inputs": inputs})
+    frames = quality.build_frames(_tables(inputs=[DOC], quarantine=quarantine), {"inputs": inputs})
     found = {p: None if pd.isna(f) else f for p, f in zip(frames["input_coverage"]["path"],
                                                           frames["input_coverage"]["found_as"], strict=False)}
     assert found == {"in/a.pdf": "published", "in/b.txt": "quarantined", "in/c.txt": None}
 
 
 def test_spans_of_a_quarantined_document_are_not_orphans() -> None:
-    finding = {"finding_id": "f1", "document_id": "q" * 64, "source_path": "in/q.pdf", "check": "hidden_text",
-               "severity": "high", "span_start": 5, "span_end": 9}
-    quarantine = [{"source_path": "in/q.pdf", "document_id": "q" * 64, "stage": "gate", "reason": "personal data"}]
-    frames = quality.build_frames(_tables(documents=[DOC], findings=[finding], quarantine=quarantine), {"inputs": []})
+    finding = {"finding_id": "f1", "document_id": "q" * 64 + ":p1-1", "input_id": "q" * 64, "source_path": "in/q.pdf",
+               "check": "hidden_text", "severity": "high", "span_start": 5, "span_end": 9}
+    quarantine = [{"source_path": "in/q.pdf", "input_id": "q" * 64, "stage": "gate", "reason": "personal data"}]
+    frames = quality.build_frames(_tables(inputs=[DOC], findings=[finding], quarantine=quarantine), {"inputs": []})
     row = frames["spans"].iloc[0]
     assert bool(row["quarantined"]) and row["char_count"] is pd.NA
 
 
-def test_internal_part_with_neither_markers_nor_reason_is_flagged() -> None:
-    base = {"document_id": DOC["document_id"], "source_path": DOC["source_path"], "visibility": "internal"}
-    parts = [{**base, "part": 0, "redaction_status": "unredacted", "marker_count": 0},
-             {**base, "part": 1, "redaction_status": "no_redaction_needed", "no_redaction_reason": "only a title",
-              "marker_count": 0},
-             {**base, "part": 2, "redaction_status": "redacted", "marker_count": 1}]
-    markers = [{"document_id": DOC["document_id"], "source_path": DOC["source_path"], "part": 2, "kind": "code",
-                "ground_code": "5.1.2e"}]
-    frames = quality.build_frames(_tables(documents=[DOC], parts=parts, markers=markers), {"inputs": []})
+def test_internal_document_with_neither_markers_nor_reason_is_flagged() -> None:
+    base = {"input_id": DOC["input_id"], "source_path": DOC["source_path"], "visibility": "internal"}
+    documents = [{**base, "document_id": f"{DOC['input_id']}:p{n + 1}-{n + 1}", "part": n, **status}
+                 for n, status in enumerate([
+                     {"redaction_status": "unredacted", "marker_count": 0},
+                     {"redaction_status": "no_redaction_needed", "no_redaction_reason": "only a title", "marker_count": 0},
+                     {"redaction_status": "redacted", "marker_count": 1}])]
+    markers = [{"document_id": f"{DOC['input_id']}:p3-3", "input_id": DOC["input_id"], "source_path": DOC["source_path"],
+                "part": 2, "kind": "code", "ground_code": "5.1.2e"}]
+    frames = quality.build_frames(_tables(inputs=[DOC], documents=documents, markers=markers), {"inputs": []})
     ip = frames["internal_parts"]
     assert dict(zip(ip["part"], ip["markers_or_reason"], strict=False)) == {0: False, 1: True, 2: True}
 
 
 def test_text_lines_point_at_the_line_with_the_glyph_code() -> None:
     doc = {**DOC, "text": "eerste regel\nOekra(cid:12)ne\nderde"}
-    frames = quality.build_frames(_tables(documents=[doc]), {"inputs": []})
+    frames = quality.build_frames(_tables(inputs=[doc]), {"inputs": []})
     lines = frames["text_lines"]
     hit = lines[lines["text"].str.contains(r"\(cid:\d+\)", regex=True)]
-    assert hit[["table", "line"]].values.tolist() == [["documents", 2]]
+    assert hit[["table", "line"]].values.tolist() == [["inputs", 2]]
 
 
 def test_release_date_is_the_day_the_release_started() -> None:
@@ -216,9 +218,10 @@ def test_release_date_is_the_day_the_release_started() -> None:
 
 
 def test_list_columns_reach_great_expectations_as_lists() -> None:
-    finding = {"finding_id": "f1", "document_id": DOC["document_id"], "source_path": DOC["source_path"],
-               "check": "hidden_text", "severity": "high", "page": 1, "box": [1.0, 2.0, 3.0, 4.0]}
-    frames = quality.build_frames(_tables(documents=[DOC], findings=[finding]), {"inputs": []})
+    finding = {"finding_id": "f1", "document_id": DOC["input_id"] + ":p1-3", "input_id": DOC["input_id"],
+               "source_path": DOC["source_path"], "check": "hidden_text", "severity": "high", "page": 1,
+               "box": [1.0, 2.0, 3.0, 4.0]}
+    frames = quality.build_frames(_tables(inputs=[DOC], findings=[finding]), {"inputs": []})
     assert frames["finding_boxes"]["box_length"].tolist() == [4]
     box = frames["findings"]["box"][0]
     assert type(box) is list and box == [1.0, 2.0, 3.0, 4.0] and type(box[0]) is float

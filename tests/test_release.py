@@ -14,9 +14,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from conftest import ROOT, SEED
+from test_classify import BUNDLE, GAZETTE, KAMERBRIEF
 
 from flows.model import RunOptions
 from flows.run.flow import run
+
+sys.path.insert(0, str(ROOT / "bench"))
+from release_generate import bundle_pdf
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +75,7 @@ def test_seed_release_publishes_memo_fields_and_kernpunten(seed_release: Path) -
 def test_seed_release_markers_and_no_marker_in_public_part(seed_release: Path) -> None:
     markers = table(seed_release, "markers")
     assert sorted(r["ground_code"] for r in markers if r["kind"] == "label") == ["5.1.2a", "5.1.2e", "5.1.2e"]
-    parts = {r["part"]: r for r in table(seed_release, "parts")}
+    parts = {r["part"]: r for r in table(seed_release, "documents")}
     assert parts[0]["visibility"] == "public" and parts[0]["marker_count"] == 0
     assert parts[0]["redaction_status"] == "no_redaction_needed"
     assert all(r["part"] == 1 for r in markers)
@@ -79,12 +83,15 @@ def test_seed_release_markers_and_no_marker_in_public_part(seed_release: Path) -
 
 
 def test_every_row_carries_its_provenance(seed_release: Path) -> None:
-    doc_id = hashlib.sha256(SEED.read_bytes()).hexdigest()
+    input_id = hashlib.sha256(SEED.read_bytes()).hexdigest()
+    documents = {r["document_id"]: r for r in table(seed_release, "documents") if r["input_id"] == input_id}
+    assert len(documents) == 2  # the public answers and the internal beslisnota
     for name in ("qa", "memo_fields", "memo_sections", "markers"):
         for r in table(seed_release, name):
-            assert r["document_id"] == doc_id and r["source_path"].endswith(SEED.name)
-            assert 0 <= r["span_start"] <= r["span_end"]
-            assert r["part"] is not None
+            assert r["input_id"] == input_id and r["source_path"].endswith(SEED.name)
+            document = documents[r["document_id"]]
+            assert document["part"] == r["part"]
+            assert document["span_start"] <= r["span_start"] <= r["span_end"] <= document["span_end"]
 
 
 def test_manifest_checksums_match_the_files(seed_release: Path) -> None:
@@ -154,10 +161,41 @@ def test_bad_inputs_are_quarantined_and_the_rest_published(prefect_api, tmp_path
         "bestaat-niet.txt": "path does not exist",
         "leeg": "no documents in folder",
     }
-    docs = {Path(r["source_path"]).name: r for r in table(out / "latest", "documents", None)}
+    docs = {Path(r["source_path"]).name: r for r in table(out / "latest", "inputs", None)}
     assert set(docs) == {"cp1252.txt", "utf16.txt", "seed.txt"}
     assert docs["cp1252.txt"]["encoding"] == "cp1252" and "Oekraïne" in docs["cp1252.txt"]["text"]
     assert docs["utf16.txt"]["encoding"] == "utf-16" and "België" in docs["utf16.txt"]["text"]
+
+
+def test_pdf_bundle_from_the_bench_is_published_as_its_documents_with_the_leak_held_back(prefect_api,
+                                                                                          tmp_path: Path) -> None:
+    """Born-digital and scanned documents in one PDF (bench/release_generate.py)
+    through the whole flow: each comes out as a document with its type and
+    pages; a leak in the scanned e-mail holds back that document only."""
+    email = BUNDLE[len(GAZETTE) + 1 : BUNDLE.index(KAMERBRIEF) - 1]
+    path = tmp_path / "bundle.pdf"
+    assert bundle_pdf([(GAZETTE, False), (email, True), (KAMERBRIEF, False)], path) == [(1, 1), (2, 2), (3, 3)]
+    out = tmp_path / "out"
+    outcome = run([path], RunOptions(out=out))
+    assert outcome.exit_code == 3
+    assert outcome.message.startswith("Published 1 of 1 input(s); 1 document(s) held back for personal data")
+    latest = out / "latest"
+    documents = sorted(table(latest, "documents", None), key=lambda d: d["part"])
+    input_id = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert [(d["document_id"], d["document_type"], d["visibility"], d["redaction_status"]) for d in documents] == [
+        (f"{input_id}:p1-1", "gazette", "public", "no_redaction_needed"),
+        (f"{input_id}:p2-2", "email", "internal", "held_back"),
+        (f"{input_id}:p3-3", "kamerbrief", "public", "no_redaction_needed")]
+    assert documents[1]["text"] is None and documents[0]["text"] and documents[2]["text"]
+    assert [p["engine"] for p in table(latest, "pages", None)] == ["pdfminer.six", "tesseract", "pdfminer.six"]
+    (held,) = table(latest, "quarantine", None)
+    assert held["input_id"] == input_id and held["document_id"] == documents[1]["document_id"]
+    assert held["detail"].startswith("document 1 (email, pages 2-2): held back for personal data")
+    (inp,) = table(latest, "inputs", None)
+    assert inp["status"] == "published_with_held_parts" and "06-12345678" not in inp["text"]
+    leaks = [f for f in table(latest, "findings", None) if f["severity"] == "high"]
+    assert leaks and {f["document_id"] for f in leaks} == {documents[1]["document_id"]}
+    assert "06-12345678" not in json.dumps(leaks)
 
 
 def test_duplicate_file_is_quarantined_once(prefect_api, tmp_path: Path) -> None:

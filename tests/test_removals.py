@@ -11,6 +11,7 @@ from conftest import SEED
 from checks.text import removals
 from flows.model import Document, Part, RunOptions, StageContext
 from flows.stages import ingest
+from flows.stages.classify import classify
 from flows.stages.markers import markers
 from flows.stages.normalise import normalise
 from flows.stages.parse import parse
@@ -23,6 +24,7 @@ def prepared(path: Path) -> Document:
     doc = ingest.read_document(ingest.identify(path))
     normalise(doc)
     split(doc)
+    classify(doc, StageContext(RunOptions()))
     parse(doc, StageContext(RunOptions()))
     markers(doc, StageContext(RunOptions()))
     return doc

@@ -113,8 +113,8 @@ def test_leak_on_a_pdf_is_shown_in_a_crop_with_the_leak_filled(releases) -> None
     crops, left_out = report.finding_crops(r.tables)
     crop = crops[leak["finding_id"]]
     assert isinstance(crop, report.Crop) and left_out == 0
-    published = {d["document_id"] for d in r.tables["documents"].to_pylist()}
-    assert crop.obscured == (leak["document_id"] not in published)  # the gate held it back
+    published = {d["input_id"] for d in r.tables["inputs"].to_pylist()}
+    assert crop.obscured == (leak["input_id"] not in published)  # the gate held it back
     img = _png(crop.data_uri)
     # The finding's region is in the middle of the crop (margins permitting):
     # filled, and outlined in red.
@@ -213,10 +213,10 @@ def _tables(**rows: list[dict]) -> dict[str, pa.Table]:
 def test_correction_that_touches_personal_data_is_shown_masked() -> None:
     text = "Opgesteld door Jan Jansen op 3 mei, zie bijlage."
     doc_id = "d" * 64
-    where = {"document_id": doc_id, "source_path": "in/memo.txt", "part": 0}
+    where = {"document_id": f"{doc_id}:c0-{len(text)}", "input_id": doc_id, "source_path": "in/memo.txt", "part": 0}
     s = text.index("Jansen")
     tables = _tables(
-        documents=[{**{k: where[k] for k in ("document_id", "source_path")}, "media_type": "text/plain", "text": text,
+        inputs=[{**{k: where[k] for k in ("input_id", "source_path")}, "media_type": "text/plain", "text": text,
                     "char_count": len(text), "status": "published"}],
         corrections=[{**where, "span_start": s, "span_end": s + 6, "before": "Jamsen", "after": "Jansen",
                       "reason": "confusion"},

@@ -148,16 +148,16 @@ def _empty(columns: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
 
 
-def _docs(f: Frames) -> pd.DataFrame:
-    return f["documents"][["document_id", "source_path", "media_type", "page_count", "char_count"]]
+def _inputs(f: Frames) -> pd.DataFrame:
+    return f["inputs"][["input_id", "source_path", "media_type", "page_count", "char_count"]]
 
 
 def input_coverage(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
     """Every manifest input with what the tables show of it: published
-    (status from `documents`, by sha256) or quarantined (by path or sha256)."""
-    published = dict(zip(f["documents"]["document_id"], f["documents"]["status"], strict=False))
+    (status from `inputs`, by sha256) or quarantined (by path or sha256)."""
+    published = dict(zip(f["inputs"]["input_id"], f["inputs"]["status"], strict=False))
     q = f["quarantine"]
-    q_paths, q_ids = set(q["source_path"]), set(q["document_id"].dropna())
+    q_paths, q_ids = set(q["source_path"]), set(q["input_id"].dropna())
     rows = []
     for i in manifest.get("inputs", []):
         path, sha = i.get("path"), i.get("sha256")
@@ -174,37 +174,37 @@ def input_coverage(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
 
 
 def page_coverage(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
-    """Pages 1..page_count of every PDF document, with the page number the
+    """Pages 1..page_count of every PDF input, with the page number the
     `pages` table has for it (null when it has none)."""
-    pdfs = _docs(f)[(f["documents"]["media_type"] == "application/pdf") & f["documents"]["page_count"].notna()]
-    want = [{"document_id": d, "source_path": s, "page": n}
-            for d, s, c in zip(pdfs["document_id"], pdfs["source_path"], pdfs["page_count"], strict=False)
+    pdfs = _inputs(f)[(f["inputs"]["media_type"] == "application/pdf") & f["inputs"]["page_count"].notna()]
+    want = [{"input_id": d, "source_path": s, "page": n}
+            for d, s, c in zip(pdfs["input_id"], pdfs["source_path"], pdfs["page_count"], strict=False)
             for n in range(1, int(c) + 1)]
-    cols = {"document_id": "object", "source_path": "object", "page": "Int64"}
+    cols = {"input_id": "object", "source_path": "object", "page": "Int64"}
     want_df = pd.DataFrame(want, columns=list(cols)).astype(cols) if want else _empty(cols)
-    have = f["pages"][["document_id", "page"]].assign(pages_row=f["pages"]["page"])
-    return want_df.merge(have, on=["document_id", "page"], how="left")
+    have = f["pages"][["input_id", "page"]].assign(pages_row=f["pages"]["page"])
+    return want_df.merge(have, on=["input_id", "page"], how="left")
 
 
 PAGE_COLUMNS = ("page", "page_start", "page_end")
 
 
 def page_refs(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
-    """Every page number any table gives, with its document's page count and
-    media type (null for documents that are not published)."""
+    """Every page number any table gives, with its input's page count and
+    media type (null for inputs that are not published)."""
     parts = []
     for table, df in f.items():
-        if table in DERIVED or "document_id" not in df:
+        if table in DERIVED or "input_id" not in df:
             continue
         for col in PAGE_COLUMNS:
             if col in df:
                 sel = df[df[col].notna()]
-                parts.append(pd.DataFrame({"table": table, "column": col, "document_id": sel["document_id"],
+                parts.append(pd.DataFrame({"table": table, "column": col, "input_id": sel["input_id"],
                                            "source_path": sel["source_path"], "page": sel[col].astype("Int64")}))
-    cols = {"table": "object", "column": "object", "document_id": "object", "source_path": "object", "page": "Int64"}
+    cols = {"table": "object", "column": "object", "input_id": "object", "source_path": "object", "page": "Int64"}
     refs = pd.concat(parts, ignore_index=True) if parts else _empty(cols)
-    docs = f["documents"][["document_id", "page_count", "media_type"]]
-    return refs.merge(docs, on="document_id", how="left")
+    inputs = f["inputs"][["input_id", "page_count", "media_type"]]
+    return refs.merge(inputs, on="input_id", how="left")
 
 
 # Columns that hold spans, per table: (start column, end column).
@@ -213,36 +213,36 @@ SPAN_COLUMNS = (("span_start", "span_end"), ("vraag_span_start", "vraag_span_end
 
 
 def spans(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
-    """Every span of every table with the length of its document's
-    published text. Rows of a quarantined document (its findings are
-    published so a coordinator can act) have no published text to lie in
-    and are marked so."""
+    """Every span of every table with the length of its input's published
+    text. Rows of a quarantined input (its findings are published so a
+    coordinator can act) have no published text to lie in and are marked
+    so."""
     parts = []
     for table, df in f.items():
-        if table in DERIVED or "document_id" not in df:
+        if table in DERIVED or "input_id" not in df:
             continue
         for a, b in SPAN_COLUMNS:
             if a in df:
                 sel = df[df[a].notna() | df[b].notna()]
-                parts.append(pd.DataFrame({"table": table, "columns": f"{a}/{b}", "document_id": sel["document_id"],
+                parts.append(pd.DataFrame({"table": table, "columns": f"{a}/{b}", "input_id": sel["input_id"],
                                            "source_path": sel["source_path"], "start": sel[a], "end": sel[b]}))
-    cols = {"table": "object", "columns": "object", "document_id": "object", "source_path": "object",
+    cols = {"table": "object", "columns": "object", "input_id": "object", "source_path": "object",
             "start": "Int64", "end": "Int64"}
     out = pd.concat(parts, ignore_index=True) if parts else _empty(cols)
-    out = out.merge(f["documents"][["document_id", "char_count"]], on="document_id", how="left")
-    quarantined = set(f["quarantine"]["document_id"].dropna())
-    return out.assign(quarantined=out["document_id"].isin(quarantined).astype("boolean"))
+    out = out.merge(f["inputs"][["input_id", "char_count"]], on="input_id", how="left")
+    quarantined = set(f["quarantine"]["input_id"].dropna())
+    return out.assign(quarantined=out["input_id"].isin(quarantined).astype("boolean"))
 
 
 def text_lengths(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
-    d = f["documents"]
+    d = f["inputs"]
     return pd.DataFrame({"source_path": d["source_path"], "char_count": d["char_count"],
                          "text_length": d["text"].map(lambda t: len(t) if isinstance(t, str) else pd.NA).astype("Int64")})
 
 
 # Published text columns checked line by line for glyph codes and
 # replacement characters; raw_text is the extractor's output, kept for audit.
-TEXT_COLUMNS = {"documents": ("text",), "pages": ("text",), "parts": ("text",), "qa": ("vraag", "antwoord"),
+TEXT_COLUMNS = {"inputs": ("text",), "pages": ("text",), "documents": ("text",), "qa": ("vraag", "antwoord"),
                 "memo_fields": ("value",), "memo_sections": ("text",), "corrections": ("after",),
                 "kamervragen": ("onderwerp",)}
 
@@ -272,7 +272,7 @@ def internal_parts(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
     """Internal parts with the rows the markers table has for them, and
     whether each is redacted (markers) or explained ("no redaction needed"
     with a reason)."""
-    p = f["parts"]
+    p = f["documents"]
     p = p[p["visibility"] == "internal"][["document_id", "source_path", "part", "redaction_status",
                                           "no_redaction_reason", "marker_count"]]
     found = _count_by_part(f["markers"], "markers_found")
@@ -299,7 +299,7 @@ def questions_answered(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
     row is a missing answer."""
     from flows.stages.parse.kamervragen import VRAAG_RE, parse_numbers
 
-    p = f["parts"]
+    p = f["documents"]
     p = p[p["kind"] == "kamervragen_antwoorden"]
     heads = [{"document_id": d, "source_path": s, "part": part, "vraag_nr": n}
              for d, s, part, text in zip(p["document_id"], p["source_path"], p["part"], p["text"], strict=False)
@@ -322,20 +322,20 @@ def memo_dates(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
 
 def memo_before_answers(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
     """Each memo Datum beside the answer dates of the Kamervragen in the same
-    document: the memo that proposes the answers comes first."""
+    input: the memo that proposes the answers comes first."""
     m = f["memo_fields"]
-    memo = m[(m["field"] == "Datum")][["document_id", "source_path", "part", "value_date"]]
+    memo = m[(m["field"] == "Datum")][["input_id", "source_path", "part", "value_date"]]
     memo = memo.rename(columns={"part": "memo_part", "value_date": "memo_datum"})
-    kv = f["kamervragen"][["document_id", "part", "datum_ontvangen"]].rename(columns={"part": "kamervragen_part"})
-    return memo.merge(kv, on="document_id", how="inner").reset_index(drop=True)
+    kv = f["kamervragen"][["input_id", "part", "datum_ontvangen"]].rename(columns={"part": "kamervragen_part"})
+    return memo.merge(kv, on="input_id", how="inner").reset_index(drop=True)
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def ocr_rates(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
-    """Per part: words, OCR corrections and their rate."""
-    p = f["parts"][["document_id", "source_path", "part", "ocr_like", "text"]]
+    """Per document: words, OCR corrections and their rate."""
+    p = f["documents"][["document_id", "source_path", "part", "ocr_like", "text"]]
     words = p["text"].map(lambda t: len(_WORD.findall(t)) if isinstance(t, str) else 0).astype("Int64")
     out = p.drop(columns="text").assign(words=words)
     out = out.merge(_count_by_part(f["corrections"], "corrections"), on=["document_id", "part"], how="left")

@@ -89,7 +89,7 @@ def redactions_command(files: list[Path], as_json: bool) -> ExitCode:
             report.append(
                 {
                     "path": str(path),
-                    "document_id": doc.id,
+                    "input_id": doc.id,
                     "pages": len(doc.pages),
                     "redactions": doc.rows.get("redactions", []),
                     "findings": doc.rows.get("findings", []),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flows.model.geometry import Page
-from flows.model.tables import unknown_columns
+from flows.model.tables import TABLES, unknown_columns
 
 # --------------------------------------------------------------------------
 # Text edits: every stage that rewrites the text goes through these, so that
@@ -115,6 +115,7 @@ class Part:
     document_type: str | None = None  # key in flows/registry/document_types.toml, set by the classify stage
     type_evidence: str | None = None  # JSON: the landmarks and scores the type rests on
     boundary: str | None = None  # what starts the part: the input's start, a part kind, a type's landmark
+    boundary_confidence: float | None = None  # 0..1, from the weight of the evidence for the start
 
 
 @dataclass
@@ -170,6 +171,24 @@ class Document:
         """The pages a part's text lies on (none for text inputs)."""
         return [p for p in self.pages if p.span[0] < part.span[1] and p.span[1] > part.span[0]]
 
+    def document_ids(self) -> dict[int, str]:
+        """The published id of each part: the input's hash and the part's
+        range, pages for a PDF ("<sha>:p3-5"), characters for text
+        ("<sha>:c0-1234"), so that a user can tell where a document of a
+        bundle lies from its id alone. Two parts on the same pages (a short
+        document ending where the next begins) are told apart by their
+        character spans."""
+        by_pages: dict[int, str | None] = {}
+        for part in self.parts:
+            numbers = [p.number for p in self.pages_of(part)]
+            by_pages[part.index] = f"p{min(numbers)}-{max(numbers)}" if numbers else None
+        taken = [r for r in by_pages.values() if r]
+        return {
+            part.index: f"{self.id}:{r}" if r and taken.count(r) == 1 else f"{self.id}:c{part.span[0]}-{part.span[1]}"
+            for part in self.parts
+            for r in [by_pages[part.index]]
+        }
+
     def page_at(self, pos: int) -> int | None:
         """1-based page number holding text position `pos` (None for text
         inputs)."""
@@ -189,7 +208,10 @@ class Document:
         """Append a row with its provenance filled in from the span. A row
         with a column its table does not document is refused here, in the
         stage that made it, not later at publishing."""
-        row.setdefault("document_id", self.id)
+        # While the stages work a row is keyed by its input; publishing
+        # (flows/release/rows.py) names its document once the split is done.
+        keyed_by_input = table in TABLES and "document_id" not in TABLES[table].names
+        row.setdefault("input_id" if keyed_by_input else "document_id", self.id)
         row.setdefault("source_path", self.path)
         if "span_start" in row and row["span_start"] is not None:
             if "page" not in row or row["page"] is None:
@@ -211,4 +233,5 @@ class QuarantineEntry:
     reason: str  # short, stable reason ("empty file", "encrypted", ...)
     stage: str  # stage that refused it
     detail: str = ""  # longer explanation; never personal data in clear
-    document_id: str | None = None
+    input_id: str | None = None  # sha256 of the input, when it could be read
+    document_id: str | None = None  # the one document of the input held back, when not the whole input

@@ -41,14 +41,19 @@ def _c(name: str, type_: pa.DataType, doc: str, nullable: bool = True) -> Column
 STR, INT, FLOAT, BOOL = pa.string(), pa.int64(), pa.float64(), pa.bool_()
 DATE = pa.date32()
 
+INPUT_ID = _c("input_id", STR, "sha256 of the input file's bytes", False)
+SOURCE_PATH = _c("source_path", STR, "path of the input file as read", False)
 PROVENANCE = (
-    _c("document_id", STR, "sha256 of the input file's bytes", False),
-    _c("source_path", STR, "path of the input file as read", False),
+    _c("document_id", STR, "the document: its input's input_id, then ':p<first>-<last>' (its pages) for a PDF or "
+                           "':c<start>-<end>' (its span in the input's text) for a text input. A row about a whole "
+                           "input (PDF metadata) belongs to its first document", False),
+    INPUT_ID,
+    SOURCE_PATH,
 )
-PART = _c("part", INT, "index of the part within its document (0-based); null where not in a part")
+PART = _c("part", INT, "index of the document within its input (0-based): the `part` of its `documents` row")
 SPAN = (
-    _c("span_start", INT, "start offset (characters) in the document's published text"),
-    _c("span_end", INT, "end offset (exclusive) in the document's published text"),
+    _c("span_start", INT, "start offset (characters) in the input's published text (`inputs.text`)"),
+    _c("span_end", INT, "end offset (exclusive) in the input's published text"),
 )
 PAGE = _c("page", INT, "1-based page number for PDF inputs; null for text inputs")
 WHERE = (*PROVENANCE, PART, *SPAN, PAGE)
@@ -57,27 +62,28 @@ TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         Table(
-            "documents",
-            "One row per published input document.",
+            "inputs",
+            "One row per published input file (a PDF, a text file): a single document or a bundle of them.",
             (
-                *PROVENANCE,
+                INPUT_ID,
+                SOURCE_PATH,
                 _c("size_bytes", INT, "size of the input file"),
                 _c("media_type", STR, "text/plain or application/pdf"),
                 _c("encoding", STR, "detected text encoding (text inputs)"),
                 _c("page_count", INT, "number of pages (PDF inputs)"),
                 _c("ocr_page_share", FLOAT, "share of pages whose text came from OCR (PDF inputs)"),
                 _c("char_count", INT, "length of the published text"),
-                _c("part_count", INT, "number of parts the document was split into"),
+                _c("document_count", INT, "number of documents found in the input"),
                 _c("text", STR, "the published (normalised, corrected) text"),
                 _c("raw_text", STR, "the text as extracted, before normalisation and correction"),
                 _c("status", STR, "published; published_with_findings under --allow-findings; or "
                                   "published_with_held_parts when the gate held back some documents of a bundle "
-                                  "(their text is blanked, see parts.redaction_status)"),
+                                  "(their text is blanked, see documents.redaction_status)"),
             ),
         ),
         Table(
             "pages",
-            "One row per page of a PDF input.",
+            "One row per page of a PDF input; its document_id is the document the page begins in.",
             (
                 *PROVENANCE,
                 _c("page", INT, "1-based page number", False),
@@ -92,12 +98,14 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
-            "parts",
-            "The parts a document was split into, each with one visibility.",
+            "documents",
+            "One row per document found in an input (a bundle holds several; the seed holds the public answers and "
+            "the internal beslisnota), each with its type and one visibility.",
             (
                 *PROVENANCE,
-                _c("part", INT, "index of the part within its document (0-based)", False),
-                _c("kind", STR, "kamervragen_antwoorden, beslisnota or document"),
+                _c("part", INT, "index of the document within its input (0-based)", False),
+                _c("kind", STR, "part kind the split found: kamervragen_antwoorden, beslisnota or document "
+                                "(flows/registry/part_kinds.toml)"),
                 _c("visibility", STR, "public (published by nature: gazettes, Kamerbrieven, decisions, answers "
                                       "to Kamervragen) or internal (released under the Woo: civil servants' "
                                       "details must be redacted)"),
@@ -107,22 +115,24 @@ TABLES: dict[str, Table] = {
                                          "(flows/registry/document_types.toml)"),
                 _c("type_evidence", STR, "JSON: the landmarks found and the best types' scores, or the part kind "
                                          "that fixed the type"),
-                _c("boundary", STR, "what starts the part: 'input start', 'part kind <kind>', "
+                _c("boundary", STR, "what starts the document: 'input start', 'part kind <kind>', "
                                     "'<type>:<landmark>' where a bundle goes from one document to the next, or "
                                     "'page:first_page' / 'page:document_number' where a PDF page says so"),
-                _c("title", STR, "the part's first line or heading"),
+                _c("boundary_confidence", FLOAT, "how sure the split is of this start (0..1) from the weight of "
+                                                 "the evidence (flows/registry/boundaries.toml); 1 for an input's start"),
+                _c("title", STR, "the document's first line or heading"),
                 *SPAN,
-                _c("page_start", INT, "first page of the part (PDF inputs)"),
-                _c("page_end", INT, "last page of the part (PDF inputs)"),
+                _c("page_start", INT, "first page of the document (PDF inputs)"),
+                _c("page_end", INT, "last page of the document (PDF inputs)"),
                 _c("ocr_like", BOOL, "text came from OCR or looks like OCR output"),
-                _c("text", STR, "the part's published text"),
-                _c("raw_text", STR, "the part's text before OCR correction"),
-                _c("correction_count", INT, "number of OCR corrections made in the part"),
-                _c("marker_count", INT, "number of redaction markers found in the part"),
+                _c("text", STR, "the document's published text"),
+                _c("raw_text", STR, "the document's text before OCR correction"),
+                _c("correction_count", INT, "number of OCR corrections made in the document"),
+                _c("marker_count", INT, "number of redaction markers found in the document"),
                 _c("redaction_status", STR, "redacted, no_redaction_needed, unredacted, or held_back (the gate held "
-                                            "this part of a bundle back: its text, title and pages' text are not "
+                                            "this document back: its text, title and pages' text are not "
                                             "published; see the quarantine table)"),
-                _c("no_redaction_reason", STR, "why a part without markers needs none"),
+                _c("no_redaction_reason", STR, "why a document without markers needs none"),
             ),
         ),
         Table(
@@ -291,7 +301,7 @@ TABLES: dict[str, Table] = {
                 _c("recogniser", STR, "which recogniser found it"),
                 _c("masked", STR, "masked rendering of the value"),
                 _c("value_hash", STR, "salted sha256 of the value, to count repeats"),
-                _c("visibility", STR, "visibility of the part it was found in"),
+                _c("visibility", STR, "visibility of the document it was found in"),
             ),
         ),
         Table(
@@ -332,9 +342,10 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "redaction_summary",
-            "Per document: markers, removals, boxes and findings, and the share withheld.",
+            "Per input: markers, removals, boxes and findings, and the share withheld.",
             (
-                *PROVENANCE,
+                INPUT_ID,
+                SOURCE_PATH,
                 _c("markers_by_ground", STR, "JSON object: ground code -> number of markers"),
                 _c("removals", INT, "number of removals"),
                 _c("boxes_by_ground_style", STR, "JSON object: 'ground/style' -> number of boxes"),
@@ -348,7 +359,9 @@ TABLES: dict[str, Table] = {
             "Inputs and documents that were not published, and why.",
             (
                 _c("source_path", STR, "path of the input", False),
-                _c("document_id", STR, "sha256 of the input when it could be read"),
+                _c("input_id", STR, "sha256 of the input when it could be read"),
+                _c("document_id", STR, "the document held back, when the gate held back one document of an input "
+                                       "(null when the whole input was refused)"),
                 _c("stage", STR, "the stage that refused it", False),
                 _c("reason", STR, "short reason", False),
                 _c("detail", STR, "longer explanation; personal data masked"),

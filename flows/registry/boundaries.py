@@ -1,5 +1,6 @@
 """The registry of page-level document boundaries: page numbering that
-starts again and document-number stamps (`boundaries.toml`)."""
+starts again and document-number stamps, and the weight of each kind of
+evidence for a document start (`boundaries.toml`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ class PageBoundaries:
     edge_lines: int
     first_page: tuple[re.Pattern[str], ...]
     document_number: tuple[re.Pattern[str], ...]
+    evidence: dict[str, float]  # weight of each kind of evidence for a document start
 
 
 @cache
@@ -24,4 +26,5 @@ def page_boundaries() -> PageBoundaries:
         edge_lines=int(data["edge_lines"]),
         first_page=tuple(re.compile(p, re.MULTILINE) for p in data["first_page"]),
         document_number=tuple(re.compile(p, re.MULTILINE) for p in data["document_number"]),
+        evidence={k: float(v) for k, v in data["evidence"].items()},
     )

@@ -97,8 +97,8 @@ def build_tables(rows: dict[str, list[dict[str, Any]]], quarantine: list[Quarant
     find every file of the release."""
     rows = {t: list(r) for t, r in rows.items()}
     rows["quarantine"] = [
-        {"source_path": q.source_path, "document_id": q.document_id, "stage": q.stage, "reason": q.reason,
-         "detail": q.detail}
+        {"source_path": q.source_path, "input_id": q.input_id, "document_id": q.document_id, "stage": q.stage,
+         "reason": q.reason, "detail": q.detail}
         for q in quarantine
     ]
     return {name: table_rows_fit(name, rows.get(name, [])) for name in TABLES}

@@ -132,24 +132,24 @@ def finding_crops(tables: dict[str, pa.Table]) -> tuple[dict[str, Crop | str], i
     at most MAX_CROPS findings (the worst first); also the number left out.
     Findings of documents that were not published (held back by the gate)
     get an obscured crop."""
-    media = {d["document_id"]: d["media_type"] for d in _rows(tables, "documents")}
+    media = {d["input_id"]: d["media_type"] for d in _rows(tables, "inputs")}
     boxes: dict[tuple[str, int], list[list[float]]] = defaultdict(list)
     for r in _rows(tables, "redactions"):
         if None not in (r["x0"], r["y0"], r["x1"], r["y1"]):
-            boxes[(r["document_id"], r["page"])].append([r["x0"], r["y0"], r["x1"], r["y1"]])
+            boxes[(r["input_id"], r["page"])].append([r["x0"], r["y0"], r["x1"], r["y1"]])
     wanted = [f for f in _rows(tables, "findings") if f.get("page") and f.get("box") and len(f["box"]) == 4]
     wanted.sort(key=lambda f: SEVERITIES.index(f["severity"]) if f["severity"] in SEVERITIES else 9)
     out: dict[str, Crop | str] = {}
     for f in wanted[:MAX_CROPS]:
         path = Path(f["source_path"])
-        if media.get(f["document_id"], "application/pdf") != "application/pdf" and path.suffix.lower() != ".pdf":
+        if media.get(f["input_id"], "application/pdf") != "application/pdf" and path.suffix.lower() != ".pdf":
             continue
         if not path.is_file():
             out[f["finding_id"]] = f"source PDF {path} is not available here"
             continue
         try:
-            out[f["finding_id"]] = crop_finding(path, f["page"], f["box"], boxes.get((f["document_id"], f["page"])),
-                                                obscure=f["document_id"] not in media)
+            out[f["finding_id"]] = crop_finding(path, f["page"], f["box"], boxes.get((f["input_id"], f["page"])),
+                                                obscure=f["input_id"] not in media)
         except Exception as e:
             out[f["finding_id"]] = f"page could not be rendered ({type(e).__name__})"
     return out, max(0, len(wanted) - MAX_CROPS)
@@ -221,23 +221,23 @@ def _masked_text(text: str, start: int, end: int, pii: list[tuple[int, int, str]
 def correction_rows(tables: dict[str, pa.Table]) -> list[dict[str, Any]]:
     """Each OCR correction with the published text around it, before and
     after side by side; masked where it touches personal data."""
-    texts = {d["document_id"]: d["text"] or "" for d in _rows(tables, "documents")}
+    texts = {d["input_id"]: d["text"] or "" for d in _rows(tables, "inputs")}
     pii: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
     for p in _rows(tables, "personal_data"):
         if p["span_start"] is not None and p["span_end"] is not None:
-            pii[p["document_id"]].append((p["span_start"], p["span_end"], p["kind"] or ""))
+            pii[p["input_id"]].append((p["span_start"], p["span_end"], p["kind"] or ""))
     out = []
     for c in _rows(tables, "corrections"):
-        text, s, e = texts.get(c["document_id"], ""), c["span_start"], c["span_end"]
+        text, s, e = texts.get(c["input_id"], ""), c["span_start"], c["span_end"]
         before, after = c["before"] or "", c["after"] or ""
-        hit = next((k for ps, pe, k in pii[c["document_id"]] if s is not None and _overlaps((s, e), (ps, pe))), None)
+        hit = next((k for ps, pe, k in pii[c["input_id"]] if s is not None and _overlaps((s, e), (ps, pe))), None)
         if hit is not None:
             before, after = mask(before, hit), mask(after, hit)
         ctx_before = ctx_after = ""
         if text and s is not None and e is not None:
             a, b = max(0, s - CONTEXT_CHARS), min(len(text), e + CONTEXT_CHARS)
-            ctx_before = _masked_text(text, a, s, pii[c["document_id"]])
-            ctx_after = _masked_text(text, e, b, pii[c["document_id"]])
+            ctx_before = _masked_text(text, a, s, pii[c["input_id"]])
+            ctx_after = _masked_text(text, e, b, pii[c["input_id"]])
         out.append({"document": _name(c["source_path"]), "part": c["part"], "page": c["page"], "before": before,
                     "after": after, "left": " ".join(ctx_before.split()), "right": " ".join(ctx_after.split()),
                     "reason": c["reason"], "score": c["score"], "masked": hit is not None})
@@ -248,18 +248,18 @@ def document_rows(tables: dict[str, pa.Table]) -> list[dict[str, Any]]:
     """Per document (published or held back): type, parts, pages, OCR share,
     corrections, markers by ground, boxes, findings by severity, share
     withheld."""
-    docs = {d["document_id"]: d for d in _rows(tables, "documents")}
-    summary = {s["document_id"]: s for s in _rows(tables, "redaction_summary")}
+    docs = {d["input_id"]: d for d in _rows(tables, "inputs")}
+    summary = {s["input_id"]: s for s in _rows(tables, "redaction_summary")}
     parts = defaultdict(list)
-    for p in _rows(tables, "parts"):
-        parts[p["document_id"]].append(p)
-    count = {t: Counter(r["document_id"] for r in _rows(tables, t)) for t in ("corrections", "redactions", "pages")}
+    for p in _rows(tables, "documents"):
+        parts[p["input_id"]].append(p)
+    count = {t: Counter(r["input_id"] for r in _rows(tables, t)) for t in ("corrections", "redactions", "pages")}
     markers: dict[str, Counter[str]] = defaultdict(Counter)
     for m in _rows(tables, "markers"):
-        markers[m["document_id"]][m["ground_code"] or "none"] += 1
+        markers[m["input_id"]][m["ground_code"] or "none"] += 1
     findings: dict[str, Counter[str]] = defaultdict(Counter)
     for f in _rows(tables, "findings"):
-        findings[f["document_id"]][f["severity"]] += 1
+        findings[f["input_id"]][f["severity"]] += 1
     paths = {d: x["source_path"] for d, x in docs.items()} | {d: s["source_path"] for d, s in summary.items()}
     out = []
     for doc_id in sorted(paths, key=lambda d: paths[d]):
@@ -346,8 +346,7 @@ def report_context(tables: dict[str, pa.Table], manifest: dict[str, Any], qualit
             "published": sum(status.get(s, 0) for s in PUBLISHED_STATUSES),
             "published_with_findings": status.get("published_with_findings", 0),
             "quarantined": status.get("quarantined", 0),
-            "documents": len(_rows(tables, "documents")),
-            "parts": tables["parts"].num_rows if "parts" in tables else 0,
+            "documents": tables["documents"].num_rows if "documents" in tables else 0,
             "pages": tables["pages"].num_rows if "pages" in tables else 0,
             "corrections": tables["corrections"].num_rows if "corrections" in tables else 0,
             "markers": sum(markers.values()),

@@ -23,25 +23,30 @@ def withheld_text(text: str, spans: list[tuple[int, int]]) -> str:
     return text
 
 
-# What a document the gate held back whole still publishes: where its
-# redactions are and what was found, masked, and its parts without text.
-HELD_TABLES = ("findings", "redaction_summary", "redactions", "markers", "removals", "personal_data", "parts")
+# What an input the gate held back whole still publishes: where its
+# redactions are and what was found, masked, and its documents without text.
+HELD_TABLES = ("findings", "redaction_summary", "redactions", "markers", "removals", "personal_data", "documents")
+
+# Tables with a row per input rather than per document.
+INPUT_TABLES = ("inputs", "redaction_summary")
 
 
 def held_document_rows(doc: Document) -> dict[str, list[dict[str, Any]]]:
-    """The rows of a document the gate held back whole: enough for a Woo
-    coordinator to act (its boxes, markers, masked findings, its parts with
-    their types and page ranges), never its text."""
+    """The rows of an input the gate held back whole: enough for a Woo
+    coordinator to act (its boxes, markers, masked findings, its documents
+    with their types and page ranges), never its text."""
     rows = document_rows(doc, "held_back", held={p.index for p in doc.parts})
     return {t: rows[t] for t in HELD_TABLES if t in rows}
 
 
 def document_rows(doc: Document, status: str, held: set[int] | None = None) -> dict[str, list[dict[str, Any]]]:
-    """The rows of every table for one document, pages and parts included.
-    Parts the gate held back publish no text: their own text and title are
-    null, they are blanked in the document's text and their pages' text is
+    """The rows of every table for one input: its own row in `inputs`, a
+    row per document it holds in `documents`, its pages, and what the
+    stages recorded, each row keyed by the document it belongs to.
+    Documents the gate held back publish no text: their own text and title
+    are null, they are blanked in the input's text and their pages' text is
     null, rows quoting them are left out, and the raw text (whose offsets
-    are the extraction's) is null for the whole document."""
+    are the extraction's) is null for the whole input."""
     held = set(doc.held_parts) if held is None else held
     rows = {t: [r for r in rs if t not in QUOTING_TABLES or r.get("part") not in held] for t, rs in doc.rows.items()}
     held_spans = [p.span for p in doc.parts if p.index in held]
@@ -49,6 +54,7 @@ def document_rows(doc: Document, status: str, held: set[int] | None = None) -> d
         t: Counter(r.get("part") for r in doc.rows.get(t, []))
         for t in ("corrections", "markers", "personal_data", "removals")
     }
+    ids = doc.document_ids()
     parts = []
     for p in doc.parts:
         text = doc.text[p.span[0] : p.span[1]]
@@ -56,9 +62,11 @@ def document_rows(doc: Document, status: str, held: set[int] | None = None) -> d
         status_, reason = redaction_status(p, n_markers, counts["personal_data"][p.index] + counts["removals"][p.index])
         page_nums = [pg.number for pg in doc.pages_of(p)]
         parts.append({
-            "document_id": doc.id, "source_path": doc.path, "part": p.index, "kind": p.kind,
+            "document_id": ids[p.index], "input_id": doc.id, "source_path": doc.path, "part": p.index,
+            "kind": p.kind,
             "visibility": p.visibility, "diwoo_type": p.diwoo_type, "document_type": p.document_type,
-            "type_evidence": p.type_evidence, "boundary": p.boundary, "title": p.title,
+            "type_evidence": p.type_evidence, "boundary": p.boundary,
+            "boundary_confidence": p.boundary_confidence, "title": p.title,
             "span_start": p.span[0], "span_end": p.span[1],
             "page_start": min(page_nums) if page_nums else None, "page_end": max(page_nums) if page_nums else None,
             "ocr_like": p.ocr_like, "text": text, "raw_text": p.uncorrected if p.uncorrected is not None else text,
@@ -68,20 +76,55 @@ def document_rows(doc: Document, status: str, held: set[int] | None = None) -> d
         if p.index in held:
             parts[-1].update(text=None, raw_text=None, title=None, redaction_status="held_back",
                              no_redaction_reason=None)
-    rows["parts"] = parts
-    rows["pages"] = [page_row(doc, p) for p in doc.pages]
+    rows = rekeyed(doc, rows)
+    rows["documents"] = parts
+    rows["pages"] = [page_row(doc, p, page_document(doc, ids, p)) for p in doc.pages]
     for row in rows["pages"]:
         if any(row["span_start"] < e and s < row["span_end"] for s, e in held_spans):
             row["text"] = None
     ocr_pages = sum(1 for p in doc.pages if p.engine == "tesseract")
-    rows["documents"] = [{
-        "document_id": doc.id, "source_path": doc.path, "size_bytes": doc.size, "media_type": doc.media_type,
+    rows["inputs"] = [{
+        "input_id": doc.id, "source_path": doc.path, "size_bytes": doc.size, "media_type": doc.media_type,
         "encoding": doc.encoding, "page_count": len(doc.pages) if doc.pages else None,
         "ocr_page_share": ocr_pages / len(doc.pages) if doc.pages else None,
-        "char_count": len(doc.text), "part_count": len(doc.parts), "text": withheld_text(doc.text, held_spans),
+        "char_count": len(doc.text), "document_count": len(doc.parts), "text": withheld_text(doc.text, held_spans),
         "raw_text": None if held else doc.raw_text, "status": status,
     }]
     return rows
+
+
+def rekeyed(doc: Document, rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """The stages' rows with the published keys: `input_id` for every row,
+    and `document_id` naming the document a row lies in (by its part, else
+    its page; a row about the whole input goes to the input's first
+    document). Stages key their rows by the input while they work, because
+    a document's id (its range) is only known once the split is done."""
+    ids = doc.document_ids()
+    by_page = {page.number: page_document(doc, ids, page) for page in doc.pages}
+    first = page_document(doc, ids, None)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for table, table_rows in rows.items():
+        if table in INPUT_TABLES:
+            out[table] = [{**{k: v for k, v in r.items() if k != "document_id"}, "input_id": doc.id} for r in table_rows]
+        else:
+            out[table] = [{**r, "input_id": doc.id, "document_id": _row_document(r, ids, by_page, first)}
+                          for r in table_rows]
+    return out
+
+
+def _row_document(row: dict[str, Any], ids: dict[int, str], by_page: dict[int, str], first: str) -> str:
+    part, page = row.get("part"), row.get("page")
+    if part is not None and part in ids:
+        return ids[part]
+    return by_page.get(page, first) if page is not None else first
+
+
+def page_document(doc: Document, ids: dict[int, str], page: Page | None) -> str:
+    """The document a page begins in (for no page: the input's first)."""
+    part = doc.part_at(page.span[0]) if page else None
+    if part is None and doc.parts:
+        part = doc.parts[0]
+    return ids[part.index] if part else f"{doc.id}:c0-{len(doc.text)}"
 
 
 def redaction_status(part: Part, markers: int, evidence: int) -> tuple[str, str | None]:
@@ -97,8 +140,8 @@ def redaction_status(part: Part, markers: int, evidence: int) -> tuple[str, str 
     return "unredacted", None
 
 
-def page_row(doc: Document, p: Page) -> dict[str, Any]:
+def page_row(doc: Document, p: Page, document_id: str) -> dict[str, Any]:
     text = doc.text[p.span[0] : p.span[1]]
-    return {"document_id": doc.id, "source_path": doc.path, "page": p.number, "width": p.width, "height": p.height,
+    return {"document_id": document_id, "input_id": doc.id, "source_path": doc.path, "page": p.number, "width": p.width, "height": p.height,
             "engine": p.engine, "engine_version": p.engine_version, "ocr_confidence": p.ocr_confidence,
             "char_count": len(text), "span_start": p.span[0], "span_end": p.span[1], "text": text}

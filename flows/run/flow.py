@@ -227,12 +227,12 @@ def release_flow(paths: list[Path], options: RunOptions, pool: WorkerPool,
         publish_artifacts(tables, manifest, quality)
         # A run that published no document (a mistyped path, a folder of
         # bad files) must not move `latest` to an empty release.
-        final = publish_task(staging, out, quality.ok and bool(tables["documents"].num_rows))
+        final = publish_task(staging, out, quality.ok and bool(tables["inputs"].num_rows))
     except BaseException:
         publish.discard(staging)
         raise
 
-    return outcome(quality.ok, quality.failed, tables["documents"].num_rows, final, records, quarantine)
+    return outcome(quality.ok, quality.failed, tables["inputs"].num_rows, final, records, quarantine)
 
 
 def outcome(quality_ok: bool, failed: list[str], published: int, final: Path, records: list[publish.InputRecord],

@@ -56,8 +56,8 @@ STAGES: tuple[Stage, ...] = (
           "Unicode NFC, ligatures, soft hyphens, words broken over lines, whitespace",
           _document_only(normalise)),
     Stage("split", "prepare", "flows/stages/split.py",
-          "cut the input into parts: public answers and internal beslisnota by their headings, and a bundle into its "
-          "documents where a known type begins",
+          "cut the input into its documents: public answers and internal beslisnota by their headings, a bundle "
+          "where a known type begins or a page's numbering or document number says so; a confidence per start",
           _document_only(split)),
     Stage("classify", "prepare", "flows/stages/classify.py",
           "the type of each part from its landmarks (gazette, Kamerbrief, decision, e-mail, memo, letter ...) "

@@ -30,14 +30,14 @@ from flows.stages.correct.corrector import load_corrector
 from flows.stages.correct.stage import clean_lexicon
 
 HELD_BACK = "held back: high-severity redaction findings"
-HELD_BACK_PART = "part held back: high-severity redaction findings"
+HELD_BACK_PART = "document held back: high-severity redaction findings"
 
 
 def held_detail(doc: Document, index: int, why: str) -> str:
-    """Which part of a bundle was held back (its pages, for a PDF) and why."""
+    """Which document of a bundle was held back (its pages, for a PDF) and why."""
     part = doc.parts[index]
     pages = [p.number for p in doc.pages_of(part)]
-    where = f"part {index} ({part.document_type or part.kind}" + (f", pages {min(pages)}-{max(pages)})" if pages else ")")
+    where = f"document {index} ({part.document_type or part.kind}" + (f", pages {min(pages)}-{max(pages)})" if pages else ")")
     return f"{where}: {why}"
 
 
@@ -91,7 +91,8 @@ def finish(doc: Document, options: RunOptions, release_lexicon: Counter[str] | N
         status = ("published_with_held_parts" if doc.held_parts
                   else "published_with_findings" if allowed else "published")
         result = DocumentResult(doc.path, doc.id, rows=document_rows(doc, status), status=status,
-                                held=[QuarantineEntry(doc.path, HELD_BACK_PART, "gate", held_detail(doc, i, why), doc.id)
+                                held=[QuarantineEntry(doc.path, HELD_BACK_PART, "gate", held_detail(doc, i, why), doc.id,
+                                                      doc.document_ids()[i])
                                       for i, why in sorted(doc.held_parts.items())])
     result.stage_seconds = dict(doc.stage_seconds)
     return result

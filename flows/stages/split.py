@@ -15,9 +15,10 @@ number changes (`flows/registry/boundaries.toml`).
 
 from __future__ import annotations
 
+import math
 import re
 
-from flows.model import Document, Part
+from flows.model import Document, Page, Part
 from flows.registry.boundaries import page_boundaries
 from flows.registry.document_types import document_types
 from flows.registry.part_kinds import PartKind, part_kinds
@@ -124,6 +125,45 @@ def page_starts(doc: Document) -> list[tuple[int, str]]:
     return out
 
 
+def _layout(page: Page) -> tuple[int, int, bool, str]:
+    """What a page looks like at a glance: size (rounded to 10 points, so a
+    scanner's slack does not count), orientation and engine."""
+    return round(page.width / 10), round(page.height / 10), page.width > page.height, page.engine
+
+
+def start_evidence(doc: Document, pos: int, cues: dict[int, list[str]]) -> list[str]:
+    """The evidence for a document start at `pos`: the cues found there
+    (a part kind's heading, a type's start, a page's own numbering or
+    document number), whether it stands at the top of a PDF page (whose
+    own cues then count too), and whether that page looks different from
+    the one before it."""
+    found = list(cues.get(pos, []))
+    page = next((pg for pg in doc.pages if pg.span[0] <= pos < pg.span[1]), None)
+    top = False
+    if page is not None:
+        lines_above = [line for line in doc.text[page.span[0] : pos].split("\n") if line.strip()]
+        top = len(lines_above) < page_boundaries().edge_lines
+        if top and page.span[0] != pos:
+            found += cues.get(page.span[0], [])
+    evidence = {"part_kind" if c.startswith("part kind") else c if c.startswith("page:") else "type_start"
+                for c in found}
+    if top and page is not None:
+        evidence.add("page_top")
+        previous = next((pg for pg in doc.pages if pg.number == page.number - 1), None)
+        if previous is not None and _layout(previous) != _layout(page):
+            evidence.add("layout_change")
+    return sorted(evidence)
+
+
+def boundary_confidence(evidence: list[str]) -> float:
+    """1 - exp(-weight of the evidence): a scored model whose weights are
+    data (`flows/registry/boundaries.toml`), so that a reader can see why a
+    start is sure or not, and bench/release_eval.py can check that sure
+    starts are right more often than unsure ones."""
+    weights = page_boundaries().evidence
+    return round(1 - math.exp(-sum(weights.get(e, 0.0) for e in evidence)), 3)
+
+
 def split(doc: Document) -> list[Part]:
     """Set `doc.parts` from the part starts found in the text, and cut every
     part where a document of another type begins, or where a PDF page says
@@ -139,6 +179,9 @@ def split(doc: Document) -> list[Part]:
     # of no known kind until the classify stage reads it.
     starts: list[tuple[int, PartKind, str]] = []
     pages = page_starts(doc)
+    cues: dict[int, list[str]] = {}
+    for pos, _, why in found:
+        cues.setdefault(pos, []).append(why)
     for i, (pos, kind, why) in enumerate(found):
         starts.append((pos, kind, why))
         end = found[i + 1][0] if i + 1 < len(found) else len(text)
@@ -147,6 +190,7 @@ def split(doc: Document) -> list[Part]:
         titles = {p for p, _ in candidates}
         on_pages = [(p, why_) for p, why_ in pages if pos < p < end]
         for p, why_ in sorted(candidates + on_pages):
+            cues.setdefault(p, []).append(why_)
             if p <= starts[-1][0]:
                 continue
             if why_.startswith("page:"):
@@ -173,6 +217,8 @@ def split(doc: Document) -> list[Part]:
                 diwoo_type=kind.diwoo_type,
                 title=_title(text[pos:end]),
                 boundary=why,
+                boundary_confidence=1.0 if pos == 0 else boundary_confidence(
+                    start_evidence(doc, pos, cues)),
             )
         )
     doc.parts = parts
