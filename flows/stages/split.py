@@ -58,23 +58,28 @@ def _heading_only(text: str, start: int, end: int) -> bool:
 
 
 # Running text: at least BODY_LINES lines of at least BODY_LINE_WORDS words
-# (a title can be long; a letterhead's lines are short).
+# (a title can be long; a letterhead's lines are short), or a list of at
+# least LIST_ITEMS numbered or bulleted items (a besluitenlijst's terse
+# items: an address block is never numbered).
 BODY_LINE_WORDS = 8
 BODY_LINES = 2
+LIST_ITEMS = 3
+LIST_ITEM = re.compile(r"^\s*(?:\d{1,3}[.)]|[-•–])\s+\S")
 
 
 def _has_body(text: str, start: int, end: int, titles: set[int]) -> bool:
-    """Whether text[start:end] holds running text, not only headings,
-    letterheads and address blocks: only after such text can another
-    document begin. Lines at `titles` (where a document start matched: a
+    """Whether text[start:end] holds running text or a list, not only
+    headings, letterheads and address blocks: only after such text can
+    another document begin. Lines at `titles` (where a document start matched: a
     long title) are no running text."""
-    long_lines = 0
+    long_lines = items = 0
     pos = start
     for line in text[start:end].split("\n"):
-        if pos not in titles and len(line.split()) >= BODY_LINE_WORDS:
-            long_lines += 1
+        if pos not in titles:
+            long_lines += len(line.split()) >= BODY_LINE_WORDS
+            items += LIST_ITEM.match(line) is not None
         pos += len(line) + 1
-    return long_lines >= BODY_LINES
+    return long_lines >= BODY_LINES or items >= LIST_ITEMS
 
 
 def _field_value(text: str, pos: int) -> bool:
