@@ -184,6 +184,21 @@ def test_english_thread_with_separator_and_wrapped_intro_line() -> None:
     assert intro["body"] == "Could you send me the schedule?\nThanks"
 
 
+def test_dutch_intro_lines_quote_messages_without_a_header() -> None:
+    text = ("Van: Petra de Wit\nVerzonden: dinsdag 4 april 2023 09:12\nAan: Karel Jansen\nOnderwerp: RE: Overleg\n"
+            "Urgentie: Hoog\n\nPrima.\n\n"
+            "Op ma 3 apr. 2023 om 14:05 schreef Karel Jansen <k.jansen@minbzk.nl>:\n> Zullen we morgen bellen?\n>\n"
+            "> Op 3 apr. 2023, om 11:00 heeft Anne Bakker <a.bakker@minbzk.nl> het volgende geschreven:\n"
+            ">> Wie belt wie?\n")
+    rows = emails(parsed(text))
+    assert [(r["sender"], r["sent_at"], r["parent_email"], r["thread_position"], r["body"]) for r in rows] == [
+        ("Petra de Wit", "2023-04-04T09:12", None, 0, "Prima."),
+        ("Karel Jansen <k.jansen@minbzk.nl>", "2023-04-03T14:05", 0, 1, "Zullen we morgen bellen?"),
+        ("Anne Bakker <a.bakker@minbzk.nl>", "2023-04-03T11:00", 1, 2, "Wie belt wie?"),
+    ]
+    assert rows[0]["subject"] == "RE: Overleg"  # "Urgentie" ends the header without joining the subject
+
+
 def test_thread_cut_into_parts_by_the_splitter_is_linked_across_them() -> None:
     doc = parsed(CUT_THREAD)
     assert [p.document_type for p in doc.parts] == ["email", "email", "email"]

@@ -286,9 +286,9 @@ def find_messages(text: str, start: int, end: int) -> list[Message]:
 
 
 def _body_end(text: str, start: int, end: int) -> int:
-    """The end of a message's own text: before the blank lines, separator
-    lines and intro lines that lead into the next message."""
-    spans = [(s, e) for s, e in _line_spans(text, start, end) if text[s:e].strip()]
+    """The end of a message's own text: before the blank lines (quote marks
+    only, too) and separator lines that lead into the next message."""
+    spans = [(s, e) for s, e in _line_spans(text, start, end) if _content(text, s, e)[0] < e]
     while spans and (is_separator(text[spans[-1][0]:spans[-1][1]])):
         spans.pop()
     return spans[-1][1] if spans else start
