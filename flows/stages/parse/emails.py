@@ -12,9 +12,13 @@ depth in the thread (`thread_position`).
 
 The split stage cuts a bundle where an e-mail header begins after running
 text, so a thread can reach this parser as several parts: a part that opens
-with a header block continues the thread of the part before it when a
-separator or intro line ends that part, or when the message before it
-answers or forwards the same subject ("RE: Overleg" above "Overleg").
+with a header block continues the thread of the e-mail part before it when
+a separator line stands before that header, or when the message before it
+answers or forwards the same subject ("RE: Overleg" above "Overleg"); a
+part that begins on a page whose numbering starts again begins a thread.
+Within a part, every message after the first is quoted in the one before:
+two separate e-mails with no running text between them, which the split
+stage leaves in one part, read as one thread.
 
 Extracted text is untidy: header values wrap onto the next line, pdfminer
 puts blank lines between the lines of a header and may give the labels of a
