@@ -224,6 +224,18 @@ def test_ocr_damaged_labels_are_read_inside_a_header() -> None:
     assert row["body"] == "Hoi Karel,"
 
 
+def test_a_long_subject_wrapped_at_the_end_of_a_header_is_joined() -> None:
+    head = "Van: Petra de Wit\nVerzonden: 3-4-2023 14:05\nAan: Karel Jansen\n"
+    subject = "Onderwerp: RE: Planning van de inzet van het team in het"
+    [wrapped] = emails(parsed(f"{head}{subject}\nvoorjaar\n\nBeste Karel,\n\nDank.\n"))
+    assert (wrapped["subject"], wrapped["body"]) == ("RE: Planning van de inzet van het team in het voorjaar",
+                                                     "Beste Karel,\n\nDank.")
+    # A short subject, or a salutation after it, is no wrapped subject.
+    [short] = emails(parsed(f"{head}Onderwerp: Overleg\nvoorjaar\n\nDank.\n"))
+    [greeting] = emails(parsed(f"{head}{subject}\nBeste Karel,\n\nDank.\n"))
+    assert (short["subject"], greeting["subject"]) == ("Overleg", "RE: Planning van de inzet van het team in het")
+
+
 def test_labelled_lines_in_a_body_start_no_message() -> None:
     text = DUTCH_THREAD.replace("Dank, ik neem het verslag mee.\n",
                                 "Dank, ik neem het verslag mee.\nDatum: dinsdag 11 april 2023\nCC: het team\n")

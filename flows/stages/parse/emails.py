@@ -56,6 +56,8 @@ _FILE_NAME = re.compile(r"\.\w{2,5}\s*$")
 _HEAD_FIELDS = ("sender", "recipients", "subject", "sent")
 # Plain lines a field may continue over before the next label of its block.
 _MAX_WRAP = 2
+# A value this long may have been wrapped by the print's value column.
+_WRAP_WIDTH = 45
 
 
 def _label_budget(label: str) -> int:
@@ -184,15 +186,17 @@ def _content(text: str, s: int, e: int) -> tuple[int, int]:
     return strip_span(text, s, e)
 
 
-def _continues(value: str, f: HeaderField, line: str) -> bool:
+def _continues(value: str, f: HeaderField, line: str, wrapped: bool) -> bool:
     """Whether a line after a block's last label still belongs to that
-    label's value: a value that ends in a list separator, or a line that
-    reads as more addresses or file names."""
+    label's value: a value that ends in a list separator, a line that reads
+    as more addresses or file names, or, for a long subject, the rest of it
+    (`wrapped`: the line follows the value without a blank line and ends
+    the header)."""
     if value.rstrip().endswith((",", ";")):
         return True
     if f.kind in ("list", "files"):
         return "@" in line or ";" in line or bool(f.kind == "files" and _FILE_NAME.search(line))
-    return False
+    return f.kind == "text" and wrapped and len(value) >= _WRAP_WIDTH and not line.rstrip().endswith((",", ":"))
 
 
 def find_messages(text: str, start: int, end: int) -> list[Message]:
@@ -228,6 +232,11 @@ def find_messages(text: str, start: int, end: int) -> list[Message]:
                 if plain >= _MAX_WRAP:
                     return None
         return None
+
+    def ends_header(i: int) -> bool:
+        """Whether line i is the header's last: a blank line, a label or the
+        end follows it."""
+        return i + 1 >= len(lines) or hits[i + 1] is not None or _content(text, *spans[i + 1])[0] == spans[i + 1][1]
 
     i = 0
     while i < len(lines):
@@ -272,9 +281,11 @@ def find_messages(text: str, start: int, end: int) -> list[Message]:
                 block.head_end = e
                 blank_since_label = False
             elif last is not None and (between or _continues(
-                    _value(text, block.values[last]), email_headers().field(last), line)):
+                    _value(text, block.values[last]), email_headers().field(last), line,
+                    wrapped=not blank_since_label and ends_header(i))):
                 block.values[last].append(value_span)
                 block.head_end = e
+                blank_since_label = False
             elif last is None and between:
                 block.head_end = e  # the wrapped value of a label not kept
             else:
