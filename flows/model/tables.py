@@ -189,9 +189,10 @@ TABLES: dict[str, Table] = {
                 _c("sent_at", STR, "the sent date and time as ISO 8601 (local time, no zone); date only when no time is given"),
                 _c("sent_date", DATE, "the sent date"),
                 _c("attachments", pa.list_(STR), "Bijlage(n)/Attachment(s): the file names"),
-                _c("redacted_fields", pa.list_(STR), "header fields whose value is (partly) a redaction marker "
-                                                     "such as 5.1.2e: redacted, not missing"),
-                _c("ground_codes", pa.list_(STR), "Woo grounds of the markers in the header"),
+                _c("redacted_fields", pa.list_(STR), "the header columns (sender, recipients, cc, bcc, subject, "
+                                                     "sent_text, attachments) whose value is (partly) a redaction "
+                                                     "marker such as 5.1.2e: redacted, not missing"),
+                _c("ground_codes", pa.list_(STR), "Woo/Wob grounds of the markers in the header, in registry spelling"),
                 _c("body", STR, "the message's own text, without the messages it quotes"),
             ),
         ),

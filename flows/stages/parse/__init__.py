@@ -1,5 +1,5 @@
 """The parse stage: each document type with a structure has its parser
-(`kamervragen`, `memo`, ...), chosen by the type the classify stage gave
+(`kamervragen`, `memo`, `emails`, ...), chosen by the type the classify stage gave
 the part (flows/registry/document_types.toml)."""
 
 from __future__ import annotations
@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flows.model import Document, Part, StageContext
+from flows.stages.parse.emails import parse_emails
 from flows.stages.parse.kamervragen import parse_kamervragen
 from flows.stages.parse.memo import parse_memo
 
 PARSERS: dict[str, Callable[[Document, Part], None]] = {
     "kamervragen_antwoorden": parse_kamervragen,
     "memo": parse_memo,
+    "email": parse_emails,
 }
 
 
