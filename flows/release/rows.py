@@ -12,7 +12,8 @@ from flows.model import Document, Page, Part
 # Tables whose rows quote the text itself: a held-back part publishes none.
 # (markers, redactions, findings, removals and personal_data hold no clear
 # text, and are what a coordinator needs to act on a held part.)
-QUOTING_TABLES = ("kamervragen", "qa", "memo_fields", "memo_sections", "corrections")
+QUOTING_TABLES = ("kamervragen", "qa", "memo_fields", "memo_sections", "corrections", "emails", "inventory",
+                  "decisions")
 
 
 def withheld_text(text: str, spans: list[tuple[int, int]]) -> str:
