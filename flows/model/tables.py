@@ -201,8 +201,11 @@ TABLES: dict[str, Table] = {
                 _c("grounds_text", STR, "the grounds as written"),
                 _c("remarks", STR, "remarks (Opmerking, Toelichting ...)"),
                 _c("columns", STR, "JSON: the list's own column names mapped to the canonical ones"),
-                _c("matched_document_id", STR, "the document of the release this entry was joined to; null when none"),
-                _c("match_on", STR, "what the join rests on: number, date_title or title; null when unmatched"),
+                _c("matched_document_id", STR, "the document of the release this entry was joined to; null when none "
+                                                "(filled in by the release's inventory check, checks/inventory.py)"),
+                _c("matched_part", INT, "the part of that document (a document of a bundle); null when none"),
+                _c("match_on", STR, "what the join rests on: number (a document number stamped on the document or "
+                                    "in its file name), date_title or title; null when unmatched"),
             ),
         ),
         Table(

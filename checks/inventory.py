@@ -1,0 +1,285 @@
+"""The inventory list against the release: does every listed document come
+with the release, redacted as the list says, on the grounds it names; and
+does the list account for every document the release publishes?
+
+This runs once per release, on the merged rows of every document (the
+list is one input, the documents it describes are others, or parts of a
+bundle). Each entry of the `inventory` table is joined to one document of
+the release (a part of a document: in a bundle each part is a document):
+
+1. by number: a document-number stamp on the document's pages or in its
+   text ("Document 12", "Doc. 12", "807093 00012"; the patterns of
+   flows/registry/boundaries.toml) or in its file name ("12.pdf",
+   "document-12.pdf", "807093_00012.pdf");
+2. else by the listed date found in the document's text and a title close
+   to the document's title or opening (rapidfuzz);
+3. else by a title alone, when it is very close.
+
+Each document is joined to one entry at most, the best first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from checks.findings import SEVERITY_RANK, finding_id
+from flows.registry.boundaries import page_boundaries
+from flows.stages.parse.dates import DATE_RE, parse_date
+
+# Types that are not documents of the list: the list itself, and the
+# decision letter it is attached to (lists rarely name their own letter).
+NOT_LISTED_TYPES = frozenset({"inventory_list", "woo_decision"})
+# Judgements under which a document is not expected in the release.
+NOT_PUBLISHED = frozenset({"niet_openbaar", "reeds_openbaar"})
+# Title similarity (rapidfuzz token_set_ratio, 0-100) needed with the date,
+# and without it.
+DATE_TITLE_SCORE = 60.0
+TITLE_ONLY_SCORE = 90.0
+# The opening of a document compared with a listed title, in characters.
+OPENING_CHARS = 400
+
+_FILE_NUMBER = re.compile(r"(?i)^(?:doc(?:ument)?|nr|no)?[ _.-]*(\d{1,6})$|^(\d{6})[ _.-](\d{5})$")
+_NUMBER_GROUPS = re.compile(r"\d+")
+
+
+@dataclass
+class Candidate:
+    """A document of the release that a list entry may name."""
+
+    document_id: str
+    source_path: str
+    part: int | None
+    span: tuple[int | None, int | None]
+    page: int | None  # first page, for PDF inputs
+    title: str
+    text: str
+    numbers: set[str] = field(default_factory=set)
+    grounds: set[str] = field(default_factory=set)  # applied: markers, boxes, removals
+    redactions: int = 0  # markers, boxes and removals
+    listed: bool = True  # expected to have an entry
+
+
+def number_key(number: str) -> str:
+    """A document number as compared: its digit groups without leading
+    zeros ("00012" -> "12", "807093-00012" -> "807093 12"); a number without
+    digits as written, folded."""
+    groups = _NUMBER_GROUPS.findall(number)
+    return " ".join(str(int(g)) for g in groups) if groups else number.casefold().strip()
+
+
+def stamped_numbers(text: str) -> set[str]:
+    """The document numbers stamped in a document's text: the full stamp
+    and, for a request-and-document stamp ("807093 00012"), the document's
+    own number too."""
+    out: set[str] = set()
+    for pattern in page_boundaries().document_number:
+        for m in pattern.finditer(text):
+            groups = [g for g in m.groups() if g]
+            out.add(number_key(" ".join(groups)))
+            out.add(number_key(groups[-1]))
+    return out
+
+
+def file_numbers(source_path: str) -> set[str]:
+    """A document number in the file's name, where the name is nothing
+    else ("12.pdf", "Document 12.pdf", "807093_00012.pdf")."""
+    m = _FILE_NUMBER.match(Path(source_path).stem.strip())
+    if not m:
+        return set()
+    groups = [g for g in m.groups() if g]
+    return {number_key(" ".join(groups)), number_key(groups[-1])}
+
+
+def candidates(tables: dict[str, list[dict[str, Any]]]) -> list[Candidate]:
+    """Every part of the release but the lists themselves, with the
+    numbers stamped on it and the redactions and grounds found in it."""
+    parts_per_doc = Counter(p["document_id"] for p in tables.get("parts", []))
+    out: dict[tuple[str, int | None], Candidate] = {}
+    for p in tables.get("parts", []):
+        if p.get("document_type") == "inventory_list":
+            continue
+        text = p.get("text") or ""
+        c = Candidate(p["document_id"], p["source_path"], p["part"], (p.get("span_start"), p.get("span_end")),
+                      p.get("page_start"), p.get("title") or "", text, stamped_numbers(text),
+                      listed=p.get("document_type") not in NOT_LISTED_TYPES)
+        if parts_per_doc[p["document_id"]] == 1:
+            # A file that is one document may carry its number in its name.
+            c.numbers |= file_numbers(p["source_path"])
+        out[(c.document_id, c.part)] = c
+    # Every marker, box and removal is a redaction; those that name a
+    # ground tell which grounds the document applies.
+    for table in ("markers", "redactions", "removals"):
+        for r in tables.get(table, []):
+            if (found := out.get((r["document_id"], r.get("part")))) is not None:
+                found.redactions += 1
+                if r.get("ground_code"):
+                    found.grounds.add(r["ground_code"])
+    return list(out.values())
+
+
+def _dates_in(text: str) -> set[dt.date]:
+    found = set()
+    for m in DATE_RE.finditer(text):
+        if (d := parse_date(m.group(0))) is not None:
+            found.add(d[0])
+    return found
+
+
+def match_entries(entries: list[dict[str, Any]], docs: list[Candidate]) -> dict[int, tuple[Candidate, str]]:
+    """Entry index -> (document, what the join rests on). Numbers first,
+    then date and title, then title alone; each document once."""
+    out: dict[int, tuple[Candidate, str]] = {}
+    taken: set[tuple[str, int | None]] = set()
+    for i, e in enumerate(entries):
+        if not e.get("number"):
+            continue
+        key = number_key(str(e["number"]))
+        for c in docs:
+            if (c.document_id, c.part) not in taken and key in c.numbers:
+                out[i] = (c, "number")
+                taken.add((c.document_id, c.part))
+                break
+    scored: list[tuple[float, int, int, str]] = []
+    dates = [_dates_in(c.text) for c in docs]
+    for i, e in enumerate(entries):
+        if i in out or not e.get("title"):
+            continue
+        for j, c in enumerate(docs):
+            if (c.document_id, c.part) in taken:
+                continue
+            score = max(fuzz.token_set_ratio(e["title"], c.title), fuzz.partial_ratio(e["title"], c.text[:OPENING_CHARS]))
+            if e.get("date") is not None and e["date"] in dates[j] and score >= DATE_TITLE_SCORE:
+                scored.append((score + 100, i, j, "date_title"))
+            elif score >= TITLE_ONLY_SCORE:
+                scored.append((score, i, j, "title"))
+    for _, i, j, on in sorted(scored, key=lambda s: (-s[0], s[1], s[2])):
+        c = docs[j]
+        if i not in out and (c.document_id, c.part) not in taken:
+            out[i] = (c, on)
+            taken.add((c.document_id, c.part))
+    return out
+
+
+def _finding(where: dict[str, Any], check: str, severity: str, message: str, key: str) -> dict[str, Any]:
+    """A `findings` row raised at the release, built like
+    checks/findings.py's: stable id from document, check and place."""
+    assert severity in SEVERITY_RANK
+    return {
+        "finding_id": finding_id(where["document_id"], check, where.get("span_start"), where.get("span_end"), key),
+        "document_id": where["document_id"], "source_path": where["source_path"], "part": where.get("part"),
+        "span_start": where.get("span_start"), "span_end": where.get("span_end"), "page": where.get("page"),
+        "check": check, "severity": severity, "message": message, "masked": None, "value_hash": None,
+        "box": None, "allowed": False,
+    }
+
+
+def _label(e: dict[str, Any]) -> str:
+    return f"entry {e['number']}" if e.get("number") else f"entry {e['entry'] + 1}"
+
+
+def check_inventory(tables: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, int]]:
+    """Check a release's inventory lists against its documents.
+
+    Input: the release's merged rows per table (what the documents'
+    `rows` add up to, before they become Arrow tables): `inventory` (the
+    entries, from flows/stages/parse/inventory.py), `parts` (every document
+    of the release with its text, title, type and first page), and the
+    redaction evidence `markers`,
+    `redactions`, `removals` (ground codes per part). Rows are not changed.
+
+    Returns:
+      - the `inventory` rows with `matched_document_id`, `matched_part` and
+        `match_on` filled in (new dicts, same order), to publish instead of
+        the rows passed in;
+      - `findings` rows to add to the release's findings (check names
+        `inventory_*`, below);
+      - a summary for the report: `listed` (entries), `found` (entries
+        joined to a document), `missing` (entries judged openbaar or
+        deels_openbaar with no document in the release), `mismatched`
+        (joined entries whose judgement or grounds the document
+        contradicts), `not_expected` (niet_openbaar and reeds_openbaar
+        entries without a document, as they should be), `unlisted`
+        (documents of the release no entry names).
+
+    Findings (severity in brackets):
+      - inventory_withheld_published (high): an entry judged niet_openbaar
+        joined to a published document;
+      - inventory_partly_public_unredacted (high): judged deels_openbaar,
+        but the document has no marker, box or removal;
+      - inventory_public_redacted (medium): judged openbaar, but redacted;
+      - inventory_ground_not_listed (medium): a ground applied in the
+        document that the entry does not name;
+      - inventory_ground_not_applied (low): a ground the entry names that
+        is nowhere applied in the document (only for deels_openbaar);
+      - inventory_document_missing (medium): an openbaar or deels_openbaar
+        entry without a document in the release;
+      - inventory_document_unlisted (medium): a document of the release
+        (not a list, not the decision letter) that no entry names; raised
+        only when the release has a list.
+    Entry findings point at the entry in the list's document; unlisted
+    documents at the document's part.
+    """
+    entries = [dict(e) for e in tables.get("inventory", [])]
+    summary = {"listed": len(entries), "found": 0, "missing": 0, "mismatched": 0, "not_expected": 0, "unlisted": 0}
+    if not entries:
+        return entries, [], summary
+    docs = candidates(tables)
+    matched = match_entries(entries, docs)
+    findings: list[dict[str, Any]] = []
+    has_grounds_column = {e["document_id"]: '"grounds"' in (e.get("columns") or "") for e in entries}
+    for i, e in enumerate(entries):
+        judgement = e.get("judgement")
+        if i not in matched:
+            e.update(matched_document_id=None, matched_part=None, match_on=None)
+            if judgement in NOT_PUBLISHED:
+                summary["not_expected"] += 1
+            else:
+                summary["missing"] += 1
+                findings.append(_finding(e, "inventory_document_missing", "medium",
+                                         f"{_label(e)} of the inventory list ({judgement or 'no judgement'}) has no "
+                                         "document in the release", "missing"))
+            continue
+        c, on = matched[i]
+        e.update(matched_document_id=c.document_id, matched_part=c.part, match_on=on)
+        summary["found"] += 1
+        raised = []
+        doc_name = f"{Path(c.source_path).name}" + (f" part {c.part}" if c.part else "")
+        if judgement == "niet_openbaar":
+            raised.append(("inventory_withheld_published", "high",
+                           f"{_label(e)} is judged niet openbaar, but the release publishes it ({doc_name})", ""))
+        if judgement == "deels_openbaar" and c.redactions == 0:
+            raised.append(("inventory_partly_public_unredacted", "high",
+                           f"{_label(e)} is judged deels openbaar, but {doc_name} has no redaction marker, box or "
+                           "removal", ""))
+        if judgement == "openbaar" and c.redactions:
+            raised.append(("inventory_public_redacted", "medium",
+                           f"{_label(e)} is judged openbaar, but {doc_name} has {c.redactions} redactions", ""))
+        if has_grounds_column[e["document_id"]] and judgement in ("openbaar", "deels_openbaar"):
+            listed = set(e.get("grounds") or [])
+            for code in sorted(c.grounds - listed):
+                raised.append(("inventory_ground_not_listed", "medium",
+                               f"{doc_name} is redacted on ground {code}, which {_label(e)} does not name", code))
+            if judgement == "deels_openbaar" and c.redactions:
+                for code in sorted(listed - c.grounds):
+                    raised.append(("inventory_ground_not_applied", "low",
+                                   f"{_label(e)} names ground {code}, which no redaction in {doc_name} carries", code))
+        if raised:
+            summary["mismatched"] += 1
+        findings += [_finding(e, check, severity, message, key) for check, severity, message, key in raised]
+    joined = {(c.document_id, c.part) for c, _ in matched.values()}
+    for c in docs:
+        if c.listed and (c.document_id, c.part) not in joined:
+            summary["unlisted"] += 1
+            where = {"document_id": c.document_id, "source_path": c.source_path, "part": c.part,
+                     "span_start": c.span[0], "span_end": c.span[1], "page": c.page}
+            findings.append(_finding(where, "inventory_document_unlisted", "medium",
+                                     f"{Path(c.source_path).name}" + (f" part {c.part}" if c.part else "")
+                                     + " is published but no entry of the inventory list names it", "unlisted"))
+    return entries, findings, summary
