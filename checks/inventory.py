@@ -29,7 +29,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from checks.findings import SEVERITY_RANK, finding_id
+from checks.findings import finding_id
 from flows.registry.boundaries import page_boundaries
 from flows.stages.parse.dates import DATE_RE, parse_date
 
@@ -42,8 +42,13 @@ NOT_PUBLISHED = frozenset({"niet_openbaar", "reeds_openbaar"})
 # and without it.
 DATE_TITLE_SCORE = 60.0
 TITLE_ONLY_SCORE = 90.0
-# The opening of a document compared with a listed title, in characters.
+# A title alone joins only when it says enough: "E-mail" is in every
+# e-mail's heading.
+TITLE_ONLY_WORDS = 4
+# The opening of a document compared with a listed title: its first lines
+# within its first characters.
 OPENING_CHARS = 400
+HEADING_LINES = 4
 
 _FILE_NUMBER = re.compile(r"(?i)^(?:doc(?:ument)?|nr|no)?[ _.-]*(\d{1,6})$|^(\d{6})[ _.-](\d{5})$")
 _NUMBER_GROUPS = re.compile(r"\d+")
@@ -132,6 +137,14 @@ def _dates_in(text: str) -> set[dt.date]:
     return found
 
 
+def heading(c: Candidate) -> str:
+    """What a listed title is compared with: the document's first lines
+    (its subject or title stands there, after a number stamp or a
+    letterhead)."""
+    lines = [line for line in c.text[:OPENING_CHARS].split("\n") if line.strip()]
+    return " ".join([c.title, *lines[:HEADING_LINES]])
+
+
 def match_entries(entries: list[dict[str, Any]], docs: list[Candidate]) -> dict[int, tuple[Candidate, str]]:
     """Entry index -> (document, what the join rests on). Numbers first,
     then date and title, then title alone; each document once."""
@@ -148,16 +161,20 @@ def match_entries(entries: list[dict[str, Any]], docs: list[Candidate]) -> dict[
                 break
     scored: list[tuple[float, int, int, str]] = []
     dates = [_dates_in(c.text) for c in docs]
+    headings = [heading(c) for c in docs]
     for i, e in enumerate(entries):
         if i in out or not e.get("title"):
             continue
         for j, c in enumerate(docs):
             if (c.document_id, c.part) in taken:
                 continue
-            score = max(fuzz.token_set_ratio(e["title"], c.title), fuzz.partial_ratio(e["title"], c.text[:OPENING_CHARS]))
+            # token_set_ratio is 100 when every word of the listed title
+            # stands in the heading: a list shortens titles more often than
+            # it rewords them.
+            score = fuzz.token_set_ratio(e["title"], headings[j], processor=str.casefold)
             if e.get("date") is not None and e["date"] in dates[j] and score >= DATE_TITLE_SCORE:
                 scored.append((score + 100, i, j, "date_title"))
-            elif score >= TITLE_ONLY_SCORE:
+            elif score >= TITLE_ONLY_SCORE and len(e["title"].split()) >= TITLE_ONLY_WORDS:
                 scored.append((score, i, j, "title"))
     for _, i, j, on in sorted(scored, key=lambda s: (-s[0], s[1], s[2])):
         c = docs[j]
@@ -170,7 +187,6 @@ def match_entries(entries: list[dict[str, Any]], docs: list[Candidate]) -> dict[
 def _finding(where: dict[str, Any], check: str, severity: str, message: str, key: str) -> dict[str, Any]:
     """A `findings` row raised at the release, built like
     checks/findings.py's: stable id from document, check and place."""
-    assert severity in SEVERITY_RANK
     return {
         "finding_id": finding_id(where["document_id"], check, where.get("span_start"), where.get("span_end"), key),
         "document_id": where["document_id"], "source_path": where["source_path"], "part": where.get("part"),

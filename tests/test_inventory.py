@@ -195,6 +195,18 @@ def test_list_typed_in_a_text_file_is_read_by_its_aligned_columns(tmp_path: Path
     assert doc.text[first["span_start"] : first["span_end"]] == "1 02-03-2023 E-mail over de planning Deels openbaar 5.1.2 e"
 
 
+def test_spreadsheet_columns_of_its_own_go_into_remarks_and_every_row_is_an_entry(tmp_path: Path) -> None:
+    path = tmp_path / "lijst.csv"
+    path.write_text("Nr;Familie;Datum;Titel;Link;Pagina's;Beoordeling;Grond\n"
+                    "1;A;2023-05-01;Planning;https://example.org/1;3;Openbaar;\n"
+                    ";A;2023-05-02;Bijlage bij de planning;;1;Deels openbaar;5.1.2e\n", encoding="utf-8")
+    rows = parsed(path).rows["inventory"]
+    assert [(r["number"], r["title"], r["judgement"], r["remarks"]) for r in rows] == [
+        ("1", "Planning", "openbaar", "Familie: A; Link: https://example.org/1; Pagina's: 3"),
+        (None, "Bijlage bij de planning", "deels_openbaar", "Familie: A; Pagina's: 1")]
+    assert json.loads(rows[0]["columns"])["Familie"] is None
+
+
 def test_spreadsheets_are_found_in_a_folder(tmp_path: Path) -> None:
     write_csv(tmp_path / "a.csv")
     write_xlsx(tmp_path / "b.xlsx")
@@ -343,6 +355,23 @@ def test_grounds_that_differ_from_the_document_are_findings() -> None:
     assert sorted((f["check"], f["severity"], f["message"].split("ground ")[1].split(",")[0]) for f in findings) == [
         ("inventory_ground_not_applied", "low", "5.1.2i"), ("inventory_ground_not_listed", "medium", "5.2")]
     assert summary["mismatched"] == 1
+
+
+def test_a_long_title_joins_alone_and_a_short_one_does_not() -> None:
+    def entry(i: int, title: str) -> dict:
+        return {"document_id": "l" * 64, "source_path": "lijst.csv", "part": 0, "entry": i, "number": None,
+                "date": None, "title": title, "judgement": "openbaar", "grounds": [], "columns": "{}"}
+
+    def part(i: int, text: str) -> dict:
+        return {"document_id": str(i) * 64, "source_path": f"{i}.txt", "part": 0, "document_type": "letter",
+                "title": text.split("\n")[0], "text": text}
+
+    tables = {"inventory": [entry(0, "E-mail"), entry(1, "Brief aan de gemeente over de vergunning")],
+              "parts": [part(1, "Van: secretariaat\nOnderwerp: E-mail\n"),
+                        part(2, "Gemeente Utrecht\nBrief aan de gemeente over de vergunning\n\nGeachte heer,")]}
+    entries, _, summary = check_inventory(tables)
+    assert [(e["matched_document_id"], e["match_on"]) for e in entries] == [(None, None), ("2" * 64, "title")]
+    assert summary["unlisted"] == 1
 
 
 def test_a_release_without_a_list_has_no_inventory_findings() -> None:

@@ -11,7 +11,7 @@ plain data crosses a process boundary.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,6 +165,18 @@ class Document:
         for edits in self._edit_log:
             raw_pos = OffsetMap(edits)(raw_pos)
         return raw_pos
+
+    def published_positions(self) -> Callable[[int], int]:
+        """`published_position` for many positions: the maps are built once
+        (a spreadsheet's text has an edit per tab, and a cell per position)."""
+        maps = [OffsetMap(edits) for edits in self._edit_log]
+
+        def to_published(raw_pos: int) -> int:
+            for m in maps:
+                raw_pos = m(raw_pos)
+            return raw_pos
+
+        return to_published
 
     def pages_of(self, part: Part) -> list[Page]:
         """The pages a part's text lies on (none for text inputs)."""

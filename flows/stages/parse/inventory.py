@@ -44,7 +44,6 @@ class Token:
 
     text: str
     x0: float
-    x1: float
     span: tuple[int, int] | None = None
 
 
@@ -54,8 +53,9 @@ class Line:
     y: float  # top-down: points from the page's top, or the line's index
     height: float  # one line's height in the same unit
     page: int | None
-    cells: bool  # tokens are whole cells (tabbed text): a header cell is one token
+    cells: bool  # tokens are whole cells (tabbed or aligned text): a header cell is one token
     tolerance: float  # how far left of its column's start a token may begin
+    whole_row: bool = False  # a spreadsheet row: an entry of its own, never the rest of one before it
 
 
 # --------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def page_lines(page: Page) -> list[Line]:
     for ws in lines:
         ws.sort(key=lambda w: w[1])
         height = sorted(v[4] for v in ws)[len(ws) // 2]
-        out.append(Line([Token(t, a, b) for t, a, b, _, _ in ws], min(v[3] for v in ws), height, page.number,
+        out.append(Line([Token(t, a) for t, a, _, _, _ in ws], min(v[3] for v in ws), height, page.number,
                         cells=False, tolerance=0.6 * height))
     return out
 
@@ -138,11 +138,12 @@ def text_lines(doc: Document, part: Part) -> list[Line]:
     cell's place is its character column). Spans are mapped to the
     published text."""
     out: list[Line] = []
+    to_published = doc.published_positions()
     pos = 0
     for index, raw in enumerate(doc.raw_text.split("\n")):
         start = pos
         pos += len(raw) + 1
-        published = doc.published_position(start)
+        published = to_published(start)
         if not (part.span[0] <= published < part.span[1]) or not raw.strip():
             continue
         tokens = []
@@ -151,7 +152,7 @@ def text_lines(doc: Document, part: Part) -> list[Line]:
             for i, cell in enumerate(raw.split("\t")):
                 if cell.strip():
                     s = start + offset + len(cell) - len(cell.lstrip())
-                    tokens.append(Token(cell.strip(), i, i + 0.5, _published(doc, s, s + len(cell.strip()))))
+                    tokens.append(Token(cell.strip(), i, (to_published(s), to_published(s + len(cell.strip())))))
                 offset += len(cell) + 1
             tolerance = 0.0
         else:
@@ -160,15 +161,12 @@ def text_lines(doc: Document, part: Part) -> list[Line]:
                 cell = raw[a:b]
                 if cell.strip():
                     a += len(cell) - len(cell.lstrip())
-                    tokens.append(Token(cell.strip(), a, a + len(cell.strip()),
-                                        _published(doc, start + a, start + a + len(cell.strip()))))
+                    b = start + a + len(cell.strip())
+                    tokens.append(Token(cell.strip(), a, (to_published(start + a), to_published(b))))
             tolerance = 1.0
-        out.append(Line(tokens, float(index), 1.0, doc.page_at(published), cells=True, tolerance=tolerance))
+        out.append(Line(tokens, float(index), 1.0, doc.page_at(published), cells=True, tolerance=tolerance,
+                        whole_row="\t" in raw))
     return out
-
-
-def _published(doc: Document, start: int, end: int) -> tuple[int, int]:
-    return doc.published_position(start), doc.published_position(end)
 
 
 # --------------------------------------------------------------------------
@@ -180,6 +178,10 @@ class Column:
     x0: float
     name: str  # canonical column, or "remarks:<header>" for a header carried into remarks, or "" (unknown)
     header: str  # the list's own header
+
+
+# Share of a PDF line's words that must be column names for a header.
+HEADER_SHARE = 0.6
 
 
 def header_columns(line: Line) -> list[Column] | None:
@@ -214,7 +216,9 @@ def header_columns(line: Line) -> list[Column] | None:
     names = {c.name for c in cols if c.name and not c.name.startswith("remarks:")}
     if len(names) < spec.min_header_columns or not names & {"number", "title"}:
         return None
-    if used < 0.6 * len(tokens):
+    # A spreadsheet may have columns of its own beside the known ones; a
+    # line of a PDF whose words are mostly not column names is text.
+    if not line.cells and used < HEADER_SHARE * len(tokens):
         return None
     return cols
 
@@ -276,7 +280,7 @@ def read_rows(lines: list[Line]) -> Iterator[tuple[list[Column], Row]]:
         placed: dict[int, list[Token]] = {}
         for t in line.tokens:
             placed.setdefault(_column_of(t, cols, line.tolerance), []).append(t)
-        if _anchor(cols) in placed:
+        if line.whole_row or _anchor(cols) in placed:
             if row is not None:
                 yield cols, row
             row = Row(line.page, placed)
@@ -326,8 +330,7 @@ def _entry_span(doc: Document, row: Row, after: int) -> tuple[int, int] | None:
     """Where an entry stands in the published text: from its first word to
     its last, found at or after `after` on its page (PDF words carry no
     text position of their own)."""
-    tokens = sorted((t for ts in row.cells.values() for t in ts), key=lambda t: (t.span is None, t.x0))
-    spans = [t.span for t in tokens if t.span is not None]
+    spans = [t.span for ts in row.cells.values() for t in ts if t.span is not None]
     if spans:
         return min(s[0] for s in spans), max(s[1] for s in spans)
     page = next((p for p in doc.pages if p.number == row.page), None)
@@ -336,11 +339,15 @@ def _entry_span(doc: Document, row: Row, after: int) -> tuple[int, int] | None:
     first = _find_word(doc.text, ordered[0].text, lo, hi) if ordered else None
     if first is None:
         return None
-    last = first
+    # The entry's words lie close together in the text, whatever order the
+    # extraction gave its cells: a word found further on belongs to a later
+    # entry.
+    reach = min(hi, first[0] + 2 * sum(len(t.text) + 1 for t in ordered) + 40)
+    end = first[1]
     for t in ordered[1:]:
-        if (hit := _find_word(doc.text, t.text, first[0], hi)) is not None:
-            last = (last[0], max(last[1], hit[1]))
-    return first[0], last[1]
+        if (hit := _find_word(doc.text, t.text, first[0], reach)) is not None:
+            end = max(end, hit[1])
+    return first[0], end
 
 
 def _find_word(text: str, word: str, lo: int, hi: int) -> tuple[int, int] | None:
