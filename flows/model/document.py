@@ -124,7 +124,7 @@ class Document:
     id: str  # sha256 of the bytes
     path: str  # source path as given (resolved)
     size: int
-    media_type: str  # "text/plain" | "application/pdf"
+    media_type: str  # "text/plain" | "application/pdf" | "text/csv" | the .xlsx type (flows/stages/extract/spreadsheet.py)
     encoding: str | None = None  # for text inputs
     raw_text: str = ""  # the text as extracted, before any normalisation
     text: str = ""  # current text; all spans refer to it
