@@ -330,3 +330,21 @@ def test_report_headline_gives_the_release_state(releases) -> None:
     html = r.report.read_text(encoding="utf-8")
     assert state.state == "published with held-back documents"
     assert f'class="gate warn" data-state="{state.state}">{state.sentence}</div>' in html
+
+
+def test_report_shows_the_inventory_check_as_the_tables_give_it() -> None:
+    """Two entries: one joined to a document, one missing (its finding);
+    the report's inventory tiles count what the tables hold."""
+    list_id = "l" * 64
+    where = {"document_id": f"{list_id}:c0-80", "input_id": list_id, "source_path": "in/lijst.csv", "part": 0}
+    entries = [{**where, "entry": 0, "number": "1", "judgement": "openbaar", "matched_document_id": "d" * 64 + ":p1-2",
+                "match_on": "number"},
+               {**where, "entry": 1, "number": "2", "judgement": "deels_openbaar"}]
+    missing = {**where, "finding_id": "f1", "check": "inventory_document_missing", "severity": "medium",
+               "message": "entry 2 of the inventory list (deels_openbaar) has no document in the release"}
+    context = report.report_context(_tables(inventory=entries, findings=[missing]), {"inputs": []}, None)
+    assert context["inventory"] == {"listed": 2, "found": 1, "missing": 1, "mismatched": 0, "not_expected": 0,
+                                    "unlisted": 0}
+    html = report.render_html(context)
+    assert '<div class="n" id="inventory-missing">1</div>' in html
+    assert "inventory-check" not in report.render_html(report.report_context(_tables(), {"inputs": []}, None))

@@ -355,6 +355,16 @@ def finding_boxes(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
                          "box_length": fd["box"].map(len).astype("Int64"), **corner})
 
 
+def inventory_grounds(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
+    """One row per ground of an inventory entry (Great Expectations checks
+    the values of a column, not of the lists in it), and a row without a
+    ground for an entry whose grounds are written but none was read."""
+    inv = f["inventory"][["document_id", "source_path", "part", "entry", "grounds_text", "grounds"]]
+    out = inv.explode("grounds").rename(columns={"grounds": "ground_code"})
+    out = out[out["ground_code"].notna() | out["grounds_text"].notna()].reset_index(drop=True)
+    return out.astype({"ground_code": "object"})
+
+
 def kamervragen_answers(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
     """Per set of Kamervragen: the number of questions it states and the qa
     rows it has."""
@@ -379,6 +389,7 @@ DERIVED: dict[str, Callable[[Frames, dict[str, Any]], pd.DataFrame]] = {
     "ocr_rates": ocr_rates,
     "kamervragen_answers": kamervragen_answers,
     "finding_boxes": finding_boxes,
+    "inventory_grounds": inventory_grounds,
 }
 
 

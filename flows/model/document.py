@@ -11,7 +11,7 @@ plain data crosses a process boundary.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,7 +125,7 @@ class Document:
     id: str  # sha256 of the bytes
     path: str  # source path as given (resolved)
     size: int
-    media_type: str  # "text/plain" | "application/pdf"
+    media_type: str  # "text/plain" | "application/pdf" | "text/csv" | the .xlsx type (flows/stages/extract/spreadsheet.py)
     encoding: str | None = None  # for text inputs
     raw_text: str = ""  # the text as extracted, before any normalisation
     text: str = ""  # current text; all spans refer to it
@@ -166,6 +166,18 @@ class Document:
         for edits in self._edit_log:
             raw_pos = OffsetMap(edits)(raw_pos)
         return raw_pos
+
+    def published_positions(self) -> Callable[[int], int]:
+        """`published_position` for many positions: the maps are built once
+        (a spreadsheet's text has an edit per tab, and a cell per position)."""
+        maps = [OffsetMap(edits) for edits in self._edit_log]
+
+        def to_published(raw_pos: int) -> int:
+            for m in maps:
+                raw_pos = m(raw_pos)
+            return raw_pos
+
+        return to_published
 
     def pages_of(self, part: Part) -> list[Page]:
         """The pages a part's text lies on (none for text inputs)."""

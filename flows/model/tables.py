@@ -68,7 +68,8 @@ TABLES: dict[str, Table] = {
                 INPUT_ID,
                 SOURCE_PATH,
                 _c("size_bytes", INT, "size of the input file"),
-                _c("media_type", STR, "text/plain or application/pdf"),
+                _c("media_type", STR, "text/plain, application/pdf, text/csv or the .xlsx type "
+                                        "(application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)"),
                 _c("encoding", STR, "detected text encoding (text inputs)"),
                 _c("page_count", INT, "number of pages (PDF inputs)"),
                 _c("ocr_page_share", FLOAT, "share of pages whose text came from OCR (PDF inputs)"),
@@ -212,8 +213,10 @@ TABLES: dict[str, Table] = {
                 _c("grounds_text", STR, "the grounds as written"),
                 _c("remarks", STR, "remarks (Opmerking, Toelichting ...)"),
                 _c("columns", STR, "JSON: the list's own column names mapped to the canonical ones"),
-                _c("matched_document_id", STR, "the document of the release this entry was joined to; null when none"),
-                _c("match_on", STR, "what the join rests on: number, date_title or title; null when unmatched"),
+                _c("matched_document_id", STR, "the document of the release this entry was joined to; null when none "
+                                                "(filled in by the release's inventory check, checks/inventory.py)"),
+                _c("match_on", STR, "what the join rests on: number (a document number stamped on the document or "
+                                    "in its file name), date_title or title; null when unmatched"),
             ),
         ),
         Table(

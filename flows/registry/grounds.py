@@ -135,12 +135,14 @@ def _canonical(m: re.Match[str]) -> tuple[str, bool]:
     return code, exact
 
 
-def find_codes(text: str) -> list[CodeMatch]:
+def find_codes(text: str, *, bare: bool = False) -> list[CodeMatch]:
     """Every ground code in `text`, known or not.
 
     A code without a letter ("5.2", "11.1", "5.1.5") is taken only when it is
     introduced by "art."/"artikel" or stands with "Woo"/"Wob" next to it,
-    because bare numbers like "5.2" are common in ordinary text."""
+    because bare numbers like "5.2" are common in ordinary text; `bare`
+    takes it anyway, for text that holds nothing but grounds (the grounds
+    column of an inventory list)."""
     reg = registry()
     out: list[CodeMatch] = []
     for m in CODE_RE.finditer(text):
@@ -154,7 +156,7 @@ def find_codes(text: str) -> list[CodeMatch]:
         introduced = bool(m.group("art").strip())
         near = text[max(0, m.start() - 12) : min(len(text), end + 12)]
         with_law = bool(re.search(r"\bWo[ob]\b", near))
-        if not (has_letter or introduced or with_law):
+        if not (has_letter or introduced or with_law or bare):
             continue
         # "5.1.2" (a paragraph that needs a letter) is malformed, not absent.
         out.append(

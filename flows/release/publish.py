@@ -27,6 +27,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from checks.inventory import check_inventory
 from flows.model import (
     TABLES,
     DocumentResult,
@@ -94,8 +95,12 @@ def new_release_id(now: dt.datetime) -> str:
 
 def build_tables(rows: dict[str, list[dict[str, Any]]], quarantine: list[QuarantineEntry]) -> dict[str, pa.Table]:
     """Every published table, empty ones included, so that readers always
-    find every file of the release."""
+    find every file of the release. The release's inventory lists are
+    checked here against its documents, because a list and the documents it
+    names are usually different inputs."""
     rows = {t: list(r) for t, r in rows.items()}
+    rows["inventory"], inventory_findings, _ = check_inventory(rows)
+    rows["findings"] = rows.get("findings", []) + inventory_findings
     rows["quarantine"] = [
         {"source_path": q.source_path, "input_id": q.input_id, "document_id": q.document_id, "stage": q.stage,
          "reason": q.reason, "detail": q.detail}

@@ -29,6 +29,7 @@ from typing import Any
 import pyarrow as pa
 
 from checks.findings import SEVERITIES
+from checks.inventory import inventory_summary
 from checks.masking import mask
 from flows.registry.grounds import registry
 from flows.stages.extract.render import pixel_map
@@ -355,6 +356,8 @@ def report_context(tables: dict[str, pa.Table], manifest: dict[str, Any], qualit
             **{f"findings_{k}": by_sev.get(k, 0) for k in SEVERITIES},
         },
         "documents": docs,
+        "inventory": inventory_summary(_rows(tables, "inventory"),
+                                       [f for f in findings if f["check"].startswith("inventory_")]),
         "quarantine": _rows(tables, "quarantine"),
         "markers": [{"code": c, "label": grounds[c].label if c in grounds else "", "count": n}
                     for c, n in sorted(markers.items())],

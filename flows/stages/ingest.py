@@ -2,7 +2,9 @@
 and hand it to the backend that fits its content.
 
 Backends share one small interface (`Backend`): the text backend here, the
-PDF backend in `flows/stages/extract/pdf.py`. A new format is one more entry in `BACKENDS`.
+PDF backend in `flows/stages/extract/pdf.py`, the spreadsheet backends
+(.csv, .xlsx: an inventory list as a release may ship it) in
+`flows/stages/extract/spreadsheet.py`. A new format is one more entry in `BACKENDS`.
 Bad input never stops the run: it raises `InputError` with a short, stable
 reason, and the caller quarantines the file.
 """
@@ -19,6 +21,7 @@ from typing import Protocol
 
 from flows.model import Document, Page, QuarantineEntry
 from flows.model.errors import InputError
+from flows.stages.extract.spreadsheet import CSV, XLSX, csv_text, xlsx_text
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Backend(Protocol):
         file at `doc.path`, or raise InputError."""
 
 
-SUFFIXES = {".txt": "text/plain", ".text": "text/plain", ".pdf": "application/pdf"}
+SUFFIXES = {".txt": "text/plain", ".text": "text/plain", ".pdf": "application/pdf", ".csv": CSV, ".xlsx": XLSX}
 
 
 def discover(paths: list[Path]) -> tuple[list[Path], list[QuarantineEntry]]:
@@ -55,7 +58,8 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[QuarantineEntry]]:
             files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES and not _hidden(f, p))
             if not files:
                 refused.append(
-                    QuarantineEntry(str(p), "no documents in folder", "discover", f"{p} holds no .txt or .pdf files")
+                    QuarantineEntry(str(p), "no documents in folder", "discover",
+                                    f"{p} holds no {', '.join(sorted(set(SUFFIXES)))} files")
                 )
             found.extend(files)
         else:
@@ -185,6 +189,25 @@ class PdfBackend:
         attach_pages(doc, pdf.extract_pages(Path(doc.path)))
 
 
+class CsvBackend:
+    media_type = CSV
+
+    def read(self, doc: Document) -> None:
+        try:
+            data = Path(doc.path).read_bytes()
+        except OSError as e:
+            raise InputError("unreadable file", f"{doc.path}: {e.strerror or e}") from e
+        text, doc.encoding = decode_text(data)
+        doc.raw_text = csv_text(text)
+
+
+class XlsxBackend:
+    media_type = XLSX
+
+    def read(self, doc: Document) -> None:
+        doc.raw_text = xlsx_text(Path(doc.path))
+
+
 PAGE_SEPARATOR = "\n\n"
 
 
@@ -205,6 +228,8 @@ def attach_pages(doc: Document, pages: list[Page]) -> None:
 BACKENDS: dict[str, Callable[[], Backend]] = {
     "text/plain": TextBackend,
     "application/pdf": PdfBackend,
+    CSV: CsvBackend,
+    XLSX: XlsxBackend,
 }
 
 

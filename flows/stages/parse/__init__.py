@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from flows.model import Document, Part, StageContext
 from flows.stages.parse.emails import parse_emails
+from flows.stages.parse.inventory import parse_inventory
 from flows.stages.parse.kamervragen import parse_kamervragen
 from flows.stages.parse.memo import parse_memo
 
@@ -15,6 +16,7 @@ PARSERS: dict[str, Callable[[Document, Part], None]] = {
     "kamervragen_antwoorden": parse_kamervragen,
     "memo": parse_memo,
     "email": parse_emails,
+    "inventory_list": parse_inventory,
 }
 
 
