@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import random
 import sys
 from collections import Counter
@@ -50,7 +51,7 @@ from flows.model import Document, RunOptions
 from flows.run.units import finish, prepare
 from flows.stages import ingest
 
-REAL = REPO.parent / "shared" / "data" / "dutch-gov-pdfs"
+REAL = Path(os.environ.get("LAKMOES_SHARED_DATA", REPO.parent / "shared" / "data")) / "dutch-gov-pdfs"
 # The type each real document is, judged by reading it (the first lines of
 # these documents were read while the landmarks were written: not held out).
 REAL_GOLD = {
