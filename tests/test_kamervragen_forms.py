@@ -143,6 +143,24 @@ def test_sub_questions_are_keyed_by_number_and_letter() -> None:
     assert findings(doc) == []
 
 
+def test_sub_question_paragraphs_split_when_the_answer_has_them_too() -> None:
+    doc = parsed(INTRO + "Vraag 1: Bent u bekend met het bericht?\nAntwoord: Ja.\n\n"
+                 "Vraag 2\nWelke maatregelen neemt u?\na) voor ouders;\nb) voor scholen.\n\n"
+                 "Antwoord 2a\nEen brief.\n\nAntwoord 2b\nEen bijeenkomst.\n\n"
+                 "Vraag 3\nWat kost het?\na. Voor het Rijk?\nb. Voor gemeenten?\n\n"
+                 "Antwoord 3\na. Twee miljoen.\nb. Niets.\n\n"
+                 "Vraag 4\nWat vindt u van:\na. de brief;\nb. de folder?\n\nAntwoord 4\nBeide zijn goed.\n")
+    rows = qa(doc)
+    assert sorted(rows) == ["1", "2a", "2b", "3a", "3b", "4"]
+    assert rows["1"]["vraag"] == "Bent u bekend met het bericht?" and rows["1"]["antwoord"] == "Ja."
+    assert rows["2b"]["vraag"] == "b) voor scholen." and rows["2b"]["antwoord"] == "Een bijeenkomst."
+    # The question's lead-in goes with its first sub-question.
+    assert rows["3a"]["vraag"] == "Wat kost het?\na. Voor het Rijk?" and rows["3b"]["antwoord"] == "b. Niets."
+    # An answer without the paragraphs answers the question whole.
+    assert rows["4"]["sub_vraag"] is None and rows["4"]["vraag"].endswith("b. de folder?")
+    assert findings(doc) == []
+
+
 def test_labels_read_ranges_lists_and_letters() -> None:
     assert parse_labels("2 t/m 4") == [(2, None), (3, None), (4, None)]
     assert parse_labels("2a en b") == [(2, "a"), (2, "b")]

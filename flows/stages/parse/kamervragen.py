@@ -37,6 +37,7 @@ checks/text/kamervragen.py raises the findings.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -211,7 +212,7 @@ def _is_mark_line(text: str, lines: list[tuple[int, int]], i: int) -> bool:
     after = text[lines[i + 1][0] : lines[i + 1][1]].lstrip() if i + 1 < len(lines) else ""
     return bool(
         after[:1].islower()
-        or (before and not re.search(r"[.?!:;)]$", before))
+        or (before and not re.search(r"[.?!:;)”’\"']$", before))
         or ((m := HEAD_RE.match(after)) is not None and m.group("labels"))
     )
 
@@ -268,17 +269,17 @@ def find_footnotes(text: str, start: int, end: int, region_ends: list[int]) -> l
     regions."""
     lines = _lines(text, start, end)
     notes: list[Note] = []
-    region_start = start
+    first = 0  # the first line of the region
     for region_end in sorted({min(r, end) for r in region_ends if start < r} | {end}):
-        for i, (s, e) in enumerate(lines):
-            if not region_start <= s < region_end or (notes and s < notes[-1].span[1]):
-                continue
+        last = bisect.bisect_left(lines, (region_end, region_end))
+        for i in range(first, last):
+            s, e = lines[i]
             m = NOTE_LINE_RE.match(text, s, e)
             expected = notes[-1].nr + 1 if notes else 1
             if m and int(m.group("nr")) == expected and (block := _note_block(text, lines, i, region_end, expected)):
                 notes += block
                 break
-        region_start = region_end
+        first = last
     return notes
 
 
