@@ -285,31 +285,44 @@ def internal_parts(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
 
 
 def qa_numbering(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
-    """qa rows per part in number order with their 1-based position: in a
-    complete part the two are equal."""
-    qa = f["qa"][["document_id", "source_path", "part", "vraag_nr"]].sort_values(["document_id", "part", "vraag_nr"])
+    """Question numbers per part in order with their 1-based position: in a
+    complete part the two are equal (the sub-questions of a number count
+    once)."""
+    qa = f["qa"][["document_id", "source_path", "part", "vraag_nr"]].drop_duplicates()
+    qa = qa.sort_values(["document_id", "part", "vraag_nr"])
     position = qa.groupby(["document_id", "part"], dropna=False).cumcount() + 1
     return qa.assign(position=position.astype("Int64")).reset_index(drop=True)
 
 
-def questions_answered(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
-    """Every "Vraag N" heading in the text of a Kamervragen part (found with
-    the parser's own heading pattern), joined with the qa rows. The parser
-    drops a question whose "Antwoord" is missing, so a heading without a
-    row is a missing answer."""
-    from flows.stages.parse.kamervragen import VRAAG_RE, parse_numbers
+_LABEL = re.compile(r"(\d+)([a-z]?)")
 
-    p = f["documents"]
-    p = p[p["kind"] == "kamervragen_antwoorden"]
-    heads = [{"document_id": d, "source_path": s, "part": part, "vraag_nr": n}
-             for d, s, part, text in zip(p["document_id"], p["source_path"], p["part"], p["text"], strict=False)
-             if isinstance(text, str)
-             for m in VRAAG_RE.finditer(text)
-             for n in parse_numbers(m.group("nums"))]
-    cols = {"document_id": "object", "source_path": "object", "part": "Int64", "vraag_nr": "Int64"}
-    heads_df = (pd.DataFrame(heads, columns=list(cols)).astype(cols) if heads else _empty(cols)).drop_duplicates()
-    qa = f["qa"][["document_id", "part", "vraag_nr"]].drop_duplicates()
-    return heads_df.merge(qa.assign(qa_vraag_nr=qa["vraag_nr"]), on=["document_id", "part", "vraag_nr"], how="left")
+
+def questions_answered(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Every question of a set of Kamervragen as headed in the text (the
+    parser's `vraag_labels`), with `qa_vraag_nr` set where a qa row answers
+    it: the row of its number and sub-question, or for a question headed
+    "3" any row of 3 (its sub-questions 3a, 3b). The parser gives no row to
+    a question without an answer, so a heading without one is a missing
+    answer."""
+    k = f["kamervragen"]
+    heads = [{"document_id": d, "source_path": s, "part": part, "vraag_nr": int(m.group(1)),
+              "sub_vraag": m.group(2) or None}
+             for d, s, part, labels in zip(k["document_id"], k["source_path"], k["part"], k["vraag_labels"],
+                                           strict=False)
+             if labels is not None
+             for label in labels
+             if (m := _LABEL.fullmatch(label))]
+    cols = {"document_id": "object", "source_path": "object", "part": "Int64", "vraag_nr": "Int64",
+            "sub_vraag": "object"}
+    out = (pd.DataFrame(heads, columns=list(cols)).astype(cols) if heads else _empty(cols)).drop_duplicates()
+    qa = f["qa"]
+    keys = set(zip(qa["document_id"], qa["part"], qa["vraag_nr"], qa["sub_vraag"].fillna(""), strict=False))
+    numbers = {(d, p, n) for d, p, n, _ in keys}
+    answered = [(d, p, n, sub) in keys if sub else (d, p, n) in numbers
+                for d, p, n, sub in zip(out["document_id"], out["part"], out["vraag_nr"], out["sub_vraag"].fillna(""),
+                                        strict=False)]
+    qa_nr = out["vraag_nr"].where(pd.Series(answered, index=out.index, dtype="boolean"))
+    return out.assign(qa_vraag_nr=qa_nr.astype("Int64")).reset_index(drop=True)
 
 
 def memo_dates(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
@@ -366,9 +379,9 @@ def inventory_grounds(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
 
 
 def kamervragen_answers(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
-    """Per set of Kamervragen: the number of questions it states and the qa
-    rows it has."""
-    k = f["kamervragen"][["document_id", "source_path", "part", "vraag_count"]]
+    """Per set of Kamervragen: its kind, the number of questions it states
+    and the qa rows it has."""
+    k = f["kamervragen"][["document_id", "source_path", "part", "kind", "vraag_count"]]
     out = k.merge(_count_by_part(f["qa"], "qa_rows"), on=["document_id", "part"], how="left")
     out["qa_rows"] = out["qa_rows"].fillna(0).astype("Int64")
     return out

@@ -153,20 +153,37 @@ TABLES: dict[str, Table] = {
                 _c("mede_namens", pa.list_(STR), "ministers on whose behalf the answer was also given"),
                 _c("datum_ontvangen", DATE, "date the answers were received"),
                 _c("onderwerp", STR, "subject of the questions"),
-                _c("vraag_count", INT, "number of questions"),
+                _c("kind", STR, "answers, or uitstelbericht: a notice that the questions cannot be answered within "
+                                "the usual term (no qa rows; beantwoord_door and datum_ontvangen are then the "
+                                "notice's sender and date)"),
+                _c("vraag_count", INT, "number of questions answered: the part's qa rows (a sub-question counts "
+                                       "on its own)"),
+                _c("vraag_labels", pa.list_(STR), "every question as headed in the text, in text order, "
+                                                  "duplicates kept ('1', '2a', '2b', ...)"),
+                _c("antwoord_labels", pa.list_(STR), "the questions each answer heading answers, in text order "
+                                                     "('' for an unnumbered Antwoord that follows no question)"),
+                _c("footnotes", pa.list_(STR), "footnotes of the part that no question or answer refers to "
+                                               "(those that one does are in its qa row), as '<nr> <text>'"),
             ),
         ),
         Table(
             "qa",
-            "One row per question (Vraag) with its answer (Antwoord).",
+            "One row per question (Vraag) with its answer (Antwoord); the span runs from the question's "
+            "heading to the end of its answer (in the questions-first forms it takes in what stands between).",
             (
                 *WHERE,
                 _c("vraag_nr", INT, "number of the question", False),
-                _c("vraag", STR, "text of the question"),
-                _c("antwoord", STR, "text of the answer"),
+                _c("sub_vraag", STR, "letter of a sub-question ('a' for 'Vraag 2a' or an 'a.' paragraph); null "
+                                     "for a whole question. The key is (vraag_nr, sub_vraag)"),
+                _c("vraag", STR, "text of the question, footnotes left out; null for an answer whose question "
+                                 "is not in the text"),
+                _c("antwoord", STR, "text of the answer, footnotes left out (a combined answer: the same text in "
+                                    "each of its rows)"),
                 _c("antwoord_kind", STR, "answer, reference (only refers to other answers) or answer_with_reference"),
                 _c("see_vraag_nrs", pa.list_(INT), "questions whose answer this answer refers to"),
-                _c("combined_with", pa.list_(INT), "other questions answered together with this one"),
+                _c("combined_with", pa.list_(STR), "other questions answered by the same answer, as labels "
+                                                   "('3', '2b')"),
+                _c("footnotes", pa.list_(STR), "footnotes the question or answer refers to, as '<nr> <text>'"),
                 _c("vraag_span_start", INT, "start of the question text"),
                 _c("vraag_span_end", INT, "end of the question text"),
                 _c("antwoord_span_start", INT, "start of the answer text"),
