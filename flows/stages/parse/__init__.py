@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flows.model import Document, Part, StageContext
+from flows.stages.parse.decision import parse_decision
 from flows.stages.parse.kamervragen import parse_kamervragen
 from flows.stages.parse.memo import parse_memo
 
 PARSERS: dict[str, Callable[[Document, Part], None]] = {
     "kamervragen_antwoorden": parse_kamervragen,
     "memo": parse_memo,
+    "woo_decision": parse_decision,
 }
 
 
