@@ -98,6 +98,25 @@ def test_outcome_follows_the_wording_of_the_decision(sentences: tuple[str, ...],
     assert find_decision(text, 0, len(text))[0] == outcome
 
 
+@pytest.mark.parametrize(
+    "request_sentence, dated_line",
+    [
+        ("U heeft op {datum} een verzoek ingediend. Uw verzoek betreft {request}.", "Datum\n\n{datum}"),
+        ("Uw verzoek van {datum} gaat over meer dan ik kan overzien. Uw verzoek heeft betrekking op {request}.",
+         "Den Haag, {datum}"),
+        ("Op {datum} ontving ik uw Woo-verzoek. U vraagt om {request}.", "Datum: {datum}"),
+        ("Uw brief van\n{datum}\n\nIn uw brief vraagt u om openbaarmaking van {request}.", "{datum}"),
+    ],
+)
+def test_request_and_decision_dates_in_other_wordings(request_sentence: str, dated_line: str) -> None:
+    letter = dataclasses.replace(LETTERS["minister_deels"], request_sentence=request_sentence, dated_line=dated_line)
+    doc = _text_doc(letter.text())
+    parse_decision(doc, doc.parts[0])
+    row = doc.rows["decisions"][0]
+    assert (row["request_date"], row["decision_date"]) == (letter.request_date, letter.decision_date)
+    assert row["request"] == letter.request
+
+
 def test_a_letter_that_decides_nothing_has_no_outcome() -> None:
     text = "Geachte heer,\n\nUw verzoek is ontvangen. De Woo geeft een ieder recht op informatie.\n"
     assert find_decision(text, 0, len(text)) == (None, None)

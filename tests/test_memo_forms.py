@@ -14,10 +14,18 @@ import pytest
 
 from checks.text.memo import check_person_fields
 from flows.model import Document, RunOptions, StageContext
+from flows.run import units
 from flows.run.stages import phase
 from flows.stages import ingest
 from flows.stages.parse import parse
-from tests.fixtures.memo_forms import OCR_MARGIN, OTHER_ORDER, SECTIONS_BESLISSING, TER_INFORMATIE, Memo
+from tests.fixtures.memo_forms import (
+    OCR_MARGIN,
+    OTHER_ORDER,
+    SECTIONS_BESLISSING,
+    TER_INFORMATIE,
+    Memo,
+    scanned_memo_pdf,
+)
 
 
 def parsed(doc: Document) -> Document:
@@ -138,6 +146,41 @@ def test_sub_headings_over_bullets_are_sections_and_their_parent_keeps_the_whole
     bullets = [(r["section"], r["item"]) for r in rows if r["kind"] == "bullet" and r["section"] != "Kernpunten"]
     assert bullets == [("Casus", 1), ("Casus", 2), ("Rolverdeling", 1)]  # the aside's dash is no bullet
     assert not any("Pagina 1 van 1" in r["text"] for r in rows)
+
+
+def test_margin_label_at_the_end_of_a_body_line_counts_beside_other_labels_only() -> None:
+    text = ("Ministerie van Financiën\n\nTER BESLISSING Van\nDGFZ\nFiscale agenda voor het voorjaar Aan\n\n"
+            "Staatssecretaris\n\nDatum\n6 februari 2024\n\nKenmerk\n2024-0000031\n\n"
+            "Aanleiding\nDe Kamer vraagt om een overzicht.\n\nKernpunten\n"
+            "• Hierover zijn vragen gesteld door de leden Van\nDijk en Omtzigt.\n• De agenda volgt in maart.\n")
+    doc = memo_doc(text)
+    got = fields(doc)
+    assert (got["Van"]["value"], got["Aan"]["value"]) == ("DGFZ", "Staatssecretaris")
+    assert got["Onderwerp"]["value"] == "Fiscale agenda voor het voorjaar"
+    bullets = [r["text"] for r in doc.rows["memo_sections"] if r["kind"] == "bullet"]
+    assert bullets[0] == "Hierover zijn vragen gesteld door de leden Van Dijk en Omtzigt."
+
+
+@pytest.mark.parametrize("memo", [OTHER_ORDER, OCR_MARGIN], ids=["other_order", "ocr_margin"])
+def test_scanned_memo_margin_is_read_through_ocr(memo: Memo, tmp_path: Path) -> None:
+    """The memo laid out in the Rijkshuisstijl, printed and scanned, through
+    the pipeline's OCR and correction: Tesseract puts margin labels at the
+    end of body lines ("TER BESLISSING Van") and the margin after the first
+    heading; the fields, the subject and the sections come out all the same."""
+    doc = ingest.read_document(ingest.identify(scanned_memo_pdf(memo, tmp_path / "nota.pdf")))
+    result = units.prepare(doc, RunOptions())
+    if result.pending:
+        result = units.finish(result.pending, RunOptions(), result.lexicon)
+    assert {p["engine"] for p in result.rows["pages"]} == {"tesseract"}
+    got = {r["field"]: r for r in result.rows["memo_fields"]}
+    for name, _label, value in memo.fields:
+        # OCR may space a long reference ("387 1205-..."): compare without spaces.
+        assert got[name]["value"].replace(" ", "") == value.replace(" ", ""), name
+    assert got["Onderwerp"]["value"] == memo.subject
+    rows = result.rows["memo_sections"]
+    assert [r["section"] for r in rows if r["kind"] == "section"] == [h for h, _ in memo.sections]
+    assert len([r for r in rows if r["kind"] == "bullet"]) == 2
+    assert not any("Ministerie" in r["text"] for r in rows)
 
 
 def test_real_ter_ondertekening_nota_is_parsed(real_data: Path) -> None:

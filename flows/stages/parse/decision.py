@@ -22,9 +22,9 @@ from flows.registry.decision_phrases import decision_phrases
 from flows.registry.grounds import find_codes
 from flows.stages.parse.dates import parse_date
 
-# A sentence ends at a full stop (not one of an abbreviation such as "art."
-# or a number such as "5.1") before a capital, digit or quote, or at a
-# blank line.
+# A sentence ends at a full stop before white space and a capital, digit,
+# quote or bullet (not the stop of an abbreviation such as "art." or "d.d.",
+# nor of an initial as in "J. de Vries"), or at a blank line.
 _SENTENCE_END = re.compile(r"(?<!\bart)(?<!\bnr)(?<!\bjo)(?<!\bo\.a)(?<!\bd\.d)(?<![\s.]\w)[.!?](?=\s+[A-Z0-9\"'‘“(•])|\n[ \t]*\n")
 
 

@@ -28,6 +28,10 @@ class LabelHit:
     end: int
     field: FieldSpec
     text: str
+    # A short label at the end of a body line ("TER BESLISSING Van"): OCR
+    # put a margin label on the baseline of the body's line. It counts only
+    # beside other labels, and its value is the line under it.
+    weak: bool = False
 
 
 def _label_budget(label: str) -> int:
@@ -53,7 +57,8 @@ def find_field_labels(text: str, start: int, end: int) -> list[LabelHit]:
     end, a space or a colon (or, for a long label, a capital or digit where
     OCR glued the value to it). A five-letter label ("Datum") may carry one
     OCR error ("Datnm") where it stands alone on its line, as a margin
-    label does."""
+    label does. A short label that ends a body line is a weak hit (see
+    `LabelHit`)."""
     window = text[start:end]
     lowered = fold(window)
     hits: list[LabelHit] = []
@@ -71,12 +76,13 @@ def find_field_labels(text: str, start: int, end: int) -> list[LabelHit]:
                     continue
                 prev = text[s - 1] if s > start else "\n"
                 seam = (prev.islower() or prev.isdigit()) and text[s].isupper()
-                if not (prev == "\n" or seam or (prev == " " and not short)):
-                    continue
                 nxt = text[e] if e < len(text) else "\n"
+                weak = short and prev == " " and nxt == "\n"
+                if not (prev == "\n" or seam or (prev == " " and not short) or weak):
+                    continue
                 if not (nxt in " \n:" or (not short and (nxt.isupper() or nxt.isdigit()))):
                     continue  # "CC" in "CCM" is no label
-                hits.append(LabelHit(s, e, spec, text[s:e]))
+                hits.append(LabelHit(s, e, spec, text[s:e], weak))
     # Longest label wins where two overlap ("Onze Referentie" over "Referentie").
     hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
     out: list[LabelHit] = []
@@ -141,9 +147,9 @@ def _is_free_heading(text: str, lines: list[tuple[int, int]], i: int, headings: 
     return nxt[:1].isupper() or over_bullets
 
 
-# OCR reads the bullet "•" as "¢", "«" or "*" now and then; a PDF set in
+# OCR reads the bullet "•" as "¢", "«", "©" or "*" now and then; a PDF set in
 # the Symbol font gives its bullet as the private-use "\uf0b7".
-_BULLET_RE = re.compile(r"^\s*[•●▪◦·\-–*¢«\uf0b7\uf0a7]\s+", re.MULTILINE)
+_BULLET_RE = re.compile(r"^\s*[•●▪◦·\-–*¢«©\uf0b7\uf0a7]\s+", re.MULTILINE)
 _ACTION_RE = re.compile(r"^(?P<label>Action\s+\d+|Actie\s+\d+)\b", re.MULTILINE)
 _SUBITEM_RE = re.compile(r"^(?P<label>[a-h])\s+(?=[A-Za-z])", re.MULTILINE)
 _COLON = re.compile(r"[ \t]*:")
@@ -169,13 +175,15 @@ def _blocks(text: str, labels: list[LabelHit]) -> list[list[LabelHit]]:
 
 def _value_span(text: str, block: list[LabelHit], i: int, limit: int) -> tuple[int, int]:
     """A field's value: the text up to the next label of its block; for the
-    last field of a block, the next non-empty line. The colon of "Aan: SCM"
-    is the label's, not the value's."""
+    last field of a block, or a weak label, the next non-empty line. The
+    colon of "Aan: SCM" is the label's, not the value's."""
     s = block[i].end
     if colon := _COLON.match(text, s, limit):
         s = colon.end()
-    if i + 1 < len(block):
+    if i + 1 < len(block) and not block[i].weak:
         return strip_span(text, min(s, block[i + 1].start), block[i + 1].start)
+    if i + 1 < len(block):
+        limit = block[i + 1].start
     while s < limit and text[s].isspace():
         s += 1
     e = text.find("\n", s, limit)
@@ -229,18 +237,19 @@ def parse_memo(doc: Document, part: Part) -> None:
     block with the most distinct fields; other blocks repeat fields as a
     running header and are left out of the section text, as are repeated
     letterheads. A block of nothing but a field that is also a section's
-    name ("Bijlagen") is that section."""
+    name ("Bijlagen") is that section, and one of nothing but weak hits is
+    running text ("de leden Van / Houwelingen")."""
     text = doc.text
     start, end = part.span
     spec = memo_spec()
     sections = set(spec.sections)
     blocks = [b for b in _blocks(text, find_field_labels(text, start, end))
-              if not all(h.field.name in sections for h in b)]
+              if not all(h.field.name in sections or h.weak for h in b)]
     header = max(blocks, key=lambda b: len({h.field.name for h in b}), default=[])
-    excluded: list[tuple[int, int]] = []
-    for block in blocks:
-        ends = [e for _s, e in block_values(text, block, end)]
-        excluded.append((block[0].start, max(*ends, block[-1].end)))
+    # Each field from its label to the end of its value: text between two
+    # fields that is neither (a body line OCR put among them) stays.
+    excluded = [(h.start, max(h.end, v[1])) for block in blocks
+                for h, v in zip(block, block_values(text, block, end), strict=True)]
 
     first_section = next((m for m in _section_heading_re().finditer(text, start, end)
                           if not any(a <= m.start() < b for a, b in excluded)), None)
