@@ -210,3 +210,42 @@ def test_real_annex_with_the_text_of_the_wob_is_not_part_of_the_letter(real_data
     assert row["span_end"] <= doc.text.index("Relevante wetsartikelen") < doc.parts[0].span[1]
     assert row["grounds"] == list(letter.grounds) and row["articles"] == list(letter.articles)
     assert row["decision"] == letter.decision
+
+
+# -- the suite ------------------------------------------------------------------
+
+
+def test_decisions_suite_passes_read_letters_and_fails_a_misread(tmp_path: Path) -> None:
+    """Two letters through the pipeline and Great Expectations: as read, the
+    decisions rules pass; with one letter's request dated after its
+    decision, an outcome outside the list and an unknown ground, exactly
+    that letter's row fails each rule."""
+    import datetime as dt
+
+    from checks.quality.validate import validate_release
+    from flows.release import publish
+
+    rows: dict[str, list[dict]] = {}
+    records = []
+    for name in ("minister_deels", "college_afgewezen"):
+        path = tmp_path / f"{name}.txt"
+        path.write_text(LETTERS[name].text(), encoding="utf-8")
+        for table, table_rows in run_pipeline(path).items():
+            rows.setdefault(table, []).extend(table_rows)
+        inp = ingest.identify(path)
+        records.append({"path": str(path), "size": inp.size, "sha256": inp.sha256, "status": "published"})
+    bad = next(r for r in rows["decisions"] if r["source_path"].endswith("college_afgewezen.txt"))
+    bad.update(request_date=bad["decision_date"] + dt.timedelta(days=1), decision="openbaar_gemaakt",
+               grounds=[*bad["grounds"], "5.1.2k"])
+    manifest = {"release": "test", "started": dt.datetime.now(dt.UTC), "inputs": records,
+                "versions": publish.versions()}
+    quality = validate_release(publish.build_tables(rows, []), manifest, tmp_path / "release")
+    results = {r["name"]: r for r in quality.results}
+    failing = {"decisions.requested_before_decided", "decisions.decision_in_value_list",
+               "decision_grounds.ground_in_registry"}
+    assert failing <= set(quality.failed)
+    for name in failing:
+        assert [Path(r["source_path"]).name for r in results[name]["observed"]["unexpected_rows"]] == [
+            "college_afgewezen.txt"], name
+    assert results["decisions.decision_date_plausible"]["success"]
+    assert results["decisions.decision_found"]["success"]
