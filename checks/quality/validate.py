@@ -387,6 +387,18 @@ def kamervragen_answers(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
     return out
 
 
+def decision_grounds(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
+    """One row per ground code of each decision letter: Great Expectations
+    checks a column's values, not the items of a list."""
+    d = f["decisions"]
+    rows = [{"document_id": doc, "source_path": path, "part": part, "ground": g}
+            for doc, path, part, grounds in zip(d["document_id"], d["source_path"], d["part"], d["grounds"],
+                                                strict=False)
+            for g in (grounds if isinstance(grounds, list) else [])]
+    cols = {"document_id": "object", "source_path": "object", "part": "Int64", "ground": "object"}
+    return pd.DataFrame(rows, columns=list(cols)).astype(cols) if rows else _empty(cols)
+
+
 DERIVED: dict[str, Callable[[Frames, dict[str, Any]], pd.DataFrame]] = {
     "input_coverage": input_coverage,
     "page_coverage": page_coverage,
@@ -403,6 +415,7 @@ DERIVED: dict[str, Callable[[Frames, dict[str, Any]], pd.DataFrame]] = {
     "kamervragen_answers": kamervragen_answers,
     "finding_boxes": finding_boxes,
     "inventory_grounds": inventory_grounds,
+    "decision_grounds": decision_grounds,
 }
 
 

@@ -238,17 +238,20 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "decisions",
-            "One row per Woo/Wob decision letter (besluit op een verzoek).",
+            "One row per Woo/Wob decision letter (besluit op een verzoek); the span is the letter without its "
+            "annexes. Wordings read: flows/registry/decision_phrases.toml.",
             (
                 *WHERE,
-                _c("body", STR, "the body that decided (bestuursorgaan)"),
-                _c("request_date", DATE, "date of the request"),
-                _c("decision_date", DATE, "date of the decision letter"),
+                _c("body", STR, "the body that decided (bestuursorgaan), as the signature, the text or the "
+                                "letterhead names it"),
+                _c("request_date", DATE, "date of the request ('Bij e-mail van 3 april 2023 heeft u ... verzocht')"),
+                _c("decision_date", DATE, "date of the decision letter (its Datum field or dated line)"),
                 _c("request", STR, "the request as the letter summarises it"),
-                _c("decision", STR, "openbaar, deels_openbaar, niet_openbaar or mixed"),
+                _c("decision", STR, "openbaar, deels_openbaar, niet_openbaar, or mixed (some documents public, "
+                                    "others withheld in part or whole)"),
                 _c("decision_text", STR, "the sentence that carries the decision"),
-                _c("articles", pa.list_(STR), "articles of law relied on, as written"),
-                _c("grounds", pa.list_(STR), "Woo/Wob ground codes named in the letter"),
+                _c("articles", pa.list_(STR), "articles of the Woo/Wob relied on, as written, each once"),
+                _c("grounds", pa.list_(STR), "Woo/Wob ground codes named in the letter, in registry spelling"),
                 _c("document_count", INT, "number of documents the decision covers, where stated"),
                 _c("page_count", INT, "number of pages, where stated"),
             ),

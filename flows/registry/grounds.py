@@ -3,8 +3,10 @@ spelled in the wild.
 
 The registry is data (`grounds.toml`); this module only reads it
 and knows the spellings of codes: `5.1.2e`, `5.1.2.e`, `5.1.2 e`,
-`art. 5.1 lid 2 sub e`, `art. 5.1, tweede lid, onder e`, `10.2.e`, several
-codes joined with `;` or `,`, and OCR damage to digits (`5.l.2e`, `S.1.2e`).
+`art. 5.1 lid 2 sub e`, `art. 5.1, tweede lid, onder e`, `artikel 5.1, tweede
+lid, aanhef en onder e`, `10.2.e`, several codes joined with `;` or `,`,
+several letters under one paragraph (`onder e en i`), and OCR damage to
+digits (`5.l.2e`, `S.1.2e`).
 """
 
 from __future__ import annotations
@@ -84,7 +86,9 @@ _1 = r"[1lI|]"
 _0 = r"[0Oo]"
 _ORD = {"eerste": "1", "tweede": "2", "derde": "3", "vierde": "4", "vijfde": "5"}
 _LID = rf"(?:(?:lid|Iid)\s*(?P<lidn>[1-5])|(?P<lidw>{'|'.join(_ORD)})\s+lid)"
-_LETTER = r"(?:\s*[.,]?\s*(?:sub|onder|letter|aanhef en onder)?\s*(?P<letter>[a-i])(?![a-z]))"
+# (Spaces inside a verbose pattern are ignored: "aanhef en onder" is spelt
+# with \s+.)
+_LETTER = r"(?:\s*[.,]?\s*(?:sub|onder|letter|aanhef\s+en\s+(?:onder|sub))?\s*(?P<letter>[a-i])(?![a-z]))"
 # A letter no ground has ("5.1.2k"), taken only when written against the
 # digits, so that a malformed code is reported instead of read as "5.1.2".
 _BADLETTER = r"(?:\.?(?P<badletter>[j-z])(?![A-Za-z]))"
@@ -106,6 +110,9 @@ CODE_RE = re.compile(
     re.VERBOSE,
 )
 
+# More letters under the same paragraph: "onder e en i", "sub e, g en i".
+_MORE_LETTERS = re.compile(r"(?:\s*,\s*(?:(?:en|of)\s+)?|\s+(?:en|of|en/of)\s+)(?:(?:sub|onder)\s+)?(?P<letter>[a-i])(?![A-Za-z0-9])")
+
 _DIGIT_FIX = str.maketrans({"S": "5", "l": "1", "I": "1", "|": "1", "O": "0", "o": "0"})
 
 
@@ -126,7 +133,9 @@ def _canonical(m: re.Match[str]) -> tuple[str, bool]:
     letter = m.group("letter") or m.group("badletter")
     if m.group("woo"):
         art = "5." + m.group("wooart").translate(_DIGIT_FIX)
-        code = art + (f".{lid}" if lid else "") + (letter or "")
+        # Article 5.2 is one ground whatever its paragraph ("artikel 5.2,
+        # eerste lid": personal policy views).
+        code = art if art == "5.2" else art + (f".{lid}" if lid else "") + (letter or "")
     else:
         art = m.group("wob").translate(_DIGIT_FIX)
         code = art + (f".{lid}" if lid else "") + (f".{letter}" if letter else "")
@@ -142,7 +151,11 @@ def find_codes(text: str, *, bare: bool = False) -> list[CodeMatch]:
     introduced by "art."/"artikel" or stands with "Woo"/"Wob" next to it,
     because bare numbers like "5.2" are common in ordinary text; `bare`
     takes it anyway, for text that holds nothing but grounds (the grounds
-    column of an inventory list)."""
+    column of an inventory list).
+
+    Letters that follow a code's letter under the same paragraph ("onder e
+    en i") are codes of their own; each spans from the code's start to its
+    letter, so that a citation is recognised as one for all of them."""
     reg = registry()
     out: list[CodeMatch] = []
     for m in CODE_RE.finditer(text):
@@ -170,4 +183,11 @@ def find_codes(text: str, *, bare: bool = False) -> list[CodeMatch]:
                 explicit=has_letter or introduced,
             )
         )
+        if m.group("letter"):
+            base = code[: -len(m.group("letter"))]
+            pos = end
+            while more := _MORE_LETTERS.match(text, pos):
+                pos = more.end()
+                extra = base + more.group("letter")
+                out.append(CodeMatch(m.start(), pos, text[m.start() : pos], extra, extra in reg.grounds, exact, True))
     return out

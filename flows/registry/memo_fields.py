@@ -1,6 +1,6 @@
 """The registry of memo (beslisnota) header fields, body sections, memo
-kinds, empty values and the role words a person field may hold
-(`memo_fields.toml`)."""
+kinds, empty values, page furniture and the role words a person field may
+hold (`memo_fields.toml`)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class MemoSpec:
     empty_values: tuple[str, ...]
     roles: frozenset[str]  # casefolded words that make a person field hold a role or unit
     connectives: frozenset[str]  # casefolded words that join roles and units
+    furniture: tuple[str, ...]  # whole lines of page furniture (page and footnote numbers)
 
 
 @cache
@@ -37,4 +38,5 @@ def memo_spec() -> MemoSpec:
         empty_values=tuple(data["empty_values"]["values"]),
         roles=frozenset(w.casefold() for w in data["roles"]["words"]),
         connectives=frozenset(w.casefold() for w in data["roles"]["connectives"]),
+        furniture=tuple(data["furniture"]["lines"]),
     )

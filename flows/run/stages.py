@@ -68,15 +68,18 @@ STAGES: tuple[Stage, ...] = (
           "correct OCR errors in OCR parts, with the release's clean text as evidence (audited: one row per edit)",
           correct),
     Stage("parse", "finish", "flows/stages/parse/",
-          "questions and answers of Kamervragen, header fields and sections of a beslisnota", parse),
+          "by document type: questions and answers of Kamervragen, header fields and sections of a memo, the "
+          "messages of an e-mail thread, the entries of an inventory list, the facts of a Woo decision", parse),
     Stage("markers", "finish", "flows/stages/markers.py",
           "every redaction marker in the text: ground codes, ground labels, withheld-passage headings", markers),
     Stage("checks", "finish", "checks/stage.py",
-          "personal data, removals without a ground, person fields of memos, redaction boxes of PDFs", run_checks),
+          "personal data, removals without a ground, person fields of memos, Kamervragen numbering, redaction boxes "
+          "of PDFs", run_checks),
     Stage("gate", "finish", "checks/gate.py",
           "hold back a document with a high-severity finding in an internal part; sum up its redactions", gate),
     Stage("tables", "release", "flows/release/publish.py",
-          "merge the documents' rows into the published tables, each checked against its schema"),
+          "merge the documents' rows into the published tables, each checked against its schema; check the "
+          "inventory lists against the documents of the release"),
     Stage("quality", "release", "checks/quality/",
           "validate every table with its Great Expectations suite; write Data Docs"),
     Stage("report", "release", "flows/release/report.py", "the redaction and data-quality report (HTML, Markdown)"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flows.model import Document, Part, StageContext
+from flows.stages.parse.decision import parse_decision
 from flows.stages.parse.emails import parse_emails
 from flows.stages.parse.inventory import parse_inventory
 from flows.stages.parse.kamervragen import parse_kamervragen
@@ -17,6 +18,7 @@ PARSERS: dict[str, Callable[[Document, Part], None]] = {
     "memo": parse_memo,
     "email": parse_emails,
     "inventory_list": parse_inventory,
+    "woo_decision": parse_decision,
 }
 
 
