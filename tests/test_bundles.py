@@ -7,7 +7,7 @@ from __future__ import annotations
 from test_classify import GAZETTE, KAMERBRIEF
 
 from flows.model import Document, Page
-from flows.stages.split import split
+from flows.stages.split import page_cues, split
 
 
 def _paged(*pages: str, engines: tuple[str, ...] = ()) -> Document:
@@ -61,3 +61,34 @@ def test_a_document_id_names_its_input_and_pages() -> None:
     doc = _paged(NOTE + "Pagina 1 van 1", NOTE + "Pagina 1 van 2", NOTE + "Pagina 2 van 2")
     split(doc)
     assert list(doc.document_ids().values()) == [f"{doc.id}:p1-1", f"{doc.id}:p2-3"]
+
+
+LETTER_HEAD = "Kansspelautoriteit\nDatum 16 juli 2019\nOns kenmerk 12920\n"
+BODY = ("De raad van bestuur heeft besloten de informatie openbaar te maken omdat het publieke belang van "
+        "openbaarmaking zwaarder weegt dan het belang van de onderneming.\n") * 3
+
+
+def test_a_page_that_opens_with_a_title_and_drops_the_running_header_begins_a_document() -> None:
+    doc = _paged(LETTER_HEAD + BODY, LETTER_HEAD + BODY, GAZETTE)
+    assert [cues for _, cues in page_cues(doc)] == [[], ["page:title", "page:new_header"]]
+    split(doc)
+    assert [doc.page_at(p.span[0]) for p in doc.parts] == [1, 3]
+    assert doc.parts[1].boundary_confidence > 0.95  # the gazette's title, at the top of a page, with its cues
+
+
+def test_a_title_under_the_running_header_is_the_same_document() -> None:
+    doc = _paged(LETTER_HEAD + BODY, LETTER_HEAD + GAZETTE)
+    assert [cues for _, cues in page_cues(doc)] == [[]]
+
+
+def test_the_page_after_a_last_page_with_another_header_begins_a_document() -> None:
+    doc = _paged(LETTER_HEAD + BODY + "Pagina 2 van 2", "Politie Nederland\nInstructie korpschef\n" + NOTE * 3)
+    split(doc)
+    assert [(p.boundary, doc.page_at(p.span[0])) for p in doc.parts] == [
+        ("input start", 1), ("page:new_header+page:after_last", 2)]
+
+
+def test_a_start_found_below_a_heading_block_moves_to_the_top_of_its_page() -> None:
+    doc = _paged(LETTER_HEAD + BODY, "36 476 Staat van de Europese Unie 2024\n" + KAMERBRIEF)
+    split(doc)
+    assert [(p.boundary, p.span[0]) for p in doc.parts][1] == ("kamerbrief:aan_de_voorzitter", doc.pages[1].span[0])

@@ -15,7 +15,11 @@ from flows.registry.loader import read_toml
 class PageBoundaries:
     edge_lines: int
     first_page: tuple[re.Pattern[str], ...]
+    last_page: tuple[re.Pattern[str], ...]
+    annex_title: tuple[re.Pattern[str], ...]
     document_number: tuple[re.Pattern[str], ...]
+    page_cut: float  # weight of a page's own cues that begins a document there
+    title_chars: int  # how much of a page's top is read for a title
     evidence: dict[str, float]  # weight of each kind of evidence for a document start
 
 
@@ -25,6 +29,10 @@ def page_boundaries() -> PageBoundaries:
     return PageBoundaries(
         edge_lines=int(data["edge_lines"]),
         first_page=tuple(re.compile(p, re.MULTILINE) for p in data["first_page"]),
+        last_page=tuple(re.compile(p, re.MULTILINE) for p in data["last_page"]),
+        annex_title=tuple(re.compile(p, re.MULTILINE) for p in data["annex_title"]),
         document_number=tuple(re.compile(p, re.MULTILINE) for p in data["document_number"]),
+        page_cut=float(data["page_cut"]),
+        title_chars=int(data["title_chars"]),
         evidence={k: float(v) for k, v in data["evidence"].items()},
     )

@@ -64,6 +64,19 @@ def classify_text(text: str) -> Classification:
     return Classification(registry.types[FALLBACK], 0.0, (), scores)
 
 
+def title_type(text: str) -> tuple[str, float]:
+    """The type whose title landmarks (the `head` ones) weigh most in
+    `text`, the top of a page, with that weight: a page that opens like a
+    document of some type may begin one (flows/stages/split.py)."""
+    head = _unspaced(text)
+    best, score = FALLBACK, 0.0
+    for t in document_types().types.values():
+        found = sum(lm.weight for lm in t.landmarks if lm.head and lm.pattern.search(head))
+        if found > score:
+            best, score = t.name, found
+    return best, score
+
+
 def classify_part(doc: Document, part: Part) -> None:
     """Set a part's type; a part the splitter recognised keeps the type and
     visibility of its kind, any other takes those of its text's type."""

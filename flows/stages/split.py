@@ -9,8 +9,11 @@ they start are data (`flows/registry/part_kinds.toml`).
 A Woo bundle holds many documents in one file: a part is also cut where a
 document of another type begins (`starts` in
 `flows/registry/document_types.toml`), once running text stands before it,
-and, in a PDF, at a page whose numbering starts again or whose document
-number changes (`flows/registry/boundaries.toml`).
+and, in a PDF, at a page whose own cues weigh enough: numbering that
+starts again, another document number, or weaker cues together (a title at
+the top of the page, headers and footers that do not go on, the page
+before numbered as a last page, an annex's title, a change of layout);
+see `flows/registry/boundaries.toml`.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ from __future__ import annotations
 import math
 import re
 
+from rapidfuzz import fuzz
+
 from flows.model import Document, Page, Part
 from flows.registry.boundaries import page_boundaries
 from flows.registry.document_types import document_types
 from flows.registry.part_kinds import PartKind, part_kinds
+from flows.stages.classify import title_type
 
 
 def find_part_starts(text: str) -> list[tuple[int, PartKind]]:
@@ -110,24 +116,94 @@ def document_starts(text: str, lo: int, hi: int) -> list[tuple[int, str]]:
     return sorted(found.items())
 
 
-def page_starts(doc: Document) -> list[tuple[int, str]]:
-    """(position, "page:...") of every PDF page that begins a document by
-    its own header or footer: page numbering that starts again, or a
-    document number other than the previous page's."""
+def _edges(text: str, n: int) -> tuple[list[str], list[str]]:
+    """A page's first and last `n` non-empty lines, folded so that a
+    running header or footer compares equal from page to page: lower case,
+    digits as '#', nothing but letters, digits and single spaces; lines of
+    fewer than four letters say too little to compare."""
+    lines = []
+    for line in text.split("\n"):
+        folded = " ".join(re.sub(r"[^\w#]+", " ", re.sub(r"\d+", "#", line.lower())).split())
+        if sum(c.isalpha() for c in folded) >= 4:
+            lines.append(folded)
+    return lines[:n], lines[-n:]
+
+
+def _runs_on(before: list[str], after: list[str]) -> bool:
+    """Whether two pages share a header or footer line (fuzzily: OCR reads
+    the same line a little differently on every page)."""
+    return any(fuzz.ratio(a, b) >= RUNNING_LINE_SIMILARITY for a in before for b in after)
+
+
+RUNNING_LINE_SIMILARITY = 85
+
+
+def page_cues(doc: Document) -> list[tuple[int, list[str]]]:
+    """(position, cues) of every PDF page after the first: numbering that
+    starts again, another document number, and weaker cues: a title at the
+    top of the page, headers and footers that do not go on from the page
+    before, the page before numbered as a last page, an annex's title, a
+    change of layout. A header or footer shared with the page before
+    vetoes the weak cues. Where the cues weigh enough (`page_cut` in
+    flows/registry/boundaries.toml) a document begins (`split`); below that
+    they still count as evidence for a start found in the text."""
     reg = page_boundaries()
-    out: list[tuple[int, str]] = []
-    previous: str | None = None
-    for i, page in enumerate(doc.pages):
+    types = document_types()
+    out: list[tuple[int, list[str]]] = []
+    previous_number: str | None = None
+    previous: Page | None = None
+    for page in doc.pages:
         start, end = page.span
-        lines = [line for line in doc.text[start:end].split("\n") if line.strip()]
+        text = doc.text[start:end]
+        lines = [line for line in text.split("\n") if line.strip()]
         edges = "\n".join(lines[: reg.edge_lines] + lines[-reg.edge_lines :])
         number = next((" ".join(m.groups()) for p in reg.document_number if (m := p.search(edges))), None)
-        if i > 0 and any(p.search(edges) for p in reg.first_page):
-            out.append((start, "page:first_page"))
-        elif i > 0 and number is not None and previous is not None and number != previous:
-            out.append((start, "page:document_number"))
-        previous = number if number is not None else previous
+        if previous is not None:
+            before = doc.text[previous.span[0] : previous.span[1]]
+            cues = []
+            if any(p.search(edges) for p in reg.first_page):
+                cues.append("page:first_page")
+            if number is not None and previous_number is not None and number != previous_number:
+                cues.append("page:document_number")
+            top, bottom = _edges(text, reg.edge_lines)
+            top_before, bottom_before = _edges(before, reg.edge_lines)
+            if not (_runs_on(top_before, top) or _runs_on(bottom_before, bottom)):
+                head = "\n".join(lines)[: reg.title_chars]
+                if title_type(head)[1] >= types.min_score:
+                    cues.append("page:title")
+                if top_before and top:
+                    cues.append("page:new_header")
+                before_lines = [line for line in before.split("\n") if line.strip()]
+                if any(p.search("\n".join(before_lines[-reg.edge_lines :])) for p in reg.last_page):
+                    cues.append("page:after_last")
+                if any(p.search("\n".join(lines[:2])) for p in reg.annex_title):
+                    cues.append("page:annex")
+                if _layout(previous) != _layout(page):
+                    cues.append("layout_change")
+            out.append((start, cues))
+        previous_number = number if number is not None else previous_number
+        previous = page
     return out
+
+
+def _page_top(doc: Document, pos: int, titles: set[int]) -> int:
+    """Where a document found at `pos` in a PDF begins: at the top of its
+    page when no more than a heading block, or no running text, stands
+    above it there (a document of a bundle begins on a new page; the
+    dossier number and letterhead above a Kamerbrief's "Aan de Voorzitter"
+    are its own)."""
+    page = next((pg for pg in doc.pages if pg.span[0] <= pos < pg.span[1]), None)
+    if page is None:
+        return pos
+    above = [line for line in doc.text[page.span[0] : pos].split("\n") if line.strip()]
+    if len(above) > HEADING_LINES and _has_body(doc.text, page.span[0], pos, titles):
+        return pos
+    return page.span[0]
+
+
+# A document's heading block above its first landmark: a dossier number and
+# title, a letterhead's name lines.
+HEADING_LINES = 4
 
 
 def _layout(page: Page) -> tuple[int, int, bool, str]:
@@ -150,8 +226,8 @@ def start_evidence(doc: Document, pos: int, cues: dict[int, list[str]]) -> list[
         top = len(lines_above) < page_boundaries().edge_lines
         if top and page.span[0] != pos:
             found += cues.get(page.span[0], [])
-    evidence = {"part_kind" if c.startswith("part kind") else c if c.startswith("page:") else "type_start"
-                for c in found}
+    evidence = {"part_kind" if c.startswith("part kind") else c if c.startswith("page:") or c == "layout_change"
+                else "type_start" for cue in found for c in cue.split("+")}
     if top and page is not None:
         evidence.add("page_top")
         previous = next((pg for pg in doc.pages if pg.number == page.number - 1), None)
@@ -183,8 +259,13 @@ def split(doc: Document) -> list[Part]:
     # Inside any part, a document of another type beginning is a new part,
     # of no known kind until the classify stage reads it.
     starts: list[tuple[int, PartKind, str]] = []
-    pages = page_starts(doc)
+    reg = page_boundaries()
     cues: dict[int, list[str]] = {}
+    pages = []
+    for p, found_here in page_cues(doc):
+        cues[p] = list(found_here)
+        if sum(reg.evidence.get(c, 0.0) for c in found_here) >= reg.page_cut:
+            pages.append((p, "+".join(found_here)))
     for pos, _, why in found:
         cues.setdefault(pos, []).append(why)
     for i, (pos, kind, why) in enumerate(found):
@@ -193,6 +274,7 @@ def split(doc: Document) -> list[Part]:
         own = kind.document_type
         candidates = document_starts(text, pos, end)
         titles = {p for p, _ in candidates}
+        candidates = [(_page_top(doc, p, titles), why_) for p, why_ in candidates]
         on_pages = [(p, why_) for p, why_ in pages if pos < p < end]
         for p, why_ in sorted(candidates + on_pages):
             cues.setdefault(p, []).append(why_)
