@@ -311,7 +311,7 @@ def _calibration(cuts: list[tuple[float, bool]], sure: float = 0.8) -> dict[str,
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--n", type=int, default=40, help="synthetic releases (default 40)")
+    p.add_argument("--n", type=int, default=40, help="synthetic releases (default 40; 0 for none)")
     p.add_argument("--seed", type=int, default=3)
     p.add_argument("--no-real", action="store_true", help="skip the real documents")
     p.add_argument("--pdf", type=int, default=0, metavar="N",
@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="also N bundles of 2-4 real PDFs concatenated, short ones scanned a third of the time")
     p.add_argument("--json", action="store_true", help="print JSON only")
     args = p.parse_args(argv)
-    report = {"synthetic": synthetic(args.n, args.seed)}
+    report = {"synthetic": synthetic(args.n, args.seed)} if args.n else {}
     if args.pdf:
         report["pdf_bundles"] = pdf_bundles(args.pdf, args.seed, REPO / "bench" / "out" / "bundles")
     if not args.no_real and REAL.is_dir():
