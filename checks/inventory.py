@@ -295,6 +295,23 @@ def check_inventory(tables: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[
     return entries, findings, inventory_summary(entries, findings)
 
 
+# A list that contradicts a published document this way may mean text went
+# out that should not have: the document is held back, as the gate holds one.
+HOLD_CHECKS = frozenset({"inventory_partly_public_unredacted", "inventory_withheld_published"})
+
+
+def inventory_holds(entries: list[dict[str, Any]], findings: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(document_id, message) of every document of the release an entry of
+    the list contradicts at high severity: judged deels openbaar but not
+    redacted, or judged niet openbaar but published."""
+    matched = {(e["document_id"], e.get("span_start")): e.get("matched_document_id") for e in entries}
+    holds: dict[str, str] = {}
+    for f in findings:
+        if f["check"] in HOLD_CHECKS and (document_id := matched.get((f["document_id"], f.get("span_start")))):
+            holds.setdefault(document_id, f["message"])
+    return sorted(holds.items())
+
+
 MISMATCH_CHECKS = frozenset({"inventory_withheld_published", "inventory_partly_public_unredacted",
                              "inventory_public_redacted", "inventory_ground_not_listed",
                              "inventory_ground_not_applied"})

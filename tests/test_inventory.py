@@ -435,3 +435,23 @@ def test_inventory_suites_pass_the_list_and_fail_a_bad_entry(checked, tmp_path: 
                                   "inventory.date_plausible"}
     assert [r["name"] for r in result.results if not r["success"] and r["severity"] == "warning"] == [
         "inventory_grounds.grounds_read"]
+
+
+def test_a_document_the_list_judges_partly_public_but_unredacted_is_held_back(tmp_path: Path) -> None:
+    """The release check holds back document 3 (judged deels openbaar, no
+    redaction): no text of it is published, and its quarantine entry names
+    it and the kind of hold, as the gate's do."""
+    from flows.release.publish import build_tables, release_checks
+
+    rows = release(tmp_path)
+    held = release_checks(rows)
+    assert [(Path(q.source_path).name, q.stage) for q in held] == [("document-3.txt", "tables")]
+    assert "held back for an inventory mismatch: entry 3 is judged deels openbaar" in held[0].detail
+    document = next(d for d in rows["documents"] if d["document_id"] == held[0].document_id)
+    assert document["redaction_status"] == "held_back" and document["text"] is None
+    (inp,) = [i for i in rows["inputs"] if i["input_id"] == held[0].input_id]
+    assert inp["status"] == "published_with_held_parts" and "voortgang" not in inp["text"]
+    tables = build_tables(rows, held)
+    assert tables["quarantine"].num_rows == 1
+    assert {f["check"] for f in tables["findings"].to_pylist()} >= {"inventory_partly_public_unredacted",
+                                                                     "inventory_document_missing"}

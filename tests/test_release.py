@@ -281,3 +281,31 @@ def test_quality_step_failure_keeps_its_message_out_of_the_log(tmp_path: Path) -
         quality_task.fn(pool, {"documents": "Jan Jansen"}, {}, tmp_path, 60)
     # Only the error's type comes through, never its message.
     assert str(e.value) == "the quality step failed (AttributeError; message withheld)"
+
+
+def test_a_document_the_inventory_list_contradicts_is_held_back_by_the_run(prefect_api, tmp_path: Path) -> None:
+    """A list judges document 1 deels openbaar; the document has no
+    redaction. The run publishes the list, holds the document back, says so
+    and exits 3; the manifest and the tables agree (the quality gate
+    passes)."""
+    from test_inventory import BODY
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "inventarislijst.csv").write_text(
+        "Nr.;Datum;Titel;Beoordeling;Weigeringsgrond(en)\n1;2023-04-14;Nota over de voortgang;Deels openbaar;5.1.2e\n",
+        encoding="utf-8")
+    (inputs / "document-1.txt").write_text("Document 1\nNota over de voortgang\n\n" + BODY, encoding="utf-8")
+    out = tmp_path / "out"
+    outcome = run([inputs], RunOptions(out=out))
+    assert outcome.exit_code == 3, outcome.message
+    assert outcome.message.startswith("Published 2 of 2 input(s); 1 document(s) held back for an inventory mismatch")
+    (held,) = table(out / "latest", "quarantine", None)
+    assert held["stage"] == "tables" and Path(held["source_path"]).name == "document-1.txt"
+    documents = {Path(d["source_path"]).name: d for d in table(out / "latest", "documents", None)}
+    assert documents["document-1.txt"]["redaction_status"] == "held_back" and documents["document-1.txt"]["text"] is None
+    (entry,) = table(out / "latest", "inventory", None)
+    assert entry["matched_document_id"] == held["document_id"] == documents["document-1.txt"]["document_id"]
+    manifest = json.loads((out / "latest" / "manifest.json").read_text())
+    assert {Path(i["path"]).name: i["status"] for i in manifest["inputs"]} == {
+        "inventarislijst.csv": "published", "document-1.txt": "published_with_held_parts"}

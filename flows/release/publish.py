@@ -27,7 +27,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from checks.inventory import check_inventory
+from checks.inventory import check_inventory, inventory_holds
 from flows.model import (
     TABLES,
     DocumentResult,
@@ -35,6 +35,7 @@ from flows.model import (
     RunOptions,
     table_rows_fit,
 )
+from flows.release.rows import withhold_document
 from flows.stages.ingest import Input
 
 DEPENDENCIES = ("prefect", "pdfminer.six", "great-expectations", "pyarrow", "ocrmypdf", "rapidfuzz", "wordfreq",
@@ -61,15 +62,20 @@ def merged_rows(per_document: Iterable[dict[str, list[dict[str, Any]]]]) -> dict
     return rows
 
 
-def input_records(inputs: list[Input], refused: list[QuarantineEntry],
-                  results: list[DocumentResult]) -> list[InputRecord]:
+def input_records(inputs: list[Input], refused: list[QuarantineEntry], results: list[DocumentResult],
+                  release_held: list[QuarantineEntry]) -> list[InputRecord]:
     """Every input as the manifest lists it: the paths refused before reading
-    first, then each document with its status and, when quarantined, why."""
+    first, then each document with its status and, when quarantined, why.
+    An input with a document the release's checks held back is published
+    with held parts, as the gate would have had it."""
     records = [InputRecord(q.source_path, None, None, "quarantined", q.reason) for q in refused]
     by_path = {str(i.path): i for i in inputs}
+    held_paths = {q.source_path for q in release_held}
     for r in results:
         i = by_path[r.source_path]
-        records.append(InputRecord(str(i.path), i.size, i.sha256, "quarantined" if r.quarantine else r.status,
+        status = ("quarantined" if r.quarantine else "published_with_held_parts" if r.source_path in held_paths
+                  else r.status)
+        records.append(InputRecord(str(i.path), i.size, i.sha256, status,
                                    r.quarantine.reason if r.quarantine else None))
     return records
 
@@ -93,14 +99,32 @@ def new_release_id(now: dt.datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + os.urandom(3).hex()
 
 
+HELD_BY_INVENTORY = "document held back: the inventory list contradicts it"
+
+
+def release_checks(rows: dict[str, list[dict[str, Any]]]) -> list[QuarantineEntry]:
+    """The checks over the whole release, on its merged rows: the inventory
+    lists against the documents (a list and the documents it names are
+    usually different inputs). Entries get their documents, findings are
+    added, and a document the list contradicts at high severity is held
+    back; its quarantine entries are returned."""
+    rows["inventory"], findings, _ = check_inventory(rows)
+    rows["findings"] = rows.get("findings", []) + findings
+    held = []
+    for document_id, message in inventory_holds(rows["inventory"], findings):
+        if (document := withhold_document(rows, document_id)) is not None:
+            pages = f", pages {document['page_start']}-{document['page_end']}" if document["page_start"] else ""
+            where = f"document {document['part']} ({document['document_type'] or document['kind']}{pages})"
+            held.append(QuarantineEntry(document["source_path"], HELD_BY_INVENTORY, "tables",
+                                        f"{where}: held back for an inventory mismatch: {message}",
+                                        document["input_id"], document_id))
+    return held
+
+
 def build_tables(rows: dict[str, list[dict[str, Any]]], quarantine: list[QuarantineEntry]) -> dict[str, pa.Table]:
     """Every published table, empty ones included, so that readers always
-    find every file of the release. The release's inventory lists are
-    checked here against its documents, because a list and the documents it
-    names are usually different inputs."""
+    find every file of the release."""
     rows = {t: list(r) for t, r in rows.items()}
-    rows["inventory"], inventory_findings, _ = check_inventory(rows)
-    rows["findings"] = rows.get("findings", []) + inventory_findings
     rows["quarantine"] = [
         {"source_path": q.source_path, "input_id": q.input_id, "document_id": q.document_id, "stage": q.stage,
          "reason": q.reason, "detail": q.detail}

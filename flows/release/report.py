@@ -287,6 +287,9 @@ def _dt(value: Any) -> str:
 
 PUBLISHED_STATUSES = ("published", "published_with_findings", "published_with_held_parts")
 _HOLD_KIND = re.compile(r"held back for ([^:]+):")
+# Stages that hold a read document back (the rest could not read an input):
+# the gate per document, the release's inventory check in `tables`.
+HOLDING_STAGES = ("gate", "tables")
 
 
 @dataclass(frozen=True)
@@ -304,8 +307,8 @@ def release_state(quality_ok: bool, inputs: list[dict[str, Any]], quarantine: li
     held back and for what kind of finding, how many inputs could not be
     read."""
     published = sum(1 for i in inputs if i.get("status") in PUBLISHED_STATUSES)
-    held = [q for q in quarantine if q.get("stage") == "gate"]
-    refused = [q for q in quarantine if q.get("stage") != "gate"]
+    held = [q for q in quarantine if q.get("stage") in HOLDING_STAGES]
+    refused = [q for q in quarantine if q.get("stage") not in HOLDING_STAGES]
     kinds = sorted({m.group(1) for q in held if (m := _HOLD_KIND.search(q.get("detail") or ""))})
     held_text = (f"{len(held)} document(s) held back" + (f" for {' and '.join(kinds)}" if kinds else "")) if held else ""
     refused_text = f"{len(refused)} input(s) quarantined (could not be read)" if refused else ""

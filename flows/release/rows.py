@@ -40,6 +40,29 @@ def held_document_rows(doc: Document) -> dict[str, list[dict[str, Any]]]:
     return {t: rows[t] for t in HELD_TABLES if t in rows}
 
 
+def withhold_document(rows: dict[str, list[dict[str, Any]]], document_id: str) -> dict[str, Any] | None:
+    """Hold back one published document after the fact, in the release's
+    merged rows, as `document_rows` does for a part the gate held: its rows
+    that quote text go, its own text and title are null, it is blanked in
+    its input's text and its pages' text is null. Returns its `documents`
+    row, or None when it is not published (or already held)."""
+    document = next((d for d in rows.get("documents", []) if d["document_id"] == document_id), None)
+    if document is None or document["redaction_status"] == "held_back":
+        return None
+    for table in QUOTING_TABLES:
+        rows[table] = [r for r in rows.get(table, []) if r.get("document_id") != document_id]
+    span = (document["span_start"], document["span_end"])
+    document.update(text=None, raw_text=None, title=None, redaction_status="held_back", no_redaction_reason=None)
+    for row in rows.get("inputs", []):
+        if row["input_id"] == document["input_id"]:
+            row.update(text=withheld_text(row["text"] or "", [span]), raw_text=None,
+                       status="published_with_held_parts")
+    for page in rows.get("pages", []):
+        if page["input_id"] == document["input_id"] and page["span_start"] < span[1] and span[0] < page["span_end"]:
+            page["text"] = None
+    return document
+
+
 def document_rows(doc: Document, status: str, held: set[int] | None = None) -> dict[str, list[dict[str, Any]]]:
     """The rows of every table for one input: its own row in `inputs`, a
     row per document it holds in `documents`, its pages, and what the

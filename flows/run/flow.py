@@ -210,8 +210,11 @@ def release_flow(paths: list[Path], options: RunOptions, pool: WorkerPool,
         results[i] = future.result()
 
     quarantine = refused + [r.quarantine for r in results if r.quarantine] + [h for r in results for h in r.held]
-    tables = publish.build_tables(publish.merged_rows(r.rows for r in results), quarantine)
-    records = publish.input_records(inputs, refused, results)
+    rows = publish.merged_rows(r.rows for r in results)
+    release_held = publish.release_checks(rows)
+    quarantine += release_held
+    tables = publish.build_tables(rows, quarantine)
+    records = publish.input_records(inputs, refused, results, release_held)
 
     out = options.out
     release_id = publish.new_release_id(started)
