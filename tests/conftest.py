@@ -35,3 +35,20 @@ def real_data() -> Path:
     if not path.is_dir():
         pytest.skip(f"real documents not available at {path}")
     return path
+
+
+def through_parse(doc):
+    """A document taken through the real stages up to parse, as a run takes
+    it before its checks (without OCR correction)."""
+    from flows.model import RunOptions, StageContext
+    from flows.stages.classify import classify
+    from flows.stages.normalise import normalise
+    from flows.stages.parse import parse
+    from flows.stages.split import split
+
+    ctx = StageContext(RunOptions())
+    normalise(doc)
+    split(doc)
+    classify(doc, ctx)
+    parse(doc, ctx)
+    return doc

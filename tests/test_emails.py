@@ -12,17 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import through_parse
 
 from flows.model import TABLES, Document, RunOptions, StageContext, table_rows_fit
 from flows.run.stages import STAGES
 from flows.stages import ingest
-from flows.stages.classify import classify, classify_text
+from flows.stages.classify import classify_text
 from flows.stages.correct.stage import clean_lexicon
-from flows.stages.normalise import normalise
-from flows.stages.parse import parse
 from flows.stages.parse.dates import parse_date, parse_datetime
 from flows.stages.parse.emails import find_messages, split_addresses, split_files
-from flows.stages.split import split
 from tests.fixtures.email_pdfs import STAMP, Mail, render_thread
 from tests.fixtures.seed_pdfs import SCAN_DPI, images_to_pdf, scan
 
@@ -127,13 +125,8 @@ Onderwerp: Verlof mei
 
 def parsed(text: str) -> Document:
     """A text document taken through the real stages up to parse."""
-    doc = Document(id="e" * 64, path="mail.txt", size=len(text), media_type="text/plain", raw_text=text, text=text)
-    ctx = StageContext(RunOptions())
-    normalise(doc)
-    split(doc)
-    classify(doc, ctx)
-    parse(doc, ctx)
-    return doc
+    return through_parse(Document(id="e" * 64, path="mail.txt", size=len(text), media_type="text/plain",
+                                  raw_text=text, text=text))
 
 
 def emails(doc: Document) -> list[dict[str, Any]]:

@@ -10,22 +10,19 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import through_parse
 from fixtures.inventory_lists import ENTRIES, LAYOUT_A, LAYOUT_B, render_pdf, write_csv, write_xlsx
 from fixtures.seed_pdfs import SCAN_DPI, images_to_pdf, scan
 
 from checks.inventory import check_inventory, file_numbers, number_key, stamped_numbers
-from flows.model import Document, RunOptions, StageContext
+from flows.model import Document, RunOptions
 from flows.model.errors import InputError
 from flows.registry.grounds import find_codes
 from flows.registry.inventory_columns import inventory_spec
 from flows.release.publish import merged_rows
 from flows.run import units
 from flows.stages import ingest
-from flows.stages.classify import classify
-from flows.stages.normalise import normalise
-from flows.stages.parse import parse
-from flows.stages.parse.inventory import parse_inventory, read_grounds
-from flows.stages.split import split
+from flows.stages.parse.inventory import read_grounds
 
 # What the fixture's judgements, as written, mean.
 JUDGEMENT = {"Deels openbaar": "deels_openbaar", "Gedeeltelijk openbaar": "deels_openbaar", "Openbaar": "openbaar",
@@ -37,13 +34,7 @@ GROUNDS = {"": [], "5.1.2e": ["5.1.2e"], "5.1.2.e, 5.2": ["5.1.2e", "5.2"], "5.1
 
 def parsed(path: Path) -> Document:
     """An input read and taken through the stages up to parse."""
-    doc = ingest.read_document(ingest.identify(path))
-    ctx = StageContext(RunOptions())
-    normalise(doc)
-    split(doc)
-    classify(doc, ctx)
-    parse(doc, ctx)
-    return doc
+    return through_parse(ingest.read_document(ingest.identify(path)))
 
 
 def expected(entry) -> dict:
@@ -394,14 +385,8 @@ def test_real_documents_without_a_list_yield_no_entries(real_data: Path) -> None
     if not pdfs:
         pytest.skip("no real PDFs")
     for path in pdfs:
-        doc = ingest.read_document(ingest.identify(path))
-        ctx = StageContext(RunOptions())
-        normalise(doc)
-        split(doc)
-        classify(doc, ctx)
+        doc = through_parse(ingest.read_document(ingest.identify(path)))
         is_list = any(p.document_type == "inventory_list" for p in doc.parts)
-        for part in doc.parts:
-            parse_inventory(doc, part)
         assert bool(doc.rows.get("inventory")) == is_list, path.name
 
 

@@ -12,17 +12,15 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from conftest import through_parse
 
 from checks.findings import SEVERITIES
 from checks.text.kamervragen import check_kamervragen
 from flows.model import Document, RunOptions, StageContext
 from flows.run import units
 from flows.stages import ingest
-from flows.stages.classify import classify
 from flows.stages.normalise import normalise
-from flows.stages.parse import parse
 from flows.stages.parse.kamervragen import find_footnotes, parse_labels
-from flows.stages.split import split
 from tests.fixtures.kamervragen_pdfs import EXAMPLE, render_aanhangsel
 from tests.fixtures.seed_pdfs import SCAN_DPI, images_to_pdf, scan
 
@@ -36,12 +34,7 @@ def parsed(text: str) -> Document:
     Kamervragen check."""
     doc = Document(id=hashlib.sha256(text.encode()).hexdigest(), path="kamervragen.txt", size=len(text),
                    media_type="text/plain", raw_text=text, text=text)
-    ctx = StageContext(RunOptions())
-    normalise(doc)
-    split(doc)
-    classify(doc, ctx)
-    parse(doc, ctx)
-    check_kamervragen(doc)
+    check_kamervragen(through_parse(doc))
     return doc
 
 
@@ -359,12 +352,7 @@ def test_real_documents_without_kamervragen_get_no_kamervragen_rows(real_data: P
     if not pdfs:
         pytest.skip("no real PDFs")
     for path in pdfs:
-        doc = ingest.read_document(ingest.identify(path))
-        ctx = StageContext(RunOptions())
-        normalise(doc)
-        split(doc)
-        classify(doc, ctx)
-        parse(doc, ctx)
+        doc = through_parse(ingest.read_document(ingest.identify(path)))
         assert "kamervragen" not in doc.rows, path.name
         assert all(p.document_type != "kamervragen_antwoorden" for p in doc.parts), path.name
 
