@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -42,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--doc-timeout", type=_positive(float), default=900.0,
                      help="seconds per work unit (a document, or a chunk of a large PDF) before it is quarantined; "
                           "also the limit of the quality step")
+    run.add_argument("--full", action="store_true",
+                     help="work every input again, ignoring the results kept from earlier runs (and keep the new ones)")
+    run.add_argument("--cache", type=Path, default=None,
+                     help="folder of the results kept across runs (default: DIR/.cache)")
+    run.add_argument("--quiet", action="store_true",
+                     help="no progress and no Prefect lines: only quarantined inputs, errors and the closing line")
 
     norm = sub.add_parser("normalise", help="normalise and OCR-correct text; print it")
     norm.add_argument("file", nargs="?", default="-", help="text file, or - for standard input")
@@ -74,21 +81,31 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     # Nothing leaves this machine: no usage reports from the local server.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.model import RunOptions
-    from flows.run.flow import run
+    from flows.run.flow import run, summary
+    from flows.run.progress import console_filter, make_progress
 
     unwritable = _unwritable(args.out)
     if unwritable:
         print(f"lakmoes: cannot write to {args.out}: {unwritable}", file=sys.stderr)
         return ExitCode.FAILED
     options = RunOptions(out=args.out, allow_findings=args.allow_findings, doc_timeout=args.doc_timeout,
+                         full=args.full, cache_dir=args.cache,
                          **({"workers": args.workers} if args.workers else {}))
+    # lakmoes shows its own progress; Prefect's lines below a warning (an
+    # error when quiet) go to the Prefect API only.
+    console_filter(logging.ERROR if args.quiet else logging.WARNING)
+    progress = make_progress(args.quiet)
     try:
-        outcome = run(list(args.paths), options)
+        outcome = run(list(args.paths), options, progress=progress)
     except Exception as e:
         # The message itself may quote document text: the Prefect log of the
         # run has the full error for whoever may read the documents.
         print(f"lakmoes: run failed, nothing published: {type(e).__name__} (see the Prefect run log)", file=sys.stderr)
         return ExitCode.FAILED
+    finally:
+        progress.close()
+    if outcome.ocr_messages and not args.quiet:
+        print(f"lakmoes: the OCR engine said: {summary(outcome.ocr_messages)}", file=sys.stderr)
     for rec in outcome.inputs:
         if rec.status == "quarantined":
             print(f"lakmoes: quarantined {rec.path}: {rec.reason}", file=sys.stderr)

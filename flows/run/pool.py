@@ -44,7 +44,7 @@ class WorkerPool:
     # Slots, not a __dict__: Prefect stores a flow's parameters, and an
     # object it cannot take apart is stored as its type name only, instead
     # of Prefect walking into the process pools.
-    __slots__ = ("_documents", "_quality")
+    __slots__ = ("_documents", "_quality", "units_run")
 
     def __init__(self, options: RunOptions):
         spawn = multiprocessing.get_context("spawn")
@@ -55,9 +55,13 @@ class WorkerPool:
         self._quality.schedule(load_great_expectations)
         self._documents = ProcessPool(max_workers=options.workers, initializer=start_worker,
                                       initargs=(options.memory_limit_mb,), context=spawn)
+        # Work units handed to the document workers: the cache's evidence
+        # (a rerun over an unchanged corpus hands them none).
+        self.units_run = 0
 
     def submit(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Future[Any]:
         """Run a work unit in a document worker; killed after `timeout` seconds."""
+        self.units_run += 1
         return self._documents.schedule(fn, args=args, timeout=timeout)
 
     def run(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
