@@ -144,9 +144,22 @@ def _lakmoes(api: str, *args: str) -> subprocess.CompletedProcess[str]:
                           env=env, timeout=600)
 
 
+def _release_flow_runs() -> int:
+    """How many runs of the release flow the configured Prefect server holds."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    with get_client(sync_client=True) as client:
+        return client.count_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["lakmoes-release"])))
+
+
 def test_run_off_a_terminal_logs_plain_lines_per_phase_and_not_prefects_task_lines(prefect_api, tmp_path: Path) -> None:
+    before = _release_flow_runs()
     done = _lakmoes(prefect_api, "run", str(SEED), "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
+    # With PREFECT_API_URL set, the run is recorded on that server: it
+    # started no temporary server of its own.
+    assert _release_flow_runs() == before + 1
     lines = [line for line in done.stderr.splitlines() if line.startswith("lakmoes event=")]
     assert lines[0] == "lakmoes event=phase phase=read total=1"
     assert any(line.startswith("lakmoes event=done phase=read n=1/1 item=" + SEED.name) for line in lines)

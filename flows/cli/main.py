@@ -81,8 +81,7 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     # Nothing leaves this machine: no usage reports from the local server.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.model import RunOptions
-    from flows.run.flow import run, summary
-    from flows.run.progress import console_filter, make_progress
+    from flows.run.pool import WorkerPool
 
     unwritable = _unwritable(args.out)
     if unwritable:
@@ -91,19 +90,30 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     options = RunOptions(out=args.out, allow_findings=args.allow_findings, doc_timeout=args.doc_timeout,
                          full=args.full, cache_dir=args.cache,
                          **({"workers": args.workers} if args.workers else {}))
-    # lakmoes shows its own progress; Prefect's lines below a warning (an
-    # error when quiet) go to the Prefect API only.
-    console_filter(logging.ERROR if args.quiet else logging.WARNING)
-    progress = make_progress(args.quiet)
+    # The pool's quality process starts importing Great Expectations now,
+    # while this process imports Prefect (seconds each).
+    pool = WorkerPool(options)
+    failed = True
     try:
-        outcome = run(list(args.paths), options, progress=progress)
+        from flows.run.flow import run, summary
+        from flows.run.progress import console_filter, make_progress
+
+        # lakmoes shows its own progress; Prefect's lines below a warning (an
+        # error when quiet) go to the Prefect API only.
+        console_filter(logging.ERROR if args.quiet else logging.WARNING)
+        progress = make_progress(args.quiet)
+        try:
+            outcome = run(list(args.paths), options, pool, progress)
+        finally:
+            progress.close()
+        failed = False
     except Exception as e:
         # The message itself may quote document text: the Prefect log of the
         # run has the full error for whoever may read the documents.
         print(f"lakmoes: run failed, nothing published: {type(e).__name__} (see the Prefect run log)", file=sys.stderr)
         return ExitCode.FAILED
     finally:
-        progress.close()
+        pool.close(now=failed)  # a failed run's queued work must not keep the process alive
     if outcome.ocr_messages and not args.quiet:
         print(f"lakmoes: the OCR engine said: {summary(outcome.ocr_messages)}", file=sys.stderr)
     for rec in outcome.inputs:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import multiprocessing
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -44,7 +45,7 @@ class WorkerPool:
     # Slots, not a __dict__: Prefect stores a flow's parameters, and an
     # object it cannot take apart is stored as its type name only, instead
     # of Prefect walking into the process pools.
-    __slots__ = ("_documents", "_quality", "units_run")
+    __slots__ = ("_documents", "_lock", "_options", "_quality", "units_run")
 
     def __init__(self, options: RunOptions):
         spawn = multiprocessing.get_context("spawn")
@@ -53,16 +54,29 @@ class WorkerPool:
         # the interpreter lock that Prefect's start needs.
         self._quality = ProcessPool(max_workers=1, initializer=load_great_expectations, context=spawn)
         self._quality.schedule(load_great_expectations)
-        self._documents = ProcessPool(max_workers=options.workers, initializer=start_worker,
-                                      initargs=(options.memory_limit_mb,), context=spawn)
+        # The document workers start with the first work unit: a rerun that
+        # takes every document from the cache starts none, and their
+        # warm-up does not compete with the quality process's import.
+        self._options = options
+        self._documents: ProcessPool | None = None
+        self._lock = threading.Lock()
         # Work units handed to the document workers: the cache's evidence
         # (a rerun over an unchanged corpus hands them none).
         self.units_run = 0
 
+    def _workers(self) -> ProcessPool:
+        """The document workers (started by the first unit), counting the unit."""
+        with self._lock:
+            if self._documents is None:
+                self._documents = ProcessPool(max_workers=self._options.workers, initializer=start_worker,
+                                              initargs=(self._options.memory_limit_mb,),
+                                              context=multiprocessing.get_context("spawn"))
+            self.units_run += 1
+            return self._documents
+
     def submit(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Future[Any]:
         """Run a work unit in a document worker; killed after `timeout` seconds."""
-        self.units_run += 1
-        return self._documents.schedule(fn, args=args, timeout=timeout)
+        return self._workers().schedule(fn, args=args, timeout=timeout)
 
     def run(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
         return self.result(self.submit(fn, *args, timeout=timeout), timeout)
@@ -92,6 +106,8 @@ class WorkerPool:
         """Stop both pools; `now` kills the workers (the run failed, and
         queued work must not keep the process alive)."""
         for pool in (self._documents, self._quality):
+            if pool is None:
+                continue
             if now:
                 pool.stop()
             else:
