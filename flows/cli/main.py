@@ -4,9 +4,11 @@ The work itself lives in the stages; the exit statuses are `ExitCode`."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -49,6 +51,16 @@ def _parser() -> argparse.ArgumentParser:
                      help="folder of the results kept across runs (default: DIR/.cache)")
     run.add_argument("--quiet", action="store_true",
                      help="no progress and no Prefect lines: only quarantined inputs, errors and the closing line")
+
+    serve = sub.add_parser("serve", help="run releases on a schedule with Prefect's serving (and its UI)")
+    serve.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")], help="files or folders (default: seeds/)")
+    serve.add_argument("--cron", required=True, help='when to run, a cron expression, e.g. "0 6 * * *"')
+    serve.add_argument("--out", type=Path, default=Path("published"), help="output directory (default: ./published)")
+    serve.add_argument("--allow-findings", action="store_true", help="as for run")
+    serve.add_argument("--workers", type=_positive(int), default=None, help="worker processes (default: number of cores)")
+    serve.add_argument("--port", type=_positive(int), default=4200,
+                       help="port of the local Prefect server and UI, on 127.0.0.1 (default: 4200; "
+                            "not used when PREFECT_API_URL names a running server)")
 
     norm = sub.add_parser("normalise", help="normalise and OCR-correct text; print it")
     norm.add_argument("file", nargs="?", default="-", help="text file, or - for standard input")
@@ -123,6 +135,35 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     return outcome.exit_code
 
 
+def cmd_serve(args: argparse.Namespace) -> ExitCode:
+    """Serve the release flow on a schedule until interrupted. Without
+    PREFECT_API_URL, a local Prefect server is started for it (database
+    under lakmoes' state directory) and stopped on the way out."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.run.server import local_server, state_dir
+
+    unwritable = _unwritable(args.out)
+    if unwritable:
+        print(f"lakmoes: cannot write to {args.out}: {unwritable}", file=sys.stderr)
+        return ExitCode.FAILED
+    api = os.environ.get("PREFECT_API_URL")
+    # SIGTERM (a service manager stopping serve) ends it like Ctrl-C, so the server is stopped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        with contextlib.nullcontext(api) if api else local_server(state_dir() / "prefect", args.port) as url:
+            os.environ["PREFECT_API_URL"] = url  # before Prefect is imported and reads its settings
+            print(f"lakmoes: Prefect UI at {url.removesuffix('/api')}", file=sys.stderr, flush=True)
+            from flows.run.serve import serve_release
+
+            serve_release(list(args.paths), args.out, args.cron, args.allow_findings, args.workers or 0)
+    except KeyboardInterrupt:
+        pass
+    except RuntimeError as e:  # the local server did not start
+        print(f"lakmoes: {e}", file=sys.stderr)
+        return ExitCode.FAILED
+    return ExitCode.OK
+
+
 def cmd_normalise(args: argparse.Namespace) -> ExitCode:
     from flows.stages.correct.corrector import normalise_and_correct
     from flows.stages.ingest import decode_text
@@ -169,7 +210,7 @@ def cmd_report(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
-COMMANDS = {"run": cmd_run, "normalise": cmd_normalise, "redactions": cmd_redactions, "report": cmd_report}
+COMMANDS = {"run": cmd_run, "serve": cmd_serve, "normalise": cmd_normalise, "redactions": cmd_redactions, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:
