@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="work every input again, ignoring the results kept from earlier runs (and keep the new ones)")
     run.add_argument("--cache", type=Path, default=None,
                      help="folder of the results kept across runs (default: DIR/.cache)")
+    run.add_argument("--dask", metavar="ADDRESS",
+                     help='send the documents to the Dask cluster at ADDRESS (tcp://host:8786), or "local" for a '
+                          "local cluster of --workers processes (needs the dask extra: prefect-dask)")
     run.add_argument("--quiet", action="store_true",
                      help="no progress and no Prefect lines: only quarantined inputs, errors and the closing line")
 
@@ -100,11 +103,12 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
         print(f"lakmoes: cannot write to {args.out}: {unwritable}", file=sys.stderr)
         return ExitCode.FAILED
     options = RunOptions(out=args.out, allow_findings=args.allow_findings, doc_timeout=args.doc_timeout,
-                         full=args.full, cache_dir=args.cache,
+                         full=args.full, cache_dir=args.cache, dask=args.dask,
                          **({"workers": args.workers} if args.workers else {}))
     # The pool's quality process starts importing Great Expectations now,
-    # while this process imports Prefect (seconds each).
-    pool = WorkerPool(options)
+    # while this process imports Prefect (seconds each). A run on Dask
+    # needs no pool: the cluster's workers do the work.
+    pool = WorkerPool(options) if args.dask is None else None
     failed = True
     try:
         from flows.run.flow import run, summary
@@ -125,7 +129,8 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
         print(f"lakmoes: run failed, nothing published: {type(e).__name__} (see the Prefect run log)", file=sys.stderr)
         return ExitCode.FAILED
     finally:
-        pool.close(now=failed)  # a failed run's queued work must not keep the process alive
+        if pool is not None:
+            pool.close(now=failed)  # a failed run's queued work must not keep the process alive
     if outcome.ocr_messages and not args.quiet:
         print(f"lakmoes: the OCR engine said: {summary(outcome.ocr_messages)}", file=sys.stderr)
     for rec in outcome.inputs:

@@ -23,6 +23,9 @@ class RunOptions:
     # runs (None: DIR/.cache), and whether to ignore what is kept there.
     cache_dir: Path | None = None
     full: bool = False
+    # A Dask scheduler's address, or "local" for a local cluster; None:
+    # the run's own worker processes (flows/run/pool.py).
+    dask: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ with the same time limits and quarantine reasons.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -34,7 +35,7 @@ from flows.model.errors import ExitCode, InputError
 from flows.release import publish, report
 from flows.run import diff, units
 from flows.run.cache import ResultCache, cache_dir, lexicon_digest, version_key
-from flows.run.pool import WorkerPool
+from flows.run.pool import InProcessUnits, Units, WorkerPool
 from flows.run.progress import Progress, result_pages
 from flows.run.units import DocumentResult
 from flows.stages import ingest
@@ -118,7 +119,7 @@ def discover_task(paths: list[Path], ahead: ReadAhead | None) -> tuple[list[inge
     return discover_inputs(paths)
 
 
-def extract_document(pool: WorkerPool, inp: ingest.Input, options: RunOptions) -> DocumentResult:
+def extract_document(pool: Units, inp: ingest.Input, options: RunOptions) -> DocumentResult:
     """Extract and prepare one document in the pool (and finish it when it
     holds no OCR text); a large PDF is extracted in chunks of pages that run
     in parallel. Raises InputError when a unit timed out, crashed or failed."""
@@ -142,7 +143,7 @@ def extract_document(pool: WorkerPool, inp: ingest.Input, options: RunOptions) -
     return pool.run(units.process_input, inp, options, timeout=t)
 
 
-def read_document(pool: WorkerPool, inp: ingest.Input, options: RunOptions, progress: Progress) -> Read:
+def read_document(pool: Units, inp: ingest.Input, options: RunOptions, progress: Progress) -> Read:
     """The document's kept "prepare" result when there is one (and not
     `--full`); otherwise extracted and prepared in the pool, and kept. A
     document that fails is returned quarantined, and not kept: the next run
@@ -165,7 +166,7 @@ def read_document(pool: WorkerPool, inp: ingest.Input, options: RunOptions, prog
 
 
 @task(name="process-document", cache_policy=NO_CACHE, task_run_name="process-{inp.path.name}")
-def process_document_task(pool: WorkerPool, inp: ingest.Input, options: RunOptions,
+def process_document_task(pool: Units, inp: ingest.Input, options: RunOptions,
                           ahead: ReadAhead | None, progress: Progress) -> Read:
     early = ahead.early.pop(inp.sha256, None) if ahead is not None else None
     read = early.result() if early is not None else read_document(pool, inp, options, progress)
@@ -195,7 +196,7 @@ def summary(messages: dict[str, int]) -> str:
 
 
 @task(name="finish-document", cache_policy=NO_CACHE, task_run_name="finish-{pending.file_name}")
-def finish_document_task(pool: WorkerPool, pending: DocumentResult, lexicon: Counter[str], lexicon_key: str,
+def finish_document_task(pool: Units, pending: DocumentResult, lexicon: Counter[str], lexicon_key: str,
                          options: RunOptions, progress: Progress) -> Read:
     """Correct, parse and check a document with OCR text, now that the
     release lexicon is known; kept under the lexicon's hash, so that it is
@@ -219,7 +220,7 @@ def finish_document_task(pool: WorkerPool, pending: DocumentResult, lexicon: Cou
 
 
 @task(name="quality", cache_policy=NO_CACHE)
-def quality_task(pool: WorkerPool, tables: dict, manifest: dict, staging: Path, timeout: float) -> Any:
+def quality_task(pool: Units, tables: dict, manifest: dict, staging: Path, timeout: float) -> Any:
     from checks.quality.validate import (
         validate_release,  # Great Expectations: imported in the quality process
     )
@@ -254,7 +255,7 @@ def publish_artifacts(tables: dict[str, Any], manifest: dict[str, Any], quality:
 
 
 @flow(name="lakmoes-release", log_prints=False, validate_parameters=False)
-def release_flow(paths: list[Path], options: RunOptions, pool: WorkerPool,
+def release_flow(paths: list[Path], options: RunOptions, pool: Units,
                  ahead: ReadAhead | None = None, progress: Progress | None = None) -> RunOutcome:
     """Take a release from input files to a published, validated release
     directory. Returns the outcome; raises only on a failure of lakmoes
@@ -264,8 +265,17 @@ def release_flow(paths: list[Path], options: RunOptions, pool: WorkerPool,
     inputs, refused = discover_task(paths, ahead)
     if ahead is None:  # `run` began the phase before the flow, with the reading ahead
         shown.phase("read", len(inputs))
-    futures = [process_document_task.submit(pool, inp, options, ahead, shown) for inp in inputs]
-    reads: list[Read] = [f.result() for f in futures]
+    # A display cannot travel to Dask workers: with them, the flow shows
+    # each document as its result comes back.
+    remote = isinstance(pool, InProcessUnits)
+    in_task = Progress() if remote else shown
+    futures = [process_document_task.submit(pool, inp, options, ahead, in_task) for inp in inputs]
+    reads: list[Read] = []
+    for inp, f in zip(inputs, futures, strict=True):
+        reads.append(f.result())
+        if remote:
+            shown.advance("read", inp.path.name, result_pages(reads[-1].result), reads[-1].work,
+                          _status(reads[-1].result))
     results = [r.result for r in reads]
     work = [r.work for r in reads]
     said: Counter[str] = Counter()  # the OCR engine's messages on the documents read in this run
@@ -279,10 +289,13 @@ def release_flow(paths: list[Path], options: RunOptions, pool: WorkerPool,
     pending = [i for i, r in enumerate(results) if r.pending]
     if pending:
         shown.phase("finish", len(pending))
-    waiting = [(i, finish_document_task.submit(pool, results[i], lexicon, lexicon_key, options, shown))
+    waiting = [(i, finish_document_task.submit(pool, results[i], lexicon, lexicon_key, options, in_task))
                for i in pending]
     for i, future in waiting:
         finished = future.result()
+        if remote:
+            shown.advance("finish", Path(results[i].source_path).name, result_pages(results[i]), finished.work,
+                          _status(finished.result))
         results[i] = finished.result
         if work[i] == REUSED and finished.work == COMPUTED:
             work[i] = REFINISHED
@@ -360,8 +373,11 @@ def run(paths: list[Path], options: RunOptions, pool: WorkerPool | None = None,
     while the temporary Prefect server starts in a process of its own. A
     caller that runs several releases may pass its own `pool`; otherwise
     the run makes one and closes it at the end. `progress` shows the run's
-    phases (`flows/run/progress.py`); by default nothing is shown."""
+    phases (`flows/run/progress.py`); by default nothing is shown. With
+    `options.dask` the documents go to a Dask cluster instead (`run_on_dask`)."""
     shown: Progress = progress if progress is not None else Progress()
+    if options.dask:
+        return run_on_dask(paths, options, shown)
     own = pool is None
     workers = pool if pool is not None else WorkerPool(options)
     readers = ThreadPoolExecutor(max_workers=max(2, options.workers * 2), thread_name_prefix="lakmoes-read")
@@ -382,3 +398,28 @@ def run(paths: list[Path], options: RunOptions, pool: WorkerPool | None = None,
     if own:
         workers.close()
     return result
+
+
+def dask_runner(address: str, workers: int) -> Any:
+    """prefect-dask's task runner: the cluster at `address`, or with
+    "local" a cluster of `workers` worker processes (one thread each:
+    pdfminer.six is pure Python) on the loopback address, started for the
+    run and closed with it."""
+    from prefect_dask import DaskTaskRunner  # Dask is imported only for a run that asks for it
+
+    if address == "local":
+        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                              "host": "127.0.0.1", "dashboard_address": None})
+    return DaskTaskRunner(address=address)
+
+
+def run_on_dask(paths: list[Path], options: RunOptions, progress: Progress) -> RunOutcome:
+    """The flow with its document tasks on a Dask cluster (`--dask`). The
+    workers read the inputs and the cache at the paths the run names: on a
+    cluster of several machines those must be storage they all share."""
+    assert options.dask is not None
+    # The cluster's start and stop, worker by worker, are Dask's business:
+    # its warnings still reach the console.
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    return release_flow.with_options(task_runner=dask_runner(options.dask, options.workers))(
+        paths, options, InProcessUnits(), None, progress)

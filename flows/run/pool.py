@@ -119,3 +119,41 @@ class WorkerPool:
 
     def __exit__(self, kind: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
         self.close(now=kind is not None)
+
+
+class InProcessUnits:
+    """The executor seam on a Dask cluster (`--dask`): the flow's document
+    tasks run on the Dask workers (through prefect-dask), and each runs its
+    work units right there, in the worker's own process. It holds nothing,
+    so it travels to the workers with the task.
+
+    Dask, not pebble, runs the processes then: a unit has no time limit of
+    its own (a worker that dies is Dask's to replace and the document's
+    task fails), and the quality step runs in the run's process."""
+
+    __slots__ = ()  # see WorkerPool
+
+    def submit(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as e:
+            future.set_exception(e)
+        return future
+
+    def run(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
+        return self.result(self.submit(fn, *args, timeout=timeout), timeout)
+
+    @staticmethod
+    def result(future: Future[Any], timeout: float) -> Any:
+        return WorkerPool.result(future, timeout)
+
+    def validate(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Future[Any]:
+        return self.submit(fn, *args, timeout=timeout)
+
+    def close(self, now: bool = False) -> None:
+        """Nothing to stop: the cluster is the Dask runner's."""
+
+
+# Where a run's work units go: its own worker processes, or a Dask worker.
+Units = WorkerPool | InProcessUnits

@@ -50,6 +50,11 @@ class Progress:
     def close(self) -> None:
         """The run is over: the display is taken down."""
 
+    def __reduce__(self) -> tuple[type[Progress], tuple[()]]:
+        """A display travels (to a Dask worker, with the flow run's
+        parameters) as the silent kind: it can show nothing from there."""
+        return Progress, ()
+
 
 class _Tally:
     """Counts and rates of one phase."""
