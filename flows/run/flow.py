@@ -12,6 +12,13 @@ and Great Expectations seconds to import. `run` starts reading the
 documents before the flow, so that the reading overlaps the server's
 start; the flow's tasks then take the documents' results as they come,
 with the same time limits and quarantine reasons.
+
+Incremental runs: every document is first looked up in the cache of
+results kept across runs (`flows/run/cache.py`); only what is not there
+goes to the workers. The manifest says what was computed and reused, and
+`diff.json` what changed since the previous release (`flows/run/diff.py`).
+With `--dask` the document tasks run on a Dask cluster instead
+(`run_on_dask`).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 A run hands every work unit (`flows/run/units.py`) to a `WorkerPool` and
 waits on the future it returns; the flow never creates processes itself.
-A Dask runner plugs in here: an object with `submit`, `result`,
-`validate` and `close` that sends the same plain functions to its workers.
+On a Dask cluster (`--dask`) the flow's document tasks run on the Dask
+workers and hand their units to `InProcessUnits` there: the same
+`submit`, `result`, `validate` and `close`, run in the worker's process.
 
 The pool is an object owned by whoever runs the release (`run` makes one
 per run; a caller that runs several releases, such as the tests or a
