@@ -4,8 +4,11 @@ The work itself lives in the stages; the exit statuses are `ExitCode`."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +45,25 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--doc-timeout", type=_positive(float), default=900.0,
                      help="seconds per work unit (a document, or a chunk of a large PDF) before it is quarantined; "
                           "also the limit of the quality step")
+    run.add_argument("--full", action="store_true",
+                     help="work every input again, ignoring the results kept from earlier runs (and keep the new ones)")
+    run.add_argument("--cache", type=Path, default=None,
+                     help="folder of the results kept across runs (default: DIR/.cache)")
+    run.add_argument("--dask", metavar="ADDRESS",
+                     help='send the documents to the Dask cluster at ADDRESS (tcp://host:8786), or "local" for a '
+                          "local cluster of --workers processes (needs the dask extra: prefect-dask)")
+    run.add_argument("--quiet", action="store_true",
+                     help="no progress and no Prefect lines: only quarantined inputs, errors and the closing line")
+
+    serve = sub.add_parser("serve", help="run releases on a schedule with Prefect's serving (and its UI)")
+    serve.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")], help="files or folders (default: seeds/)")
+    serve.add_argument("--cron", required=True, help='when to run, a cron expression, e.g. "0 6 * * *"')
+    serve.add_argument("--out", type=Path, default=Path("published"), help="output directory (default: ./published)")
+    serve.add_argument("--allow-findings", action="store_true", help="as for run")
+    serve.add_argument("--workers", type=_positive(int), default=None, help="worker processes (default: number of cores)")
+    serve.add_argument("--port", type=_positive(int), default=4200,
+                       help="port of the local Prefect server and UI, on 127.0.0.1 (default: 4200; "
+                            "not used when PREFECT_API_URL names a running server)")
 
     norm = sub.add_parser("normalise", help="normalise and OCR-correct text; print it")
     norm.add_argument("file", nargs="?", default="-", help="text file, or - for standard input")
@@ -74,26 +96,77 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     # Nothing leaves this machine: no usage reports from the local server.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.model import RunOptions
-    from flows.run.flow import run
+    from flows.run.pool import WorkerPool
 
     unwritable = _unwritable(args.out)
     if unwritable:
         print(f"lakmoes: cannot write to {args.out}: {unwritable}", file=sys.stderr)
         return ExitCode.FAILED
     options = RunOptions(out=args.out, allow_findings=args.allow_findings, doc_timeout=args.doc_timeout,
+                         full=args.full, cache_dir=args.cache, dask=args.dask,
                          **({"workers": args.workers} if args.workers else {}))
+    # The pool's quality process starts importing Great Expectations now,
+    # while this process imports Prefect (seconds each). A run on Dask
+    # needs no pool: the cluster's workers do the work.
+    pool = WorkerPool(options) if args.dask is None else None
+    failed = True
     try:
-        outcome = run(list(args.paths), options)
+        from flows.run.flow import run, summary
+        from flows.run.progress import console_filter, make_progress
+
+        # lakmoes shows its own progress; Prefect's lines below a warning (an
+        # error when quiet) go to the Prefect API only.
+        console_filter(logging.ERROR if args.quiet else logging.WARNING)
+        progress = make_progress(args.quiet)
+        try:
+            outcome = run(list(args.paths), options, pool, progress)
+        finally:
+            progress.close()
+        failed = False
     except Exception as e:
         # The message itself may quote document text: the Prefect log of the
         # run has the full error for whoever may read the documents.
         print(f"lakmoes: run failed, nothing published: {type(e).__name__} (see the Prefect run log)", file=sys.stderr)
         return ExitCode.FAILED
+    finally:
+        if pool is not None:
+            pool.close(now=failed)  # a failed run's queued work must not keep the process alive
+    if outcome.ocr_messages and not args.quiet:
+        print(f"lakmoes: the OCR engine said: {summary(outcome.ocr_messages)}", file=sys.stderr)
     for rec in outcome.inputs:
         if rec.status == "quarantined":
             print(f"lakmoes: quarantined {rec.path}: {rec.reason}", file=sys.stderr)
     print(outcome.message)
     return outcome.exit_code
+
+
+def cmd_serve(args: argparse.Namespace) -> ExitCode:
+    """Serve the release flow on a schedule until interrupted. Without
+    PREFECT_API_URL, a local Prefect server is started for it (database
+    under lakmoes' state directory) and stopped on the way out."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.run.server import local_server, state_dir
+
+    unwritable = _unwritable(args.out)
+    if unwritable:
+        print(f"lakmoes: cannot write to {args.out}: {unwritable}", file=sys.stderr)
+        return ExitCode.FAILED
+    api = os.environ.get("PREFECT_API_URL")
+    # SIGTERM (a service manager stopping serve) ends it like Ctrl-C, so the server is stopped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        with contextlib.nullcontext(api) if api else local_server(state_dir() / "prefect", args.port) as url:
+            os.environ["PREFECT_API_URL"] = url  # before Prefect is imported and reads its settings
+            print(f"lakmoes: Prefect UI at {url.removesuffix('/api')}", file=sys.stderr, flush=True)
+            from flows.run.serve import serve_release
+
+            serve_release(list(args.paths), args.out, args.cron, args.allow_findings, args.workers or 0)
+    except KeyboardInterrupt:
+        pass
+    except RuntimeError as e:  # the local server did not start
+        print(f"lakmoes: {e}", file=sys.stderr)
+        return ExitCode.FAILED
+    return ExitCode.OK
 
 
 def cmd_normalise(args: argparse.Namespace) -> ExitCode:
@@ -142,7 +215,7 @@ def cmd_report(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
-COMMANDS = {"run": cmd_run, "normalise": cmd_normalise, "redactions": cmd_redactions, "report": cmd_report}
+COMMANDS = {"run": cmd_run, "serve": cmd_serve, "normalise": cmd_normalise, "redactions": cmd_redactions, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

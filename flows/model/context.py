@@ -19,6 +19,13 @@ class RunOptions:
     doc_timeout: float = 900.0  # seconds per work unit before it is killed
     chunk_pages: int = 40  # a PDF with more pages is extracted in chunks in parallel
     memory_limit_mb: int = 6144  # address-space limit of a worker process
+    # Incremental runs (flows/run/cache.py): where results are kept across
+    # runs (None: DIR/.cache), and whether to ignore what is kept there.
+    cache_dir: Path | None = None
+    full: bool = False
+    # A Dask scheduler's address, or "local" for a local cluster; None:
+    # the run's own worker processes (flows/run/pool.py).
+    dask: str | None = None
 
 
 @dataclass(frozen=True)

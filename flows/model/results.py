@@ -30,6 +30,9 @@ class DocumentResult:
     # lexicon is known; the flow then runs `finish` on it.
     pending: Document | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    # What the OCR engine (Tesseract, through OCRmyPDF) reported while the
+    # document was read, by message, counted: summarised by the run.
+    ocr_messages: dict[str, int] = field(default_factory=dict)
 
     @property
     def file_name(self) -> str:

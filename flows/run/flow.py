@@ -12,11 +12,19 @@ and Great Expectations seconds to import. `run` starts reading the
 documents before the flow, so that the reading overlaps the server's
 start; the flow's tasks then take the documents' results as they come,
 with the same time limits and quarantine reasons.
+
+Incremental runs: every document is first looked up in the cache of
+results kept across runs (`flows/run/cache.py`); only what is not there
+goes to the workers. The manifest says what was computed and reused, and
+`diff.json` what changed since the previous release (`flows/run/diff.py`).
+With `--dask` the document tasks run on a Dask cluster instead
+(`run_on_dask`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -32,8 +40,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.model import QuarantineEntry, RunOptions
 from flows.model.errors import ExitCode, InputError
 from flows.release import publish, report
-from flows.run import units
-from flows.run.pool import WorkerPool
+from flows.run import diff, units
+from flows.run.cache import ResultCache, cache_dir, lexicon_digest, version_key
+from flows.run.pool import InProcessUnits, Units, WorkerPool
+from flows.run.progress import Progress, result_pages
 from flows.run.units import DocumentResult
 from flows.stages import ingest
 
@@ -42,6 +52,7 @@ from flows.stages import ingest
 if TYPE_CHECKING:  # Great Expectations is imported in the quality process only
     from checks.quality.validate import QualityResult
 
+RELEASE_STEPS = ("tables", "quality", "report", "publish")
 ARTIFACT_KEYS = {"summary": "lakmoes-release-summary", "findings": "lakmoes-findings-by-document"}
 
 
@@ -53,6 +64,22 @@ class RunOutcome:
     release: Path | None
     inputs: list[publish.InputRecord] = field(default_factory=list)
     message: str = ""
+    # What the OCR engine reported on the documents read, by message, counted.
+    ocr_messages: dict[str, int] = field(default_factory=dict)
+
+
+# What became of an input in this run: worked, taken from the cache, or
+# taken from the cache up to the release lexicon and finished again (a
+# document with OCR text whose release's clean text changed).
+COMPUTED, REUSED, REFINISHED = "computed", "reused", "refinished"
+
+
+@dataclass
+class Read:
+    """A document's result and whether it was computed or reused."""
+
+    result: DocumentResult
+    work: str
 
 
 class ReadAhead:
@@ -62,7 +89,7 @@ class ReadAhead:
     __slots__ = ("early", "found", "paths")  # see WorkerPool: stored by Prefect as its type name only
 
     def __init__(self, paths: list[Path], found: tuple[list[ingest.Input], list[QuarantineEntry]],
-                 early: dict[str, Future[DocumentResult]]):
+                 early: dict[str, Future[Read]]):
         self.paths = list(paths)
         self.found = found
         self.early = early
@@ -99,36 +126,63 @@ def discover_task(paths: list[Path], ahead: ReadAhead | None) -> tuple[list[inge
     return discover_inputs(paths)
 
 
-def read_document(pool: WorkerPool, inp: ingest.Input, options: RunOptions) -> DocumentResult:
+def extract_document(pool: Units, inp: ingest.Input, options: RunOptions) -> DocumentResult:
     """Extract and prepare one document in the pool (and finish it when it
     holds no OCR text); a large PDF is extracted in chunks of pages that run
-    in parallel. A document that fails is returned quarantined."""
+    in parallel. Raises InputError when a unit timed out, crashed or failed."""
     t = options.doc_timeout
-    try:
-        if inp.media_type == "application/pdf":
-            pages = pool.run(units.count_pages, inp, timeout=t)
-            if pages > options.chunk_pages:
-                futures = [pool.submit(units.extract_chunk, inp, a, b, timeout=t)
-                           for a, b in units.chunks(pages, options.chunk_pages)]
-                try:
-                    extracted = [p for f in futures for p in pool.result(f, t)]
-                except InputError:
-                    for f in futures:
-                        f.cancel()  # the document is quarantined: its other chunks are wasted work
-                    raise
-                return pool.run(units.prepare_pages, inp, extracted, options, timeout=t)
-        return pool.run(units.process_input, inp, options, timeout=t)
-    except InputError as e:
-        return units.quarantined(inp.path, inp.sha256, e, "extract")
+    if inp.media_type == "application/pdf":
+        pages = pool.run(units.count_pages, inp, timeout=t)
+        if pages > options.chunk_pages:
+            futures = [pool.submit(units.extract_chunk, inp, a, b, timeout=t)
+                       for a, b in units.chunks(pages, options.chunk_pages)]
+            try:
+                chunks = [pool.result(f, t) for f in futures]
+            except InputError:
+                for f in futures:
+                    f.cancel()  # the document is quarantined: its other chunks are wasted work
+                raise
+            said: Counter[str] = Counter()
+            for _, messages in chunks:
+                said.update(messages)
+            return pool.run(units.prepare_pages, inp, [p for pages, _ in chunks for p in pages], dict(said), options,
+                            timeout=t)
+    return pool.run(units.process_input, inp, options, timeout=t)
+
+
+def read_document(pool: Units, inp: ingest.Input, options: RunOptions, progress: Progress) -> Read:
+    """The document's kept "prepare" result when there is one (and not
+    `--full`); otherwise extracted and prepared in the pool, and kept. A
+    document that fails is returned quarantined, and not kept: the next run
+    tries it again."""
+    store = ResultCache.for_run(options)
+    path = str(inp.path)
+    kept = None if options.full else store.get("prepare", inp.sha256, path)
+    if kept is not None:
+        read = Read(kept, REUSED)
+    else:
+        try:
+            result = extract_document(pool, inp, options)
+        except InputError as e:
+            result = units.quarantined(inp.path, inp.sha256, e, "extract")
+        else:
+            store.put("prepare", inp.sha256, path, result)
+        read = Read(result, COMPUTED)
+    progress.advance("read", inp.path.name, result_pages(read.result), read.work, _status(read.result))
+    return read
 
 
 @task(name="process-document", cache_policy=NO_CACHE, task_run_name="process-{inp.path.name}")
-def process_document_task(pool: WorkerPool, inp: ingest.Input, options: RunOptions,
-                          ahead: ReadAhead | None) -> DocumentResult:
+def process_document_task(pool: Units, inp: ingest.Input, options: RunOptions,
+                          ahead: ReadAhead | None, progress: Progress) -> Read:
     early = ahead.early.pop(inp.sha256, None) if ahead is not None else None
-    result = early.result() if early is not None else read_document(pool, inp, options)
-    _log_outcome(inp.path, result)
-    return result
+    read = early.result() if early is not None else read_document(pool, inp, options, progress)
+    _log_outcome(inp.path, read.result)
+    return read
+
+
+def _status(result: DocumentResult) -> str:
+    return "pending" if result.pending else "quarantined" if result.quarantine else result.status
 
 
 def _log_outcome(path: Path | str, result: DocumentResult) -> None:
@@ -139,26 +193,41 @@ def _log_outcome(path: Path | str, result: DocumentResult) -> None:
     if result.stage_seconds:
         stages = ", ".join(f"{name} {sec:.2f} s" for name, sec in result.stage_seconds.items())
         logger.info("%s %s: %s", path, result.status, stages)
+    if result.ocr_messages:
+        logger.info("%s OCR engine: %s", path, summary(result.ocr_messages))
+
+
+def summary(messages: dict[str, int]) -> str:
+    """"3× lots of diacritics - possibly poor OCR; 1× ...", most frequent first."""
+    return "; ".join(f"{n}× {text}" for text, n in sorted(messages.items(), key=lambda m: (-m[1], m[0])))
 
 
 @task(name="finish-document", cache_policy=NO_CACHE, task_run_name="finish-{pending.file_name}")
-def finish_document_task(pool: WorkerPool, pending: DocumentResult, lexicon: Counter[str],
-                         options: RunOptions) -> DocumentResult:
+def finish_document_task(pool: Units, pending: DocumentResult, lexicon: Counter[str], lexicon_key: str,
+                         options: RunOptions, progress: Progress) -> Read:
     """Correct, parse and check a document with OCR text, now that the
-    release lexicon is known."""
+    release lexicon is known; kept under the lexicon's hash, so that it is
+    done again only when the release's clean text changed."""
     doc = pending.pending
     assert doc is not None
+    store = ResultCache.for_run(options)
+    if not options.full and (kept := store.get("finish", doc.id, pending.source_path, lexicon_key)) is not None:
+        progress.advance("finish", pending.file_name, len(doc.pages), REUSED, _status(kept))
+        return Read(kept, REUSED)
     try:
         result = pool.run(units.finish, doc, options, lexicon, timeout=options.doc_timeout)
     except InputError as e:
         # Killed or crashed: the unit's first stage is where it was refused.
         result = units.quarantined(doc.path, doc.id, e, "correct")
+    else:
+        store.put("finish", doc.id, pending.source_path, result, lexicon_key)
     _log_outcome(pending.source_path, result)
-    return result
+    progress.advance("finish", pending.file_name, len(doc.pages), COMPUTED, _status(result))
+    return Read(result, COMPUTED)
 
 
 @task(name="quality", cache_policy=NO_CACHE)
-def quality_task(pool: WorkerPool, tables: dict, manifest: dict, staging: Path, timeout: float) -> Any:
+def quality_task(pool: Units, tables: dict, manifest: dict, staging: Path, timeout: float) -> Any:
     from checks.quality.validate import (
         validate_release,  # Great Expectations: imported in the quality process
     )
@@ -193,49 +262,102 @@ def publish_artifacts(tables: dict[str, Any], manifest: dict[str, Any], quality:
 
 
 @flow(name="lakmoes-release", log_prints=False, validate_parameters=False)
-def release_flow(paths: list[Path], options: RunOptions, pool: WorkerPool,
-                 ahead: ReadAhead | None = None) -> RunOutcome:
+def release_flow(paths: list[Path], options: RunOptions, pool: Units,
+                 ahead: ReadAhead | None = None, progress: Progress | None = None) -> RunOutcome:
     """Take a release from input files to a published, validated release
     directory. Returns the outcome; raises only on a failure of lakmoes
     itself, in which case nothing new is visible."""
     started = dt.datetime.now(dt.UTC)
+    shown: Progress = progress if progress is not None else Progress()
     inputs, refused = discover_task(paths, ahead)
-    futures = [process_document_task.submit(pool, inp, options, ahead) for inp in inputs]
-    results: list[DocumentResult] = [f.result() for f in futures]
+    if ahead is None:  # `run` began the phase before the flow, with the reading ahead
+        shown.phase("read", len(inputs))
+    # A display cannot travel to Dask workers: with them, the flow shows
+    # each document as its result comes back.
+    remote = isinstance(pool, InProcessUnits)
+    in_task = Progress() if remote else shown
+    futures = [process_document_task.submit(pool, inp, options, ahead, in_task) for inp in inputs]
+    reads: list[Read] = []
+    for inp, f in zip(inputs, futures, strict=True):
+        reads.append(f.result())
+        if remote:
+            shown.advance("read", inp.path.name, result_pages(reads[-1].result), reads[-1].work,
+                          _status(reads[-1].result))
+    results = [r.result for r in reads]
+    work = [r.work for r in reads]
+    said: Counter[str] = Counter()  # the OCR engine's messages on the documents read in this run
+    for r in reads:
+        if r.work == COMPUTED:
+            said.update(r.result.ocr_messages)
     # Documents with OCR text are corrected with the words of the whole
     # release's clean text, so they wait for every document to be read.
     lexicon = units.release_lexicon(results)
-    waiting = [(i, finish_document_task.submit(pool, r, lexicon, options)) for i, r in enumerate(results) if r.pending]
+    lexicon_key = lexicon_digest(lexicon)
+    pending = [i for i, r in enumerate(results) if r.pending]
+    if pending:
+        shown.phase("finish", len(pending))
+    waiting = [(i, finish_document_task.submit(pool, results[i], lexicon, lexicon_key, options, in_task))
+               for i in pending]
     for i, future in waiting:
-        results[i] = future.result()
+        finished = future.result()
+        if remote:
+            shown.advance("finish", Path(results[i].source_path).name, result_pages(results[i]), finished.work,
+                          _status(finished.result))
+        results[i] = finished.result
+        if work[i] == REUSED and finished.work == COMPUTED:
+            work[i] = REFINISHED
 
+    shown.phase("release", len(RELEASE_STEPS))
     quarantine = refused + [r.quarantine for r in results if r.quarantine] + [h for r in results for h in r.held]
     rows = publish.merged_rows(r.rows for r in results)
     release_held = publish.release_checks(rows)
     quarantine += release_held
     tables = publish.build_tables(rows, quarantine)
     records = publish.input_records(inputs, refused, results, release_held)
+    shown.advance("release", "tables")
 
     out = options.out
     release_id = publish.new_release_id(started)
     staging = publish.stage(out, release_id)
     try:
         manifest = publish.new_manifest(release_id, started, records, options, tables)
+        previous = diff.previous_release(out)
+        before = diff.previous_inputs(previous)
+        note_work(manifest, {str(inp.path): w for inp, w in zip(inputs, work, strict=True)}, before, options)
+        manifest["ocr_messages"] = dict(said.most_common())
         manifest["tables"] = publish.write_tables(tables, staging)
+        diff.write_diff(staging, diff.release_diff(previous, before, manifest["inputs"], tables))
         quality = cast("QualityResult", quality_task(pool, tables, manifest, staging, options.doc_timeout))
         manifest["quality"] = quality.summary
+        shown.advance("release", "quality", status="passed" if quality.ok else "failed")
         manifest["finished"] = dt.datetime.now(dt.UTC)
         publish.write_manifest(staging, manifest)
         report.write_report(staging, tables, manifest, quality)
         publish_artifacts(tables, manifest, quality)
+        shown.advance("release", "report")
         # A run that published no document (a mistyped path, a folder of
         # bad files) must not move `latest` to an empty release.
         final = publish_task(staging, out, quality.ok and bool(tables["inputs"].num_rows))
+        shown.advance("release", "publish", status=final.parent.name)
     except BaseException:
         publish.discard(staging)
         raise
 
-    return outcome(quality.ok, quality.failed, tables["inputs"].num_rows, final, records, quarantine)
+    done = outcome(quality.ok, quality.failed, tables["inputs"].num_rows, final, records, quarantine)
+    done.ocr_messages = dict(said.most_common())
+    return done
+
+
+def note_work(manifest: dict[str, Any], work: dict[str, str], before: list[dict[str, Any]],
+              options: RunOptions) -> None:
+    """Per input in the manifest whether it was computed or reused, the
+    inputs of the previous release that are gone, and the cache used."""
+    for entry in manifest["inputs"]:
+        if entry["path"] in work:
+            entry["work"] = work[entry["path"]]
+    manifest["work"] = dict(Counter(work.values()))
+    manifest["removed"] = diff.removed_inputs(before, manifest["inputs"])
+    manifest["cache"] = {"folder": str(cache_dir(options)), "version": version_key(options), "full": options.full}
 
 
 def outcome(quality_ok: bool, failed: list[str], published: int, final: Path, records: list[publish.InputRecord],
@@ -252,24 +374,31 @@ def outcome(quality_ok: bool, failed: list[str], published: int, final: Path, re
     return RunOutcome(code, final, records, f"{state.sentence} Release {final.name} in {final}")
 
 
-def run(paths: list[Path], options: RunOptions, pool: WorkerPool | None = None) -> RunOutcome:
+def run(paths: list[Path], options: RunOptions, pool: WorkerPool | None = None,
+        progress: Progress | None = None) -> RunOutcome:
     """Entry point for the CLI and tests: the flow with the embedded Prefect
     default (a temporary local server when no API is configured).
 
     The workers start, and start reading the documents, before the flow,
     while the temporary Prefect server starts in a process of its own. A
     caller that runs several releases may pass its own `pool`; otherwise
-    the run makes one and closes it at the end."""
+    the run makes one and closes it at the end. `progress` shows the run's
+    phases (`flows/run/progress.py`); by default nothing is shown. With
+    `options.dask` the documents go to a Dask cluster instead (`run_on_dask`)."""
+    shown: Progress = progress if progress is not None else Progress()
+    if options.dask:
+        return run_on_dask(paths, options, shown)
     own = pool is None
     workers = pool if pool is not None else WorkerPool(options)
     readers = ThreadPoolExecutor(max_workers=max(2, options.workers * 2), thread_name_prefix="lakmoes-read")
     try:
         found = discover_inputs(paths)
-        early = {inp.sha256: readers.submit(read_document, workers, inp, options) for inp in found[0]}
+        shown.phase("read", len(found[0]))
+        early = {inp.sha256: readers.submit(read_document, workers, inp, options, shown) for inp in found[0]}
         task_runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=max(2, options.workers * 2))
         ahead = ReadAhead(paths, found, early)
         # Prefect types task_runner by the futures it makes; ThreadPoolTaskRunner's do not match that generic.
-        result = release_flow.with_options(task_runner=task_runner)(paths, options, workers, ahead)  # type: ignore[arg-type]
+        result = release_flow.with_options(task_runner=task_runner)(paths, options, workers, ahead, shown)  # type: ignore[arg-type]
     except BaseException:
         if own:
             workers.close(now=True)
@@ -279,3 +408,28 @@ def run(paths: list[Path], options: RunOptions, pool: WorkerPool | None = None) 
     if own:
         workers.close()
     return result
+
+
+def dask_runner(address: str, workers: int) -> Any:
+    """prefect-dask's task runner: the cluster at `address`, or with
+    "local" a cluster of `workers` worker processes (one thread each:
+    pdfminer.six is pure Python) on the loopback address, started for the
+    run and closed with it."""
+    from prefect_dask import DaskTaskRunner  # Dask is imported only for a run that asks for it
+
+    if address == "local":
+        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                              "host": "127.0.0.1", "dashboard_address": None})
+    return DaskTaskRunner(address=address)
+
+
+def run_on_dask(paths: list[Path], options: RunOptions, progress: Progress) -> RunOutcome:
+    """The flow with its document tasks on a Dask cluster (`--dask`). The
+    workers read the inputs and the cache at the paths the run names: on a
+    cluster of several machines those must be storage they all share."""
+    assert options.dask is not None
+    # The cluster's start and stop, worker by worker, are Dask's business:
+    # its warnings still reach the console.
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    return release_flow.with_options(task_runner=dask_runner(options.dask, options.workers))(
+        paths, options, InProcessUnits(), None, progress)

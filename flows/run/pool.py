@@ -2,8 +2,9 @@
 
 A run hands every work unit (`flows/run/units.py`) to a `WorkerPool` and
 waits on the future it returns; the flow never creates processes itself.
-A Dask runner plugs in here: an object with `submit`, `result`,
-`validate` and `close` that sends the same plain functions to its workers.
+On a Dask cluster (`--dask`) the flow's document tasks run on the Dask
+workers and hand their units to `InProcessUnits` there: the same
+`submit`, `result`, `validate` and `close`, run in the worker's process.
 
 The pool is an object owned by whoever runs the release (`run` makes one
 per run; a caller that runs several releases, such as the tests or a
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import multiprocessing
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -44,7 +46,7 @@ class WorkerPool:
     # Slots, not a __dict__: Prefect stores a flow's parameters, and an
     # object it cannot take apart is stored as its type name only, instead
     # of Prefect walking into the process pools.
-    __slots__ = ("_documents", "_quality")
+    __slots__ = ("_documents", "_lock", "_options", "_quality", "units_run")
 
     def __init__(self, options: RunOptions):
         spawn = multiprocessing.get_context("spawn")
@@ -53,12 +55,29 @@ class WorkerPool:
         # the interpreter lock that Prefect's start needs.
         self._quality = ProcessPool(max_workers=1, initializer=load_great_expectations, context=spawn)
         self._quality.schedule(load_great_expectations)
-        self._documents = ProcessPool(max_workers=options.workers, initializer=start_worker,
-                                      initargs=(options.memory_limit_mb,), context=spawn)
+        # The document workers start with the first work unit: a rerun that
+        # takes every document from the cache starts none, and their
+        # warm-up does not compete with the quality process's import.
+        self._options = options
+        self._documents: ProcessPool | None = None
+        self._lock = threading.Lock()
+        # Work units handed to the document workers: the cache's evidence
+        # (a rerun over an unchanged corpus hands them none).
+        self.units_run = 0
+
+    def _workers(self) -> ProcessPool:
+        """The document workers (started by the first unit), counting the unit."""
+        with self._lock:
+            if self._documents is None:
+                self._documents = ProcessPool(max_workers=self._options.workers, initializer=start_worker,
+                                              initargs=(self._options.memory_limit_mb,),
+                                              context=multiprocessing.get_context("spawn"))
+            self.units_run += 1
+            return self._documents
 
     def submit(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Future[Any]:
         """Run a work unit in a document worker; killed after `timeout` seconds."""
-        return self._documents.schedule(fn, args=args, timeout=timeout)
+        return self._workers().schedule(fn, args=args, timeout=timeout)
 
     def run(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
         return self.result(self.submit(fn, *args, timeout=timeout), timeout)
@@ -88,6 +107,8 @@ class WorkerPool:
         """Stop both pools; `now` kills the workers (the run failed, and
         queued work must not keep the process alive)."""
         for pool in (self._documents, self._quality):
+            if pool is None:
+                continue
             if now:
                 pool.stop()
             else:
@@ -99,3 +120,41 @@ class WorkerPool:
 
     def __exit__(self, kind: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
         self.close(now=kind is not None)
+
+
+class InProcessUnits:
+    """The executor seam on a Dask cluster (`--dask`): the flow's document
+    tasks run on the Dask workers (through prefect-dask), and each runs its
+    work units right there, in the worker's own process. It holds nothing,
+    so it travels to the workers with the task.
+
+    Dask, not pebble, runs the processes then: a unit has no time limit of
+    its own (a worker that dies is Dask's to replace and the document's
+    task fails), and the quality step runs in the run's process."""
+
+    __slots__ = ()  # see WorkerPool
+
+    def submit(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as e:
+            future.set_exception(e)
+        return future
+
+    def run(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
+        return self.result(self.submit(fn, *args, timeout=timeout), timeout)
+
+    @staticmethod
+    def result(future: Future[Any], timeout: float) -> Any:
+        return WorkerPool.result(future, timeout)
+
+    def validate(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Future[Any]:
+        return self.submit(fn, *args, timeout=timeout)
+
+    def close(self, now: bool = False) -> None:
+        """Nothing to stop: the cluster is the Dask runner's."""
+
+
+# Where a run's work units go: its own worker processes, or a Dask worker.
+Units = WorkerPool | InProcessUnits

@@ -5,11 +5,13 @@ is rows, never layout objects."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -128,23 +130,56 @@ def work_unit(stage: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return wrap
 
 
+class _Count(logging.Handler):
+    def __init__(self, counts: Counter[str]):
+        super().__init__(logging.WARNING)
+        self.counts = counts
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.counts[record.getMessage()[:200]] += 1
+
+
+@contextlib.contextmanager
+def ocr_messages() -> Iterator[Counter[str]]:
+    """Catch what OCRmyPDF and Tesseract (through OCRmyPDF's log) report
+    while a unit runs, counted by message, instead of letting it reach the
+    worker's standard error line by line; the run sums it up. A worker runs
+    one unit at a time, so the handler sees only this unit's messages."""
+    counts: Counter[str] = Counter()
+    logger = logging.getLogger("ocrmypdf")
+    handler, propagate = _Count(counts), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield counts
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
 @work_unit("read")
 def process_input(inp: ingest.Input, options: RunOptions) -> DocumentResult:
     """One whole document: read, extract, prepare (and finish, unless it
     waits for the release lexicon)."""
-    try:
-        doc = ingest.read_document(inp)
-    except InputError as e:
-        return quarantined(inp.path, inp.sha256, e, "ingest")
-    return prepare(doc, options)
+    with ocr_messages() as said:
+        try:
+            doc = ingest.read_document(inp)
+        except InputError as e:
+            return quarantined(inp.path, inp.sha256, e, "ingest")
+    result = prepare(doc, options)
+    result.ocr_messages = dict(said)
+    return result
 
 
 @work_unit("extract")
-def extract_chunk(inp: ingest.Input, first: int, last: int) -> list[Page]:
-    """Pages first..last of a large PDF (raises InputError)."""
+def extract_chunk(inp: ingest.Input, first: int, last: int) -> tuple[list[Page], dict[str, int]]:
+    """Pages first..last of a large PDF (raises InputError), and what the
+    OCR engine reported on them."""
     from flows.stages.extract import pdf  # pdfminer is imported only when a PDF comes
 
-    return pdf.extract_pages(inp.path, first, last)
+    with ocr_messages() as said:
+        pages = pdf.extract_pages(inp.path, first, last)
+    return pages, dict(said)
 
 
 @work_unit("extract")
@@ -155,12 +190,15 @@ def count_pages(inp: ingest.Input) -> int:
 
 
 @work_unit("prepare")
-def prepare_pages(inp: ingest.Input, pages: list[Page], options: RunOptions) -> DocumentResult:
-    """`prepare` for a PDF whose pages were extracted in chunks."""
+def prepare_pages(inp: ingest.Input, pages: list[Page], said: dict[str, int], options: RunOptions) -> DocumentResult:
+    """`prepare` for a PDF whose pages were extracted in chunks (`said`:
+    what the OCR engine reported on them)."""
     doc = Document(id=inp.sha256, path=str(inp.path), size=inp.size, media_type=inp.media_type)
     ingest.attach_pages(doc, pages)
     doc.text = doc.raw_text
-    return prepare(doc, options)
+    result = prepare(doc, options)
+    result.ocr_messages = said
+    return result
 
 
 def start_worker(limit_mb: int) -> None:

@@ -1,0 +1,265 @@
+"""Operations benchmark (issue 15; not run by the tests): what a scheduled
+`lakmoes run` costs over a generated corpus, in one run, printed and
+written as JSON.
+
+The corpus (default 300 pages, up to 3,000): documents of the synthetic
+release layouts (`bench/release_generate.py`), 2 to 4 pages each, 70% of
+the pages born-digital and 30% scanned. Every document carries Woo ground
+markers in its text; a born-digital page has a black redaction box with
+its ground beside it; a scanned page is rendered at 150 dpi with speckle
+noise before binarising, so its OCR has damage to correct.
+
+Measured, each `lakmoes run` a command of its own (wall seconds):
+
+- cold: a run into an empty output folder (cache empty), pages/s; and the
+  per-document stages alone (`flows.run.units`, one process) on the
+  born-digital files against plain single-process pdfminer.six
+  `extract_text` on the same files, pages/s;
+- warm: the same run again, nothing changed, as a ratio to cold;
+- one changed: one born-digital document rewritten, as a ratio to cold,
+  against the target 2/N of cold plus the fixed cost;
+- fixed cost: a one-page run with the embedded Prefect default (temporary
+  server) and against a running Prefect server (`PREFECT_API_URL`);
+- `--dask local` against the default, both cold;
+- peak memory: the largest resident set of any process the runs started.
+
+Run: `python bench/ops_bench.py [--pages 300] [--json bench/out/ops.json]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from faker import Faker
+from release_generate import LAYOUTS, Make, document
+
+GROUNDS = ["5.1.2e", "5.1.2a", "5.2", "5.1.2i"]
+
+
+def _page_texts(m: Make, pages: int) -> list[str]:
+    """The text of a document of `pages` pages: a layout's document per
+    page, each with a ground marker line."""
+    out = []
+    for _ in range(pages):
+        text = document(m, m.rng.choice(list(LAYOUTS)))
+        out.append(text + f"Passage verwijderd op grond van artikel {m.rng.choice(GROUNDS)} Woo.\n")
+    return out
+
+
+def born_digital(pages: list[str], boxes: bool) -> bytes:
+    """One page per text in Helvetica; with `boxes`, a black redaction box
+    over a line of each page and its ground beside it."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, invariant=True)
+    for text in pages:
+        y = 800.0
+        for line in text.split("\n")[:52]:
+            c.setFont("Helvetica", 10)
+            c.drawString(60, y, line)
+            y -= 14
+        if boxes:
+            c.setFillColorRGB(0, 0, 0)
+            c.rect(60, 800 - 14 * 4 - 3, 180, 13, stroke=0, fill=1)
+            c.drawString(250, 800 - 14 * 4, "5.1.2e")
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def damaged_scan(pdf: bytes, rng: random.Random, dpi: int = 150) -> bytes:
+    """The pages as a poor scan: rendered at `dpi`, speckled, binarised."""
+    import img2pdf
+    import numpy as np
+    import pypdfium2
+    from PIL import Image
+
+    blobs = []
+    noise = np.random.default_rng(rng.randint(0, 2**32 - 1))
+    doc = pypdfium2.PdfDocument(pdf)
+    try:
+        for page in doc:
+            gray = np.asarray(page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")).astype(np.int16)
+            gray = gray + noise.normal(0, 40, gray.shape).astype(np.int16)
+            out = io.BytesIO()
+            Image.fromarray(((gray > 140) * 255).astype(np.uint8)).convert("1").save(out, format="PNG", dpi=(dpi, dpi))
+            blobs.append(out.getvalue())
+    finally:
+        doc.close()
+    return img2pdf.convert(blobs, nodate=True)
+
+
+def generate(folder: Path, pages: int, seed: int = 15) -> tuple[list[Path], list[Path]]:
+    """The corpus: (born-digital files, scanned files), 30% of pages scanned."""
+    rng = random.Random(seed)
+    fake = Faker("nl_NL")
+    fake.seed_instance(seed)
+    m = Make(rng, fake)
+    folder.mkdir(parents=True, exist_ok=True)
+    digital: list[Path] = []
+    scanned: list[Path] = []
+    done = scanned_pages = 0
+    i = 0
+    while done < pages:
+        size = min(rng.randint(2, 4), pages - done)
+        scan = scanned_pages + size <= 0.3 * pages and rng.random() < 0.5
+        pdf = born_digital(_page_texts(m, size), boxes=not scan)
+        path = folder / f"doc-{i:04d}.pdf"
+        path.write_bytes(damaged_scan(pdf, rng) if scan else pdf)
+        (scanned if scan else digital).append(path)
+        scanned_pages += size if scan else 0
+        done += size
+        i += 1
+    return digital, scanned
+
+
+def lakmoes(args: list[str], env: dict[str, str] | None = None) -> float:
+    """Wall seconds of one `lakmoes` command (exit 0, 3 or 4: every
+    document went through the pipeline)."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "flows.cli", *args, "--quiet"], cwd=ROOT, capture_output=True,
+                          text=True, env=env if env is not None else dict(os.environ), check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode not in (0, 3, 4):
+        sys.exit(f"lakmoes {' '.join(args)} failed ({done.returncode}): {done.stderr[-3000:]}")
+    return elapsed
+
+
+def pdf_pages(files: list[Path]) -> int:
+    from flows.stages.extract.opening import page_count
+
+    return sum(page_count(f) for f in files)
+
+
+def stages_rate(files: list[Path]) -> float:
+    """Seconds of the per-document stages in one process (read, prepare,
+    finish with the files' own lexicon)."""
+    from flows.model import RunOptions
+    from flows.run import units
+    from flows.stages.ingest import identify
+
+    options = RunOptions()
+    started = time.perf_counter()
+    results = [units.process_input(identify(f), options) for f in files]
+    lexicon = units.release_lexicon(results)
+    for r in results:
+        if r.pending is not None:
+            units.finish(r.pending, options, lexicon)
+    return time.perf_counter() - started
+
+
+def plain_pdfminer(files: list[Path]) -> float:
+    from pdfminer.high_level import extract_text
+
+    started = time.perf_counter()
+    for f in files:
+        extract_text(f)
+    return time.perf_counter() - started
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--pages", type=int, default=300, help="pages in the corpus (default 300, up to 3000)")
+    p.add_argument("--json", type=Path, default=ROOT / "bench" / "out" / "ops.json", help="where to write the figures")
+    p.add_argument("--no-dask", action="store_true", help="leave out the --dask local run")
+    args = p.parse_args(argv)
+    if not 1 <= args.pages <= 3000:
+        p.error("--pages must be between 1 and 3000")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    figures: dict[str, object] = {"pages": args.pages, "cores": os.cpu_count()}
+    with tempfile.TemporaryDirectory(prefix="lakmoes-ops-") as tmp:
+        work = Path(tmp)
+        digital, scanned = generate(work / "corpus", args.pages)
+        n = len(digital) + len(scanned)
+        figures |= {"documents": n, "born_digital_pages": pdf_pages(digital), "scanned_pages": pdf_pages(scanned)}
+        print(f"corpus: {n} documents, {figures['born_digital_pages']} born-digital and "
+              f"{figures['scanned_pages']} scanned pages", flush=True)
+
+        out = work / "published"
+        cold = lakmoes(["run", str(work / "corpus"), "--out", str(out)], env)
+        warm = lakmoes(["run", str(work / "corpus"), "--out", str(out)], env)
+        changed_doc = digital[len(digital) // 2]
+        changed_doc.write_bytes(born_digital(["Deze brief is herzien.\nDe voorgestelde aanpak wordt voortgezet.\n"
+                                              "Passage verwijderd op grond van artikel 5.1.2e Woo.\n"], boxes=True))
+        one_changed = lakmoes(["run", str(work / "corpus"), "--out", str(out)], env)
+
+        single = work / "single"
+        single.mkdir()
+        shutil.copy(digital[0], single / digital[0].name)
+        fixed_embedded = lakmoes(["run", str(single), "--out", str(work / "fixed-embedded")], env)
+        port = free_port()
+        home = work / "prefect-home"
+        with (work / "server.log").open("wb") as log:
+            server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                       "--port", str(port)], env={**env, "PREFECT_HOME": str(home),
+                                                                  "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
+                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            from flows.run.server import healthy, stop
+
+            api = f"http://127.0.0.1:{port}/api"
+            deadline = time.monotonic() + 240
+            while not healthy(api) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            with_server = {**env, "PREFECT_API_URL": api}
+            fixed_server = lakmoes(["run", str(single), "--out", str(work / "fixed-server")], with_server)
+            fixed_server_warm = lakmoes(["run", str(single), "--out", str(work / "fixed-server")], with_server)
+        finally:
+            stop(server)
+
+        dask_cold = None
+        if not args.no_dask:
+            dask_cold = lakmoes(["run", str(work / "corpus"), "--out", str(work / "dask"), "--dask", "local"], env)
+
+        stages = stages_rate(digital)
+        plain = plain_pdfminer(digital)
+    pages = args.pages
+    digital_pages = int(figures["born_digital_pages"])  # type: ignore[call-overload]
+    figures |= {
+        "cold_seconds": round(cold, 2), "cold_pages_per_s": round(pages / cold, 3),
+        "stages_born_digital_pages_per_s": round(digital_pages / stages, 3),
+        "plain_pdfminer_pages_per_s": round(digital_pages / plain, 3),
+        "stages_vs_plain_pdfminer": round(plain / stages, 3),
+        "warm_seconds": round(warm, 2), "warm_vs_cold": round(warm / cold, 3),
+        "one_changed_seconds": round(one_changed, 2), "one_changed_vs_cold": round(one_changed / cold, 3),
+        "one_changed_target_vs_cold": round(2 / n + fixed_server / cold, 3),
+        "fixed_embedded_seconds": round(fixed_embedded, 2), "fixed_running_server_seconds": round(fixed_server, 2),
+        "fixed_running_server_cached_seconds": round(fixed_server_warm, 2),
+        "dask_local_seconds": round(dask_cold, 2) if dask_cold else None,
+        "dask_local_vs_default": round(dask_cold / cold, 3) if dask_cold else None,
+        "peak_rss_mb_largest_process": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+    }
+    for key, value in figures.items():
+        print(f"{key:40} {value}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

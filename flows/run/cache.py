@@ -1,0 +1,151 @@
+"""Incremental runs: what a worker returned for an input, kept across runs
+and processes, so that a rerun over an unchanged corpus reads, extracts,
+OCRs, corrects and checks nothing again.
+
+An entry is one input's `DocumentResult` (plain picklable data), under a
+key made of
+
+- the input's bytes (its sha256) and its path: the rows carry the path
+  (`source_path`), so the same bytes under another name are worked again;
+- the version key of the run: a hash of lakmoes' own source and data files
+  (every `.py`, `.toml`, `.json` and template under `flows/` and `checks/`),
+  of the versions of the libraries and of Tesseract whose output lands in
+  the rows, and of the options that change results (`RESULT_OPTIONS`);
+- for a document with OCR text, finished with the release lexicon (the
+  words of the release's clean text, `units.release_lexicon`), a hash of
+  that lexicon as well. Such a document keeps two entries: its "prepare"
+  result (extracted, OCRed, split and classified; it does not depend on
+  the rest of the release) and its "finish" result. When the release's
+  clean text changes (a born-digital document added, changed or removed),
+  the OCR documents are corrected, parsed and checked again from their
+  kept "prepare" result, never OCRed again.
+
+Only what a work unit returned is kept: a unit that timed out, crashed or
+ran out of memory is tried again by the next run. Writes are atomic (a
+temporary file renamed into place), so concurrent runs sharing the folder
+see an entry whole or not at all; an entry that cannot be read is ignored,
+recomputed and written again. Entries are pickles: the folder must be as
+trusted as the code (it is lakmoes' own state folder, `DIR/.cache/` by
+default).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+import subprocess
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+import checks
+import flows
+from flows.model import DocumentResult, RunOptions
+
+# RunOptions fields whose value changes a document's rows. The others
+# (workers, time and memory limits, chunk size, the output and cache
+# folders) change how the work runs, not what it returns.
+RESULT_OPTIONS = ("allow_findings",)
+
+# Libraries whose output lands in the rows: a new version may extract,
+# OCR or recognise differently.
+LIBRARIES = ("pdfminer.six", "ocrmypdf", "pikepdf", "pypdfium2", "opencv-python-headless", "rapidfuzz", "wordfreq",
+             "deduce", "python-stdnum", "phonenumbers", "charset-normalizer", "pillow", "numpy")
+SOURCE_SUFFIXES = {".py", ".toml", ".json", ".j2"}
+
+
+@cache
+def code_version() -> str:
+    """A hash of lakmoes' source and data files, of the library versions in
+    `LIBRARIES` and of the Tesseract binary's version; once per process."""
+    h = hashlib.sha256()
+    for package in (flows, checks):
+        root = Path(next(iter(package.__path__)))
+        for path in sorted(p for p in root.rglob("*") if p.suffix in SOURCE_SUFFIXES and "__pycache__" not in p.parts):
+            h.update(f"{package.__name__}/{path.relative_to(root).as_posix()}\0".encode())
+            h.update(path.read_bytes())
+    for dist in LIBRARIES:
+        try:
+            h.update(f"{dist}={metadata.version(dist)}\0".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{dist}=absent\0".encode())
+    h.update(tesseract_version().encode())
+    return h.hexdigest()
+
+
+def tesseract_version() -> str:
+    """The first line of `tesseract --version`, or "absent"."""
+    binary = shutil.which("tesseract")
+    if binary is None:
+        return "tesseract absent"
+    try:
+        done = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return "tesseract unknown"
+    return (done.stdout or done.stderr).splitlines()[0] if (done.stdout or done.stderr) else "tesseract unknown"
+
+
+def version_key(options: RunOptions) -> str:
+    """The code version and the options that change results, as one hash."""
+    settings = "\0".join(f"{name}={getattr(options, name)!r}" for name in RESULT_OPTIONS)
+    return hashlib.sha256(f"{code_version()}\0{settings}".encode()).hexdigest()
+
+
+def lexicon_digest(lexicon: Counter[str]) -> str:
+    """A hash of the release lexicon: its words and their counts."""
+    h = hashlib.sha256()
+    for word, count in sorted(lexicon.items()):
+        h.update(f"{word}\t{count}\n".encode())
+    return h.hexdigest()
+
+
+def cache_dir(options: RunOptions) -> Path:
+    """The cache folder: `--cache`, or `.cache/` in the output folder."""
+    return options.cache_dir if options.cache_dir is not None else options.out / ".cache"
+
+
+@dataclass(frozen=True)
+class ResultCache:
+    """The kept results of one version key, in `root/<version key>/`."""
+
+    root: Path
+    version: str
+
+    @classmethod
+    def for_run(cls, options: RunOptions) -> ResultCache:
+        return cls(cache_dir(options), version_key(options))
+
+    def _path(self, phase: str, sha256: str, path: str, lexicon: str = "") -> Path:
+        name = hashlib.sha256(f"{path}\0{lexicon}".encode()).hexdigest()[:32]
+        return self.root / self.version[:32] / phase / sha256[:2] / f"{sha256}-{name}.pickle"
+
+    def get(self, phase: str, sha256: str, path: str, lexicon: str = "") -> DocumentResult | None:
+        """The kept result, or None when there is none or it cannot be read."""
+        try:
+            with self._path(phase, sha256, path, lexicon).open("rb") as f:
+                result = pickle.load(f)
+        except FileNotFoundError:
+            return None
+        except Exception:  # a torn or foreign file: recomputed and written again
+            return None
+        if not isinstance(result, DocumentResult) or result.source_path != path:
+            return None
+        result.stage_seconds = {}  # nothing ran for it in this run
+        return result
+
+    def put(self, phase: str, sha256: str, path: str, result: DocumentResult, lexicon: str = "") -> None:
+        """Keep a result (atomically: a temporary file renamed into place).
+        A cache that cannot be written costs only the reuse, never the run."""
+        target = self._path(phase, sha256, path, lexicon)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tmp.open("wb") as f:
+                pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except OSError:
+            tmp.unlink(missing_ok=True)

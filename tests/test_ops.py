@@ -1,0 +1,201 @@
+"""Operations: incremental runs over a corpus that changes between runs
+(the cache of per-input results, the manifest's account of it, the release
+diff), through the real flow with a Prefect test server; what a run shows
+(progress, log lines, quiet, the OCR engine's messages)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pty
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEED
+from test_classify import GAZETTE, KAMERBRIEF
+
+from flows.model import RunOptions
+from flows.model.tables import TABLES
+from flows.run import units
+from flows.run.flow import run, summary
+from flows.run.pool import WorkerPool
+from flows.run.progress import Bars, LogLines, Progress, make_progress
+
+MEMO_PDF = SEED.with_name(SEED.stem + "-beslisnota.pdf")  # scanned: its text is OCR output
+ANSWERS_PDF = SEED.with_name(SEED.stem + "-antwoorden.pdf")
+
+
+@pytest.fixture(scope="module")
+def prefect_api():
+    """One Prefect test server for the module."""
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield PREFECT_API_URL.value()
+
+
+def manifest(out: Path) -> dict:
+    return json.loads((out / "latest" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def work(out: Path) -> dict[str, str]:
+    """What became of each input in the latest run, by file name."""
+    return {Path(i["path"]).name: i["work"] for i in manifest(out)["inputs"]}
+
+
+def release_diff(out: Path) -> dict:
+    return json.loads((out / "latest" / "diff.json").read_text(encoding="utf-8"))
+
+
+def tables_text(release: Path) -> dict[str, str]:
+    return {name: (release / f"{name}.jsonl").read_text(encoding="utf-8") for name in TABLES}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """The seed (its text, its born-digital answers and its scanned
+    beslisnota) and two born-digital text documents."""
+    folder = tmp_path_factory.mktemp("corpus")
+    for source in (SEED, ANSWERS_PDF, MEMO_PDF):
+        shutil.copy(source, folder / source.name)
+    (folder / "gemeenteblad.txt").write_text(GAZETTE, encoding="utf-8")
+    (folder / "kamerbrief.txt").write_text(KAMERBRIEF, encoding="utf-8")
+    return folder
+
+
+def test_incremental_runs_redo_only_what_changed_and_publish_what_a_full_run_publishes(prefect_api, corpus: Path,
+                                                                                        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    options = RunOptions(out=out, workers=2)
+    names = sorted(p.name for p in corpus.iterdir())
+    with WorkerPool(options) as pool:
+        assert run([corpus], options, pool).exit_code == 0
+        assert work(out) == dict.fromkeys(names, "computed")
+        assert release_diff(out)["inputs"]["added"] == sorted(str(p) for p in corpus.iterdir())
+        cold_units = pool.units_run
+
+        # Nothing changed: every input is taken from the cache, no work unit runs.
+        assert run([corpus], options, pool).exit_code == 0
+        assert work(out) == dict.fromkeys(names, "reused")
+        assert manifest(out)["work"] == {"reused": len(names)} and manifest(out)["removed"] == []
+        assert pool.units_run == cold_units
+        unchanged = release_diff(out)
+        assert unchanged["inputs"] == {"added": [], "changed": [], "removed": [], "unchanged": len(names)}
+        assert all(t["added"] == t["changed"] == t["removed"] == 0 for t in unchanged["tables"].values())
+
+        # Bytes changed, words not (a trailing line): the release lexicon is
+        # the same, so the scanned beslisnota is not corrected again.
+        gazette = corpus / "gemeenteblad.txt"
+        gazette.write_text(GAZETTE + "\n\n", encoding="utf-8")
+        assert run([corpus], options, pool).exit_code == 0
+        assert work(out) == {**dict.fromkeys(names, "reused"), "gemeenteblad.txt": "computed"}
+        assert pool.units_run == cold_units + 1  # one text document: one work unit
+        assert release_diff(out)["inputs"]["changed"] == [str(gazette)]
+
+        # New words in a clean document change the release lexicon: the
+        # documents with OCR text (the scanned beslisnota, and the seed's
+        # text form, whose beslisnota part reads as OCR output) are
+        # corrected, parsed and checked again, not read or OCRed again.
+        letter = corpus / "kamerbrief.txt"
+        letter.write_text(KAMERBRIEF + "\nDe hersteloperatie loopt door in Oekraïne en België.\n", encoding="utf-8")
+        assert run([corpus], options, pool).exit_code == 0
+        assert work(out) == {**dict.fromkeys(names, "reused"), "kamerbrief.txt": "computed",
+                             MEMO_PDF.name: "refinished", SEED.name: "refinished"}
+        assert pool.units_run == cold_units + 1 + 1 + 2  # the gazette before; the letter; finishing two OCR documents
+
+        # A removed input disappears from the release and is listed as removed.
+        gazette.unlink()
+        assert run([corpus], options, pool).exit_code == 0
+        assert "gemeenteblad.txt" not in work(out)
+        assert [Path(r["path"]).name for r in manifest(out)["removed"]] == ["gemeenteblad.txt"]
+        removed = release_diff(out)
+        assert removed["inputs"]["removed"] == [str(gazette)]
+        assert removed["tables"]["inputs"]["removed"] == 1 and removed["tables"]["inputs"]["added"] == 0
+        incremental = tables_text(out / "latest")
+
+        # A damaged cache entry is ignored and worked again.
+        entries = sorted((out / ".cache").rglob(f"{_sha(letter)}-*.pickle"))
+        assert entries
+        entries[0].write_bytes(b"not a pickle")
+        assert run([corpus], options, pool).exit_code == 0
+        assert work(out)["kamerbrief.txt"] == "computed"
+
+        # --full works every input again and publishes the same tables.
+        units = pool.units_run
+        assert run([corpus], RunOptions(out=out, workers=2, full=True), pool).exit_code == 0
+        assert set(work(out).values()) == {"computed"} and pool.units_run > units
+        assert tables_text(out / "latest") == incremental
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _lakmoes(api: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PREFECT_API_URL": api}
+    return subprocess.run([sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                          env=env, timeout=600)
+
+
+def _release_flow_runs() -> int:
+    """How many runs of the release flow the configured Prefect server holds."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    with get_client(sync_client=True) as client:
+        return client.count_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["lakmoes-release"])))
+
+
+def test_run_off_a_terminal_logs_plain_lines_per_phase_and_not_prefects_task_lines(prefect_api, tmp_path: Path) -> None:
+    before = _release_flow_runs()
+    done = _lakmoes(prefect_api, "run", str(SEED), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    # With PREFECT_API_URL set, the run is recorded on that server: it
+    # started no temporary server of its own.
+    assert _release_flow_runs() == before + 1
+    lines = [line for line in done.stderr.splitlines() if line.startswith("lakmoes event=")]
+    assert lines[0] == "lakmoes event=phase phase=read total=1"
+    assert any(line.startswith("lakmoes event=done phase=read n=1/1 item=" + SEED.name) for line in lines)
+    assert [line.split()[2] for line in lines if "event=phase-end" in line] == [
+        "phase=read", "phase=finish", "phase=release"]
+    assert "\x1b[" not in done.stderr  # no cursor movement or colour in a log
+    assert "Finished in state" not in done.stderr and "Task run" not in done.stderr
+    assert done.stdout.startswith("Published")
+
+
+def test_quiet_run_prints_only_its_closing_line(prefect_api, tmp_path: Path) -> None:
+    done = _lakmoes(prefect_api, "run", str(SEED), "--out", str(tmp_path / "out"), "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert "lakmoes event=" not in done.stderr and "INFO" not in done.stderr
+    assert done.stdout.startswith("Published") and len(done.stdout.splitlines()) == 1
+
+
+def test_progress_is_bars_on_a_terminal_lines_elsewhere_and_nothing_when_quiet() -> None:
+    primary, secondary = pty.openpty()
+    with os.fdopen(secondary, "w") as terminal:
+        bars = make_progress(False, terminal)
+        assert isinstance(bars, Bars)
+        bars.close()
+    os.close(primary)
+    assert isinstance(make_progress(False, io.StringIO()), LogLines)
+    assert type(make_progress(True, io.StringIO())) is Progress
+
+
+def test_ocr_engine_messages_are_counted_instead_of_printed(capfd) -> None:
+    from ocrmypdf._exec.tesseract import tesseract_log_output  # OCRmyPDF's reader of Tesseract's stderr
+
+    with units.ocr_messages() as said:
+        tesseract_log_output(b"Warning: Invalid resolution 0 dpi. Using 70 instead.\n"
+                             b"Detected 12 diacritics\nDetected 40 diacritics\nEstimating resolution as 300\n")
+    assert said == {"[tesseract] lots of diacritics - possibly poor OCR": 2,
+                    "[tesseract] Warning: Invalid resolution 0 dpi. Using 70 instead.": 1}
+    assert capfd.readouterr().err == ""
+    assert summary(dict(said)) == ("2× [tesseract] lots of diacritics - possibly poor OCR; "
+                                   "1× [tesseract] Warning: Invalid resolution 0 dpi. Using 70 instead.")
