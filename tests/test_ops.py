@@ -84,6 +84,10 @@ def test_incremental_runs_redo_only_what_changed_and_publish_what_a_full_run_pub
         assert work(out) == dict.fromkeys(names, "reused")
         assert manifest(out)["work"] == {"reused": len(names)} and manifest(out)["removed"] == []
         assert pool.units_run == cold_units
+        # The same tables on the same day: the validation is not run again,
+        # its outcome and Data Docs are copied.
+        assert manifest(out)["quality"]["reused"] is True
+        assert (out / "latest" / "quality.json").is_file() and any((out / "latest" / "quality").rglob("index.html"))
         unchanged = release_diff(out)
         assert unchanged["inputs"] == {"added": [], "changed": [], "removed": [], "unchanged": len(names)}
         assert all(t["added"] == t["changed"] == t["removed"] == 0 for t in unchanged["tables"].values())
@@ -95,6 +99,7 @@ def test_incremental_runs_redo_only_what_changed_and_publish_what_a_full_run_pub
         assert run([corpus], options, pool).exit_code == 0
         assert work(out) == {**dict.fromkeys(names, "reused"), "gemeenteblad.txt": "computed"}
         assert pool.units_run == cold_units + 1  # one text document: one work unit
+        assert manifest(out)["quality"]["reused"] is False  # its table rows changed (its text did)
         assert release_diff(out)["inputs"]["changed"] == [str(gazette)]
 
         # New words in a clean document change the release lexicon: the

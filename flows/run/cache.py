@@ -27,11 +27,18 @@ see an entry whole or not at all; an entry that cannot be read is ignored,
 recomputed and written again. Entries are pickles: the folder must be as
 trusted as the code (it is lakmoes' own state folder, `DIR/.cache/` by
 default).
+
+A release's validation is kept the same way (`QualityCache`): when the
+tables, the inputs and the day are those of a validation already made with
+this code, its outcome and Data Docs are copied instead of validating
+again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 import os
 import pickle
 import shutil
@@ -41,6 +48,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import checks
 import flows
@@ -149,3 +157,61 @@ class ResultCache:
             os.replace(tmp, target)
         except OSError:
             tmp.unlink(missing_ok=True)
+
+
+def quality_key(version: str, manifest: dict[str, Any]) -> str:
+    """What a release's validation depends on: the code and suites (the
+    version key), every table's content (the checksum of its JSON lines),
+    the manifest's inputs and the release's day (suites compare dates with
+    it). Equal keys validate to equal outcomes."""
+    tables = {name: info["files"][f"{name}.jsonl"]["sha256"] for name, info in sorted(manifest["tables"].items())}
+    inputs = sorted((i.get("path"), i.get("sha256"), i.get("status"), i.get("reason")) for i in manifest["inputs"])
+    started = manifest["started"]
+    day = started.date().isoformat() if isinstance(started, dt.datetime) else str(started)[:10]
+    return hashlib.sha256(json.dumps([version, tables, inputs, day]).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class QualityCache:
+    """Validation outcomes kept by `quality_key`: the result, `quality.json`
+    and the Data Docs, so that a rerun whose tables did not change does not
+    validate them again (Great Expectations is most of a warm run's cost)."""
+
+    root: Path
+    version: str
+
+    @classmethod
+    def for_run(cls, options: RunOptions) -> QualityCache:
+        return cls(cache_dir(options), version_key(options))
+
+    def _folder(self, key: str) -> Path:
+        return self.root / self.version[:32] / "quality" / key
+
+    def get(self, key: str, staging: Path) -> Any:
+        """The kept outcome, its files copied into `staging`; None when
+        there is none or it cannot be read."""
+        folder = self._folder(key)
+        try:
+            with (folder / "result.pickle").open("rb") as f:
+                result = pickle.load(f)
+            shutil.copytree(folder / "quality", staging / "quality")
+            shutil.copy2(folder / "quality.json", staging / "quality.json")
+        except Exception:  # none kept, or torn: validated again
+            shutil.rmtree(staging / "quality", ignore_errors=True)
+            return None
+        return result
+
+    def put(self, key: str, staging: Path, result: Any) -> None:
+        """Keep an outcome with its files (a folder renamed into place); a
+        cache that cannot be written costs only the reuse."""
+        target = self._folder(key)
+        tmp = target.with_name(f".{key}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        try:
+            tmp.mkdir(parents=True)
+            shutil.copytree(staging / "quality", tmp / "quality")
+            shutil.copy2(staging / "quality.json", tmp / "quality.json")
+            with (tmp / "result.pickle").open("wb") as f:
+                pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -41,7 +41,7 @@ from flows.model import QuarantineEntry, RunOptions
 from flows.model.errors import ExitCode, InputError
 from flows.release import publish, report
 from flows.run import diff, units
-from flows.run.cache import ResultCache, cache_dir, lexicon_digest, version_key
+from flows.run.cache import QualityCache, ResultCache, cache_dir, lexicon_digest, quality_key, version_key
 from flows.run.pool import InProcessUnits, Units, WorkerPool
 from flows.run.progress import Progress, result_pages
 from flows.run.units import DocumentResult
@@ -327,8 +327,15 @@ def release_flow(paths: list[Path], options: RunOptions, pool: Units,
         manifest["ocr_messages"] = dict(said.most_common())
         manifest["tables"] = publish.write_tables(tables, staging)
         diff.write_diff(staging, diff.release_diff(previous, before, manifest["inputs"], tables))
-        quality = cast("QualityResult", quality_task(pool, tables, manifest, staging, options.doc_timeout))
-        manifest["quality"] = quality.summary
+        kept = QualityCache.for_run(options)
+        key = quality_key(kept.version, manifest)
+        reused = None if options.full else kept.get(key, staging)
+        if reused is None:
+            quality = cast("QualityResult", quality_task(pool, tables, manifest, staging, options.doc_timeout))
+            kept.put(key, staging, quality)
+        else:
+            quality = cast("QualityResult", reused)
+        manifest["quality"] = {**quality.summary, "reused": reused is not None}
         shown.advance("release", "quality", status="passed" if quality.ok else "failed")
         manifest["finished"] = dt.datetime.now(dt.UTC)
         publish.write_manifest(staging, manifest)
