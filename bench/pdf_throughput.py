@@ -45,7 +45,8 @@ from pathlib import Path
 from pdfminer.high_level import extract_text
 
 from bench import pdf_corpus
-from flows.run.stages import RunOptions, process_input
+from flows.model import RunOptions
+from flows.run.units import process_input
 from flows.stages.extract.opening import page_count
 from flows.stages.extract.pdf import extract_pages
 from flows.stages.ingest import identify
