@@ -156,7 +156,8 @@ def synthetic(n: int, seed: int) -> dict[str, Any]:
         doc = Document(id=f"{hash(text) & 0xFFFFFFFF:064x}", path="synthetic.txt", size=len(text),
                        media_type="text/plain", raw_text=text, text=text)
         result = _process(doc)
-        gold = [(doc.published_position(d["start"]), doc.published_position(d["end"])) for d in r["documents"]]
+        to_published = doc.published_positions()
+        gold = [(to_published(d["start"]), to_published(d["end"])) for d in r["documents"]]
         parts = _parts(result)
         tally.segments.update(segment_scores(gold, [(p["span_start"], p["span_end"]) for p in parts], doc.text))
         gold_lines = [doc.text.count("\n", 0, s) for s, _ in gold[1:]]

@@ -202,7 +202,7 @@ def _label(e: dict[str, Any]) -> str:
     return f"entry {e['number']}" if e.get("number") else f"entry {e['entry'] + 1}"
 
 
-def check_inventory(tables: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, int]]:
+def check_inventory(tables: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Check a release's inventory lists against its documents.
 
     Input: the release's merged rows per table (what the documents'
@@ -217,14 +217,8 @@ def check_inventory(tables: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[
         `match_on` filled in (new dicts, same order), to publish instead of
         the rows passed in;
       - `findings` rows to add to the release's findings (check names
-        `inventory_*`, below);
-      - a summary for the report: `listed` (entries), `found` (entries
-        joined to a document), `missing` (entries judged openbaar or
-        deels_openbaar with no document in the release), `mismatched`
-        (joined entries whose judgement or grounds the document
-        contradicts), `not_expected` (niet_openbaar and reeds_openbaar
-        entries without a document, as they should be), `unlisted`
-        (documents of the release no entry names).
+        `inventory_*`, below).
+    `inventory_summary` counts the outcome for the report from these rows.
 
     Findings (severity in brackets):
       - inventory_withheld_published (high): an entry judged niet_openbaar
@@ -246,7 +240,7 @@ def check_inventory(tables: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[
     """
     entries = [dict(e) for e in tables.get("inventory", [])]
     if not entries:
-        return entries, [], inventory_summary(entries, [])
+        return entries, []
     docs = candidates(tables)
     matched = match_entries(entries, docs)
     findings: list[dict[str, Any]] = []
@@ -292,7 +286,7 @@ def check_inventory(tables: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[
             findings.append(_finding(where, "inventory_document_unlisted", "medium",
                                      f"{Path(c.source_path).name}" + (f" part {c.part}" if c.part else "")
                                      + " is published but no entry of the inventory list names it", "unlisted"))
-    return entries, findings, inventory_summary(entries, findings)
+    return entries, findings
 
 
 # A list that contradicts a published document this way may mean text went

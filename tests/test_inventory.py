@@ -14,7 +14,7 @@ from conftest import through_parse
 from fixtures.inventory_lists import ENTRIES, LAYOUT_A, LAYOUT_B, render_pdf, write_csv, write_xlsx
 from fixtures.seed_pdfs import SCAN_DPI, images_to_pdf, scan
 
-from checks.inventory import check_inventory, file_numbers, number_key, stamped_numbers
+from checks.inventory import check_inventory, file_numbers, inventory_summary, number_key, stamped_numbers
 from flows.model import Document, RunOptions
 from flows.model.errors import InputError
 from flows.registry.grounds import find_codes
@@ -281,7 +281,8 @@ def release(tmp_path: Path) -> dict[str, list[dict]]:
 @pytest.fixture(scope="module")
 def checked(tmp_path_factory) -> tuple[dict, list[dict], list[dict], dict]:
     tables = release(tmp_path_factory.mktemp("release"))
-    return (tables, *check_inventory(tables))
+    entries, findings = check_inventory(tables)
+    return tables, entries, findings, inventory_summary(entries, findings)
 
 
 def test_entries_are_joined_to_their_documents(checked) -> None:
@@ -341,7 +342,8 @@ def test_grounds_that_differ_from_the_document_are_findings() -> None:
         "markers": [{"document_id": doc_id, "part": 0, "ground_code": "5.1.2e", "kind": "code"},
                     {"document_id": doc_id, "part": 0, "ground_code": "5.2", "kind": "code"}],
     }
-    entries, findings, summary = check_inventory(tables)
+    entries, findings = check_inventory(tables)
+    summary = inventory_summary(entries, findings)
     assert entries[0]["match_on"] == "number"
     assert sorted((f["check"], f["severity"], f["message"].split("ground ")[1].split(",")[0]) for f in findings) == [
         ("inventory_ground_not_applied", "low", "5.1.2i"), ("inventory_ground_not_listed", "medium", "5.2")]
@@ -360,7 +362,8 @@ def test_a_long_title_joins_alone_and_a_short_one_does_not() -> None:
     tables = {"inventory": [entry(0, "E-mail"), entry(1, "Brief aan de gemeente over de vergunning")],
               "documents": [part(1, "Van: secretariaat\nOnderwerp: E-mail\n"),
                         part(2, "Gemeente Utrecht\nBrief aan de gemeente over de vergunning\n\nGeachte heer,")]}
-    entries, _, summary = check_inventory(tables)
+    entries, findings = check_inventory(tables)
+    summary = inventory_summary(entries, findings)
     assert [(e["matched_document_id"], e["match_on"]) for e in entries] == [(None, None), ("2" * 64, "title")]
     assert summary["unlisted"] == 1
 
@@ -368,8 +371,9 @@ def test_a_long_title_joins_alone_and_a_short_one_does_not() -> None:
 def test_a_release_without_a_list_has_no_inventory_findings() -> None:
     tables = {"documents": [{"document_id": "d" * 64, "input_id": "d" * 64, "source_path": "a.txt", "part": 0, "document_type": "memo",
                          "title": "Nota", "text": "Nota"}]}
-    assert check_inventory(tables) == ([], [], {"listed": 0, "found": 0, "missing": 0, "mismatched": 0,
-                                                "not_expected": 0, "unlisted": 0})
+    assert check_inventory(tables) == ([], [])
+    assert inventory_summary([], []) == {"listed": 0, "found": 0, "missing": 0, "mismatched": 0,
+                                         "not_expected": 0, "unlisted": 0}
 
 
 # --------------------------------------------------------------------------

@@ -390,13 +390,9 @@ def kamervragen_answers(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
 def decision_grounds(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
     """One row per ground code of each decision letter: Great Expectations
     checks a column's values, not the items of a list."""
-    d = f["decisions"]
-    rows = [{"document_id": doc, "source_path": path, "part": part, "ground": g}
-            for doc, path, part, grounds in zip(d["document_id"], d["source_path"], d["part"], d["grounds"],
-                                                strict=False)
-            for g in (grounds if isinstance(grounds, list) else [])]
-    cols = {"document_id": "object", "source_path": "object", "part": "Int64", "ground": "object"}
-    return pd.DataFrame(rows, columns=list(cols)).astype(cols) if rows else _empty(cols)
+    d = f["decisions"][["document_id", "source_path", "part", "grounds"]]
+    out = d.explode("grounds").rename(columns={"grounds": "ground"})
+    return out[out["ground"].notna()].reset_index(drop=True).astype({"ground": "object"})
 
 
 DERIVED: dict[str, Callable[[Frames, dict[str, Any]], pd.DataFrame]] = {

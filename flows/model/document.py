@@ -160,16 +160,11 @@ class Document:
         self._edit_log.append(sorted(edits, key=lambda e: e.start))
         return m
 
-    def published_position(self, raw_pos: int) -> int:
-        """Where a position of `raw_text` stands in the published text, after
-        every edit the stages made."""
-        for edits in self._edit_log:
-            raw_pos = OffsetMap(edits)(raw_pos)
-        return raw_pos
-
     def published_positions(self) -> Callable[[int], int]:
-        """`published_position` for many positions: the maps are built once
-        (a spreadsheet's text has an edit per tab, and a cell per position)."""
+        """Where a position of `raw_text` stands in the published text, after
+        every edit the stages made. The maps are built once, for many
+        positions (a spreadsheet's text has an edit per tab, and a cell per
+        position)."""
         maps = [OffsetMap(edits) for edits in self._edit_log]
 
         def to_published(raw_pos: int) -> int:

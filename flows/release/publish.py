@@ -108,7 +108,7 @@ def release_checks(rows: dict[str, list[dict[str, Any]]]) -> list[QuarantineEntr
     usually different inputs). Entries get their documents, findings are
     added, and a document the list contradicts at high severity is held
     back; its quarantine entries are returned."""
-    rows["inventory"], findings, _ = check_inventory(rows)
+    rows["inventory"], findings = check_inventory(rows)
     rows["findings"] = rows.get("findings", []) + findings
     held = []
     for document_id, message in inventory_holds(rows["inventory"], findings):

@@ -100,7 +100,7 @@ def document_rows(doc: Document, status: str, held: set[int] | None = None) -> d
         if p.index in held:
             parts[-1].update(text=None, raw_text=None, title=None, redaction_status="held_back",
                              no_redaction_reason=None)
-    rows = rekeyed(doc, rows)
+    rows = rekeyed(doc, ids, rows)
     rows["documents"] = parts
     rows["pages"] = [page_row(doc, p, page_document(doc, ids, p)) for p in doc.pages]
     for row in rows["pages"]:
@@ -117,13 +117,14 @@ def document_rows(doc: Document, status: str, held: set[int] | None = None) -> d
     return rows
 
 
-def rekeyed(doc: Document, rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+def rekeyed(doc: Document, ids: dict[int, str],
+            rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     """The stages' rows with the published keys: `input_id` for every row,
     and `document_id` naming the document a row lies in (by its part, else
     its page; a row about the whole input goes to the input's first
     document). Stages key their rows by the input while they work, because
-    a document's id (its range) is only known once the split is done."""
-    ids = doc.document_ids()
+    a document's id (its range) is only known once the split is done;
+    `ids` are `doc.document_ids()`."""
     by_page = {page.number: page_document(doc, ids, page) for page in doc.pages}
     first = page_document(doc, ids, None)
     out: dict[str, list[dict[str, Any]]] = {}

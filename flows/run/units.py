@@ -92,9 +92,10 @@ def finish(doc: Document, options: RunOptions, release_lexicon: Counter[str] | N
         allowed = any(f.get("allowed") for f in doc.rows.get("findings", []))
         status = ("published_with_held_parts" if doc.held_parts
                   else "published_with_findings" if allowed else "published")
+        ids = doc.document_ids() if doc.held_parts else {}
         result = DocumentResult(doc.path, doc.id, rows=document_rows(doc, status), status=status,
                                 held=[QuarantineEntry(doc.path, HELD_BACK_PART, "gate", held_detail(doc, i, why), doc.id,
-                                                      doc.document_ids()[i])
+                                                      ids[i])
                                       for i, why in sorted(doc.held_parts.items())])
     result.stage_seconds = dict(doc.stage_seconds)
     return result

@@ -45,16 +45,23 @@ def _unspaced(text: str) -> str:
     return "\n".join(out)
 
 
-def classify_text(text: str) -> Classification:
-    """The type of a document's text, from the landmarks of every type."""
-    registry = document_types()
-    head = _unspaced(text[: registry.head_chars])
+def _scores(head: str, text: str | None) -> dict[str, tuple[float, tuple[str, ...]]]:
+    """Each type's score and the landmarks found: title landmarks in
+    `head`, the others in `text` (none when `text` is None)."""
     found: dict[str, tuple[float, tuple[str, ...]]] = {}
-    for t in registry.types.values():
-        hits = tuple(lm.name for lm in t.landmarks if lm.pattern.search(head if lm.head else text))
+    for t in document_types().types.values():
+        hits = tuple(lm.name for lm in t.landmarks
+                     if (lm.pattern.search(head) if lm.head else text is not None and lm.pattern.search(text)))
         score = sum(lm.weight for lm in t.landmarks if lm.name in hits)
         if score > 0:
             found[t.name] = (score, hits)
+    return found
+
+
+def classify_text(text: str) -> Classification:
+    """The type of a document's text, from the landmarks of every type."""
+    registry = document_types()
+    found = _scores(_unspaced(text[: registry.head_chars]), text)
     # Registry order breaks ties: the more specific types come first there.
     ranked = sorted(found, key=lambda name: -found[name][0])
     scores = {name: found[name][0] for name in ranked[:3]}
@@ -64,17 +71,11 @@ def classify_text(text: str) -> Classification:
     return Classification(registry.types[FALLBACK], 0.0, (), scores)
 
 
-def title_type(text: str) -> tuple[str, float]:
-    """The type whose title landmarks (the `head` ones) weigh most in
-    `text`, the top of a page, with that weight: a page that opens like a
+def title_score(text: str) -> float:
+    """The weight of the title landmarks (the `head` ones) of the type they
+    favour most in `text`, the top of a page: a page that opens like a
     document of some type may begin one (flows/stages/split.py)."""
-    head = _unspaced(text)
-    best, score = FALLBACK, 0.0
-    for t in document_types().types.values():
-        found = sum(lm.weight for lm in t.landmarks if lm.head and lm.pattern.search(head))
-        if found > score:
-            best, score = t.name, found
-    return best, score
+    return max((score for score, _ in _scores(_unspaced(text), None).values()), default=0.0)
 
 
 def classify_part(doc: Document, part: Part) -> None:

@@ -27,7 +27,7 @@ from flows.model import Document, Page, Part
 from flows.registry.boundaries import page_boundaries
 from flows.registry.document_types import document_types
 from flows.registry.part_kinds import PartKind, part_kinds
-from flows.stages.classify import title_type
+from flows.stages.classify import title_score
 
 
 def find_part_starts(text: str) -> list[tuple[int, PartKind]]:
@@ -148,41 +148,38 @@ def page_cues(doc: Document) -> list[tuple[int, list[str]]]:
     flows/registry/boundaries.toml) a document begins (`split`); below that
     they still count as evidence for a start found in the text."""
     reg = page_boundaries()
-    types = document_types()
+    min_score = document_types().min_score
     out: list[tuple[int, list[str]]] = []
     previous_number: str | None = None
-    previous: Page | None = None
+    previous: tuple[Page, list[str], tuple[list[str], list[str]]] | None = None  # page, lines, edges
     for page in doc.pages:
-        start, end = page.span
-        text = doc.text[start:end]
+        text = doc.text[page.span[0] : page.span[1]]
         lines = [line for line in text.split("\n") if line.strip()]
-        edges = "\n".join(lines[: reg.edge_lines] + lines[-reg.edge_lines :])
-        number = next((" ".join(m.groups()) for p in reg.document_number if (m := p.search(edges))), None)
+        stamps = "\n".join(lines[: reg.edge_lines] + lines[-reg.edge_lines :])
+        number = next((" ".join(m.groups()) for p in reg.document_number if (m := p.search(stamps))), None)
+        edges = _edges(text, reg.edge_lines)
         if previous is not None:
-            before = doc.text[previous.span[0] : previous.span[1]]
+            before, before_lines, (top_before, bottom_before) = previous
             cues = []
-            if any(p.search(edges) for p in reg.first_page):
+            if any(p.search(stamps) for p in reg.first_page):
                 cues.append("page:first_page")
             if number is not None and previous_number is not None and number != previous_number:
                 cues.append("page:document_number")
-            top, bottom = _edges(text, reg.edge_lines)
-            top_before, bottom_before = _edges(before, reg.edge_lines)
+            top, bottom = edges
             if not (_runs_on(top_before, top) or _runs_on(bottom_before, bottom)):
-                head = "\n".join(lines)[: reg.title_chars]
-                if title_type(head)[1] >= types.min_score:
+                if title_score("\n".join(lines)[: reg.title_chars]) >= min_score:
                     cues.append("page:title")
                 if top_before and top:
                     cues.append("page:new_header")
-                before_lines = [line for line in before.split("\n") if line.strip()]
                 if any(p.search("\n".join(before_lines[-reg.edge_lines :])) for p in reg.last_page):
                     cues.append("page:after_last")
                 if any(p.search("\n".join(lines[:2])) for p in reg.annex_title):
                     cues.append("page:annex")
-                if _layout(previous) != _layout(page):
+                if _layout(before) != _layout(page):
                     cues.append("layout_change")
-            out.append((start, cues))
+            out.append((page.span[0], cues))
         previous_number = number if number is not None else previous_number
-        previous = page
+        previous = (page, lines, edges)
     return out
 
 
@@ -214,10 +211,9 @@ def _layout(page: Page) -> tuple[int, int, bool, str]:
 
 def start_evidence(doc: Document, pos: int, cues: dict[int, list[str]]) -> list[str]:
     """The evidence for a document start at `pos`: the cues found there
-    (a part kind's heading, a type's start, a page's own numbering or
-    document number), whether it stands at the top of a PDF page (whose
-    own cues then count too), and whether that page looks different from
-    the one before it."""
+    (a part kind's heading, a type's start, a page's cues from
+    `page_cues`), and whether it stands at the top of a PDF page, whose
+    own cues then count too."""
     found = list(cues.get(pos, []))
     page = next((pg for pg in doc.pages if pg.span[0] <= pos < pg.span[1]), None)
     top = False
@@ -228,11 +224,8 @@ def start_evidence(doc: Document, pos: int, cues: dict[int, list[str]]) -> list[
             found += cues.get(page.span[0], [])
     evidence = {"part_kind" if c.startswith("part kind") else c if c.startswith("page:") or c == "layout_change"
                 else "type_start" for cue in found for c in cue.split("+")}
-    if top and page is not None:
+    if top:
         evidence.add("page_top")
-        previous = next((pg for pg in doc.pages if pg.number == page.number - 1), None)
-        if previous is not None and _layout(previous) != _layout(page):
-            evidence.add("layout_change")
     return sorted(evidence)
 
 
