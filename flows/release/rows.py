@@ -41,11 +41,13 @@ def held_document_rows(doc: Document) -> dict[str, list[dict[str, Any]]]:
 
 
 def withhold_document(rows: dict[str, list[dict[str, Any]]], document_id: str) -> dict[str, Any] | None:
-    """Hold back one published document after the fact, in the release's
-    merged rows, as `document_rows` does for a part the gate held: its rows
-    that quote text go, its own text and title are null, it is blanked in
-    its input's text and its pages' text is null. Returns its `documents`
-    row, or None when it is not published (or already held)."""
+    """Hold back one document in published rows (an input's, or the
+    release's merged rows): its rows that quote text go, its own text and
+    title are null, it is blanked in its input's text (line breaks kept, so
+    every other span still points where it did), its pages' text is null,
+    and the input's raw text (whose offsets are the extraction's) is null.
+    Returns its `documents` row, or None when it is not there (or already
+    held)."""
     document = next((d for d in rows.get("documents", []) if d["document_id"] == document_id), None)
     if document is None or document["redaction_status"] == "held_back":
         return None
@@ -66,26 +68,21 @@ def withhold_document(rows: dict[str, list[dict[str, Any]]], document_id: str) -
 def document_rows(doc: Document, status: str, held: set[int] | None = None) -> dict[str, list[dict[str, Any]]]:
     """The rows of every table for one input: its own row in `inputs`, a
     row per document it holds in `documents`, its pages, and what the
-    stages recorded, each row keyed by the document it belongs to.
-    Documents the gate held back publish no text: their own text and title
-    are null, they are blanked in the input's text and their pages' text is
-    null, rows quoting them are left out, and the raw text (whose offsets
-    are the extraction's) is null for the whole input."""
+    stages recorded, each row keyed by the document it belongs to. The
+    documents the gate held back are then withheld (`withhold_document`)."""
     held = set(doc.held_parts) if held is None else held
-    rows = {t: [r for r in rs if t not in QUOTING_TABLES or r.get("part") not in held] for t, rs in doc.rows.items()}
-    held_spans = [p.span for p in doc.parts if p.index in held]
     counts: dict[str, Counter[int | None]] = {
         t: Counter(r.get("part") for r in doc.rows.get(t, []))
         for t in ("corrections", "markers", "personal_data", "removals")
     }
     ids = doc.document_ids()
-    parts = []
+    documents = []
     for p in doc.parts:
         text = doc.text[p.span[0] : p.span[1]]
         n_markers = counts["markers"][p.index]
         status_, reason = redaction_status(p, n_markers, counts["personal_data"][p.index] + counts["removals"][p.index])
         page_nums = [pg.number for pg in doc.pages_of(p)]
-        parts.append({
+        documents.append({
             "document_id": ids[p.index], "input_id": doc.id, "source_path": doc.path, "part": p.index,
             "kind": p.kind,
             "visibility": p.visibility, "diwoo_type": p.diwoo_type, "document_type": p.document_type,
@@ -97,23 +94,19 @@ def document_rows(doc: Document, status: str, held: set[int] | None = None) -> d
             "correction_count": counts["corrections"][p.index], "marker_count": n_markers,
             "redaction_status": status_, "no_redaction_reason": reason,
         })
-        if p.index in held:
-            parts[-1].update(text=None, raw_text=None, title=None, redaction_status="held_back",
-                             no_redaction_reason=None)
-    rows = rekeyed(doc, ids, rows)
-    rows["documents"] = parts
+    rows = rekeyed(doc, ids, doc.rows)
+    rows["documents"] = documents
     rows["pages"] = [page_row(doc, p, page_document(doc, ids, p)) for p in doc.pages]
-    for row in rows["pages"]:
-        if any(row["span_start"] < e and s < row["span_end"] for s, e in held_spans):
-            row["text"] = None
     ocr_pages = sum(1 for p in doc.pages if p.engine == "tesseract")
     rows["inputs"] = [{
         "input_id": doc.id, "source_path": doc.path, "size_bytes": doc.size, "media_type": doc.media_type,
         "encoding": doc.encoding, "page_count": len(doc.pages) if doc.pages else None,
         "ocr_page_share": ocr_pages / len(doc.pages) if doc.pages else None,
-        "char_count": len(doc.text), "document_count": len(doc.parts), "text": withheld_text(doc.text, held_spans),
-        "raw_text": None if held else doc.raw_text, "status": status,
+        "char_count": len(doc.text), "document_count": len(doc.parts), "text": doc.text,
+        "raw_text": doc.raw_text, "status": status,
     }]
+    for index in sorted(held):
+        withhold_document(rows, ids[index])
     return rows
 
 
