@@ -52,3 +52,26 @@ def through_parse(doc):
     classify(doc, ctx)
     parse(doc, ctx)
     return doc
+
+
+def release_flow_runs() -> int:
+    """How many runs of the release flow the configured Prefect server holds."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    with get_client(sync_client=True) as client:
+        return client.count_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["lakmoes-release"])))
+
+
+def document_task_runs() -> list[str]:
+    """The names of the document tasks (read, finish) of the latest run of
+    the release flow on the configured Prefect server."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    with get_client(sync_client=True) as client:
+        (latest,) = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["lakmoes-release"])),
+                                          sort=FlowRunSort.START_TIME_DESC, limit=1)
+        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[latest.id])))
+    return sorted(t.name for t in tasks if t.name.startswith(("process-", "finish-")))

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEED
+from conftest import ROOT, SEED, document_task_runs, release_flow_runs
 from test_classify import GAZETTE, KAMERBRIEF
 
 from flows.model import RunOptions
@@ -79,11 +79,15 @@ def test_incremental_runs_redo_only_what_changed_and_publish_what_a_full_run_pub
         assert release_diff(out)["inputs"]["added"] == sorted(str(p) for p in corpus.iterdir())
         cold_units = pool.units_run
 
-        # Nothing changed: every input is taken from the cache, no work unit runs.
+        assert len(document_task_runs()) == len(names) + 2  # every input read; two OCR documents finished
+
+        # Nothing changed: every input is taken from the cache, no work unit
+        # and no document task runs.
         assert run([corpus], options, pool).exit_code == 0
         assert work(out) == dict.fromkeys(names, "reused")
         assert manifest(out)["work"] == {"reused": len(names)} and manifest(out)["removed"] == []
         assert pool.units_run == cold_units
+        assert document_task_runs() == []
         # The same tables on the same day: the validation is not run again,
         # its outcome and Data Docs are copied.
         assert manifest(out)["quality"]["reused"] is True
@@ -112,6 +116,7 @@ def test_incremental_runs_redo_only_what_changed_and_publish_what_a_full_run_pub
         assert work(out) == {**dict.fromkeys(names, "reused"), "kamerbrief.txt": "computed",
                              MEMO_PDF.name: "refinished", SEED.name: "refinished"}
         assert pool.units_run == cold_units + 1 + 1 + 2  # the gazette before; the letter; finishing two OCR documents
+        assert document_task_runs() == sorted(["process-kamerbrief.txt", f"finish-{MEMO_PDF.name}", f"finish-{SEED.name}"])
 
         # A removed input disappears from the release and is listed as removed.
         gazette.unlink()
@@ -149,22 +154,13 @@ def _lakmoes(api: str, *args: str) -> subprocess.CompletedProcess[str]:
                           env=env, timeout=600)
 
 
-def _release_flow_runs() -> int:
-    """How many runs of the release flow the configured Prefect server holds."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
-
-    with get_client(sync_client=True) as client:
-        return client.count_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["lakmoes-release"])))
-
-
 def test_run_off_a_terminal_logs_plain_lines_per_phase_and_not_prefects_task_lines(prefect_api, tmp_path: Path) -> None:
-    before = _release_flow_runs()
+    before = release_flow_runs()
     done = _lakmoes(prefect_api, "run", str(SEED), "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
     # With PREFECT_API_URL set, the run is recorded on that server: it
     # started no temporary server of its own.
-    assert _release_flow_runs() == before + 1
+    assert release_flow_runs() == before + 1
     lines = [line for line in done.stderr.splitlines() if line.startswith("lakmoes event=")]
     assert lines[0] == "lakmoes event=phase phase=read total=1"
     assert any(line.startswith("lakmoes event=done phase=read n=1/1 item=" + SEED.name) for line in lines)

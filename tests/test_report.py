@@ -126,6 +126,26 @@ def test_leak_on_a_pdf_is_shown_in_a_crop_with_the_leak_filled(releases) -> None
     assert (192, 57, 43) in _colours(img)
 
 
+def test_crops_kept_by_an_earlier_report_are_not_rendered_again(releases, tmp_path: Path) -> None:
+    """A scheduled run's report takes the crops of unchanged findings from
+    the cache: kept by content, they show even where the source PDF has
+    gone since."""
+    from flows.run.cache import CropCache
+
+    r = releases["seed"]
+    store = CropCache(tmp_path / "cache", "version")
+    first, _ = report.finding_crops(r.tables, store)
+    made = {k: v for k, v in first.items() if isinstance(v, report.Crop)}
+    assert made and len(list((tmp_path / "cache").rglob("*.pickle"))) == len(made)
+    moved = r.tables["findings"].set_column(
+        r.tables["findings"].schema.get_field_index("source_path"), "source_path",
+        pa.array([str(tmp_path / "gone.pdf")] * r.tables["findings"].num_rows))
+    again, _ = report.finding_crops({**r.tables, "findings": moved}, store)
+    assert {k: v for k, v in again.items() if isinstance(v, report.Crop)} == made
+    assert report.finding_crops({**r.tables, "findings": moved})[0].keys() == made.keys()
+    assert all(isinstance(v, str) for v in report.finding_crops({**r.tables, "findings": moved})[0].values())
+
+
 def test_crop_paints_over_text_a_reader_could_see(tmp_path: Path) -> None:
     """Under a translucent highlight the name is readable on the page; in
     the report's crop its region is one flat colour."""
@@ -313,6 +333,11 @@ def test_artifacts_show_the_same_picture_as_the_report(releases) -> None:
         (True, ["quarantined"], [{"stage": "gate", "detail": "held back for text under a box: 1 finding(s)"}],
          "set aside", ["no document could be published", "text under a box"]),
         (False, ["published"], [], "set aside", ["quality gate failed"]),
+        (True, ["quarantined", "quarantined", "quarantined"],
+         [{"stage": "gate", "detail": "held back for personal data and text under a box: 2 finding(s)"},
+          {"stage": "gate", "detail": "held back for text under a box: 1 finding(s)"},
+          {"stage": "gate", "detail": "held back for personal data: 1 finding(s)"}],
+         "set aside", ["3 document(s) held back for personal data and text under a box)"]),
     ],
 )
 def test_release_state_says_what_went_out_and_why_the_rest_did_not(quality_ok, statuses, quarantine, state,

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import ROOT, SEED
+from conftest import ROOT, SEED, release_flow_runs
 
 from flows.run.server import healthy
 
@@ -24,7 +24,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_starts_its_server_runs_a_release_on_request_and_stops_the_server(tmp_path: Path) -> None:
+def test_serve_starts_its_server_runs_releases_on_request_and_beside_it_and_stops_the_server(tmp_path: Path) -> None:
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -53,9 +53,17 @@ def test_serve_starts_its_server_runs_a_release_on_request_and_stops_the_server(
             flow_run = run_deployment("lakmoes-scheduled-release/lakmoes", timeout=600, poll_interval=2,
                                       as_subflow=False)
             assert flow_run.state is not None and flow_run.state.is_completed(), flow_run.state
-        manifest = json.loads((out / "latest" / "manifest.json").read_text(encoding="utf-8"))
-        assert [Path(i["path"]).name for i in manifest["inputs"]] == [SEED.name]
-        assert (state / "lakmoes" / "prefect" / "prefect.db").is_file()  # the server's database is lakmoes' state
+            manifest = json.loads((out / "latest" / "manifest.json").read_text(encoding="utf-8"))
+            assert [Path(i["path"]).name for i in manifest["inputs"]] == [SEED.name]
+            assert (state / "lakmoes" / "prefect" / "prefect.db").is_file()  # the server's database is lakmoes' state
+
+            # A `lakmoes run` beside serve, with no PREFECT_API_URL, runs its
+            # flow on serve's server instead of starting a temporary one.
+            before = release_flow_runs()
+            done = subprocess.run([sys.executable, "-m", "flows.cli", "run", str(SEED), "--out", str(tmp_path / "beside"),
+                                   "--quiet"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+            assert done.returncode == 0, done.stderr
+            assert release_flow_runs() == before + 1
     finally:
         serve.send_signal(signal.SIGTERM)  # how a service manager stops it
         serve.wait(120)

@@ -97,7 +97,12 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.model import RunOptions
     from flows.run.pool import WorkerPool
+    from flows.run.server import running_server, state_dir
 
+    # The server `lakmoes serve` keeps running spares this run the start of
+    # a temporary one (seconds); it must be named before Prefect is imported.
+    if not os.environ.get("PREFECT_API_URL") and (api := running_server(state_dir() / "prefect")):
+        os.environ["PREFECT_API_URL"] = api
     unwritable = _unwritable(args.out)
     if unwritable:
         print(f"lakmoes: cannot write to {args.out}: {unwritable}", file=sys.stderr)

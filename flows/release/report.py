@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import io
 import json
 import os
@@ -24,7 +25,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -128,11 +129,26 @@ def crop_finding(pdf_path: Path, page: int, box: list[float], boxes: list[list[f
                 cropped.height, obscure)
 
 
-def finding_crops(tables: dict[str, pa.Table]) -> tuple[dict[str, Crop | str], int]:
+class CropStore(Protocol):
+    """Crops kept across runs (`flows/run/cache.py`), by `crop_key`: a
+    scheduled run renders only the crops of what changed."""
+
+    def get(self, key: str) -> Crop | None: ...
+
+    def put(self, key: str, crop: Crop) -> None: ...
+
+
+def crop_key(input_id: str, page: int, box: list[float], boxes: list[list[float]] | None, obscure: bool) -> str:
+    """What a crop shows: the file (by content), the page, the finding's
+    box, the redaction boxes drawn beside it and whether it is obscured."""
+    return hashlib.sha256(json.dumps([input_id, page, box, boxes or [], obscure]).encode()).hexdigest()
+
+
+def finding_crops(tables: dict[str, pa.Table], store: CropStore | None = None) -> tuple[dict[str, Crop | str], int]:
     """A crop (or the reason there is none) per PDF finding with a box, for
     at most MAX_CROPS findings (the worst first); also the number left out.
     Findings of documents that were not published (held back by the gate)
-    get an obscured crop."""
+    get an obscured crop. A crop found in `store` is not rendered again."""
     media = {d["input_id"]: d["media_type"] for d in _rows(tables, "inputs")}
     boxes: dict[tuple[str, int], list[list[float]]] = defaultdict(list)
     for r in _rows(tables, "redactions"):
@@ -145,14 +161,21 @@ def finding_crops(tables: dict[str, pa.Table]) -> tuple[dict[str, Crop | str], i
         path = Path(f["source_path"])
         if media.get(f["input_id"], "application/pdf") != "application/pdf" and path.suffix.lower() != ".pdf":
             continue
+        near, obscure = boxes.get((f["input_id"], f["page"])), f["input_id"] not in media
+        key = crop_key(f["input_id"], f["page"], f["box"], near, obscure)
+        if store is not None and (kept := store.get(key)) is not None:
+            out[f["finding_id"]] = kept
+            continue
         if not path.is_file():
             out[f["finding_id"]] = f"source PDF {path} is not available here"
             continue
         try:
-            out[f["finding_id"]] = crop_finding(path, f["page"], f["box"], boxes.get((f["input_id"], f["page"])),
-                                                obscure=f["input_id"] not in media)
+            out[f["finding_id"]] = crop = crop_finding(path, f["page"], f["box"], near, obscure=obscure)
         except Exception as e:
             out[f["finding_id"]] = f"page could not be rendered ({type(e).__name__})"
+            continue
+        if store is not None:
+            store.put(key, crop)
     return out, max(0, len(wanted) - MAX_CROPS)
 
 
@@ -309,7 +332,10 @@ def release_state(quality_ok: bool, inputs: list[dict[str, Any]], quarantine: li
     published = sum(1 for i in inputs if i.get("status") in PUBLISHED_STATUSES)
     held = [q for q in quarantine if q.get("stage") in HOLDING_STAGES]
     refused = [q for q in quarantine if q.get("stage") not in HOLDING_STAGES]
-    kinds = sorted({m.group(1) for q in held if (m := _HOLD_KIND.search(q.get("detail") or ""))})
+    # A detail names every kind of finding that held its document ("personal
+    # data and text under a box"); the sentence names each kind once.
+    kinds = sorted({kind for q in held if (m := _HOLD_KIND.search(q.get("detail") or ""))
+                    for kind in m.group(1).split(" and ")})
     held_text = (f"{len(held)} document(s) held back" + (f" for {' and '.join(kinds)}" if kinds else "")) if held else ""
     refused_text = f"{len(refused)} input(s) quarantined (could not be read)" if refused else ""
     problems = "; ".join(t for t in (held_text, refused_text) if t)
@@ -325,14 +351,15 @@ def release_state(quality_ok: bool, inputs: list[dict[str, Any]], quarantine: li
     return ReleaseState("published", f"Published: all {published} input(s), nothing held back.")
 
 
-def report_context(tables: dict[str, pa.Table], manifest: dict[str, Any], quality: Any) -> dict[str, Any]:
+def report_context(tables: dict[str, pa.Table], manifest: dict[str, Any], quality: Any,
+                   crops_kept: CropStore | None = None) -> dict[str, Any]:
     """Everything the template shows, as plain data."""
     inputs = manifest.get("inputs", [])
     status = Counter(i.get("status") for i in inputs)
     docs = document_rows(tables)
     findings = _rows(tables, "findings")
     by_sev = Counter(f["severity"] for f in findings)
-    crops, crops_left_out = finding_crops(tables)
+    crops, crops_left_out = finding_crops(tables, crops_kept)
     results = list(getattr(quality, "results", None) or [])
     results.sort(key=lambda r: (r["success"], r["severity"] != "error", r["name"]))
     markers = Counter(m["ground_code"] or "none" for m in _rows(tables, "markers"))
@@ -398,9 +425,10 @@ def render_html(context: dict[str, Any]) -> str:
     return env.from_string(TEMPLATE.read_text(encoding="utf-8")).render(**context)
 
 
-def write_report(release_dir: Path, tables: dict[str, pa.Table], manifest: dict[str, Any], quality: Any) -> Path:
+def write_report(release_dir: Path, tables: dict[str, pa.Table], manifest: dict[str, Any], quality: Any,
+                 crops_kept: CropStore | None = None) -> Path:
     """Write `release_dir/report.html` and return its path."""
-    html = render_html(report_context(tables, manifest, quality))
+    html = render_html(report_context(tables, manifest, quality, crops_kept))
     path = Path(release_dir) / "report.html"
     tmp = path.with_suffix(f".html.{os.getpid()}.tmp")
     tmp.write_text(html, encoding="utf-8")

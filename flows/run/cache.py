@@ -53,6 +53,7 @@ from typing import Any
 import checks
 import flows
 from flows.model import DocumentResult, RunOptions
+from flows.release.report import Crop
 
 # RunOptions fields whose value changes a document's rows. The others
 # (workers, time and memory limits, chunk size, the output and cache
@@ -148,15 +149,20 @@ class ResultCache:
     def put(self, phase: str, sha256: str, path: str, result: DocumentResult, lexicon: str = "") -> None:
         """Keep a result (atomically: a temporary file renamed into place).
         A cache that cannot be written costs only the reuse, never the run."""
-        target = self._path(phase, sha256, path, lexicon)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with tmp.open("wb") as f:
-                pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+        _write_atomically(self._path(phase, sha256, path, lexicon), result)
+
+
+def _write_atomically(target: Path, value: Any) -> None:
+    """Pickle `value` to a temporary file renamed into place. A cache that
+    cannot be written costs only the reuse, never the run."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, target)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 def quality_key(version: str, manifest: dict[str, Any]) -> str:
@@ -215,3 +221,31 @@ class QualityCache:
             os.replace(tmp, target)
         except OSError:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class CropCache:
+    """The report's page crops of findings (`report.CropStore`), kept by
+    `report.crop_key` under the version key: rendering a page is most of
+    the report's cost when many documents have findings."""
+
+    root: Path
+    version: str
+
+    @classmethod
+    def for_run(cls, options: RunOptions) -> CropCache:
+        return cls(cache_dir(options), version_key(options))
+
+    def _path(self, key: str) -> Path:
+        return self.root / self.version[:32] / "crops" / key[:2] / f"{key}.pickle"
+
+    def get(self, key: str) -> Crop | None:
+        try:
+            with self._path(key).open("rb") as f:
+                crop = pickle.load(f)
+        except Exception:  # none kept, or torn: rendered again
+            return None
+        return crop if isinstance(crop, Crop) else None
+
+    def put(self, key: str, crop: Crop) -> None:
+        _write_atomically(self._path(key), crop)

@@ -30,7 +30,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -41,9 +41,9 @@ from flows.model import QuarantineEntry, RunOptions
 from flows.model.errors import ExitCode, InputError
 from flows.release import publish, report
 from flows.run import diff, units
-from flows.run.cache import QualityCache, ResultCache, cache_dir, lexicon_digest, quality_key, version_key
+from flows.run.cache import CropCache, QualityCache, ResultCache, cache_dir, lexicon_digest, quality_key, version_key
 from flows.run.pool import InProcessUnits, Units, WorkerPool
-from flows.run.progress import Progress, result_pages
+from flows.run.progress import SAID_AT_THE_END, Progress, result_pages
 from flows.run.units import DocumentResult
 from flows.stages import ingest
 
@@ -52,6 +52,7 @@ from flows.stages import ingest
 if TYPE_CHECKING:  # Great Expectations is imported in the quality process only
     from checks.quality.validate import QualityResult
 
+T = TypeVar("T")
 RELEASE_STEPS = ("tables", "quality", "report", "publish")
 ARTIFACT_KEYS = {"summary": "lakmoes-release-summary", "findings": "lakmoes-findings-by-document"}
 
@@ -83,16 +84,30 @@ class Read:
 
 
 class ReadAhead:
-    """The inputs `run` found before the flow (for the paths given) and the
-    documents whose reading it started then (by content hash)."""
+    """The inputs `run` found before the flow (for the paths given), the
+    results it found kept for them, and the documents whose reading it
+    started then (both by content hash)."""
 
-    __slots__ = ("early", "found", "paths")  # see WorkerPool: stored by Prefect as its type name only
+    __slots__ = ("early", "found", "kept", "paths")  # see WorkerPool: stored by Prefect as its type name only
 
     def __init__(self, paths: list[Path], found: tuple[list[ingest.Input], list[QuarantineEntry]],
-                 early: dict[str, Future[Read]]):
+                 kept: dict[str, DocumentResult], early: dict[str, Future[Read]]):
         self.paths = list(paths)
         self.found = found
+        self.kept = kept
         self.early = early
+
+
+class Held(Generic[T]):
+    """A task parameter Prefect passes whole: it walks every list, dict and
+    dataclass of a task's parameters to find futures, on every task run,
+    which for a document and the release lexicon costs more than the
+    task's own work when it is taken from the cache."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T):
+        self.value = value
 
 
 def discover_inputs(paths: list[Path]) -> tuple[list[ingest.Input], list[QuarantineEntry]]:
@@ -150,26 +165,34 @@ def extract_document(pool: Units, inp: ingest.Input, options: RunOptions) -> Doc
     return pool.run(units.process_input, inp, options, timeout=t)
 
 
-def read_document(pool: Units, inp: ingest.Input, options: RunOptions, progress: Progress) -> Read:
-    """The document's kept "prepare" result when there is one (and not
-    `--full`); otherwise extracted and prepared in the pool, and kept. A
-    document that fails is returned quarantined, and not kept: the next run
-    tries it again."""
+def kept_results(inputs: list[ingest.Input], options: RunOptions, progress: Progress) -> dict[str, DocumentResult]:
+    """The results kept from earlier runs for these inputs (none with
+    `--full`), by content hash; each shown as read. They need no task: a
+    rerun over an unchanged corpus runs none."""
+    if options.full:
+        return {}
     store = ResultCache.for_run(options)
-    path = str(inp.path)
-    kept = None if options.full else store.get("prepare", inp.sha256, path)
-    if kept is not None:
-        read = Read(kept, REUSED)
+    kept = {}
+    for inp in inputs:
+        result = store.get("prepare", inp.sha256, str(inp.path))
+        if result is not None:
+            kept[inp.sha256] = result
+            progress.advance("read", inp.path.name, result_pages(result), REUSED, _status(result))
+    return kept
+
+
+def read_document(pool: Units, inp: ingest.Input, options: RunOptions, progress: Progress) -> Read:
+    """Extract and prepare a document that has no kept result, in the pool,
+    and keep the result. A document that fails is returned quarantined,
+    and not kept: the next run tries it again."""
+    try:
+        result = extract_document(pool, inp, options)
+    except InputError as e:
+        result = units.quarantined(inp.path, inp.sha256, e, "extract")
     else:
-        try:
-            result = extract_document(pool, inp, options)
-        except InputError as e:
-            result = units.quarantined(inp.path, inp.sha256, e, "extract")
-        else:
-            store.put("prepare", inp.sha256, path, result)
-        read = Read(result, COMPUTED)
-    progress.advance("read", inp.path.name, result_pages(read.result), read.work, _status(read.result))
-    return read
+        ResultCache.for_run(options).put("prepare", inp.sha256, str(inp.path), result)
+    progress.advance("read", inp.path.name, result_pages(result), COMPUTED, _status(result))
+    return Read(result, COMPUTED)
 
 
 @task(name="process-document", cache_policy=NO_CACHE, task_run_name="process-{inp.path.name}")
@@ -189,7 +212,8 @@ def _log_outcome(path: Path | str, result: DocumentResult) -> None:
     """The document's outcome and its time per stage, in the run's log."""
     logger = get_run_logger()
     if result.quarantine:
-        logger.warning("quarantined %s: %s (stage %s)", path, result.quarantine.reason, result.quarantine.stage)
+        logger.warning("quarantined %s: %s (stage %s)", path, result.quarantine.reason, result.quarantine.stage,
+                       extra=SAID_AT_THE_END)
     if result.stage_seconds:
         stages = ", ".join(f"{name} {sec:.2f} s" for name, sec in result.stage_seconds.items())
         logger.info("%s %s: %s", path, result.status, stages)
@@ -202,27 +226,31 @@ def summary(messages: dict[str, int]) -> str:
     return "; ".join(f"{n}× {text}" for text, n in sorted(messages.items(), key=lambda m: (-m[1], m[0])))
 
 
-@task(name="finish-document", cache_policy=NO_CACHE, task_run_name="finish-{pending.file_name}")
-def finish_document_task(pool: Units, pending: DocumentResult, lexicon: Counter[str], lexicon_key: str,
-                         options: RunOptions, progress: Progress) -> Read:
+def kept_finish(pending: DocumentResult, lexicon_key: str, options: RunOptions) -> DocumentResult | None:
+    """The kept result of finishing a document with OCR text with this
+    release lexicon, or None (always None with `--full`)."""
+    doc = pending.pending
+    assert doc is not None
+    return None if options.full else ResultCache.for_run(options).get("finish", doc.id, pending.source_path, lexicon_key)
+
+
+@task(name="finish-document", cache_policy=NO_CACHE, task_run_name="finish-{name}")
+def finish_document_task(pool: Units, name: str, pending: Held[DocumentResult], lexicon: Held[Counter[str]],
+                         lexicon_key: str, options: RunOptions, progress: Progress) -> Read:
     """Correct, parse and check a document with OCR text, now that the
     release lexicon is known; kept under the lexicon's hash, so that it is
     done again only when the release's clean text changed."""
-    doc = pending.pending
+    doc = pending.value.pending
     assert doc is not None
-    store = ResultCache.for_run(options)
-    if not options.full and (kept := store.get("finish", doc.id, pending.source_path, lexicon_key)) is not None:
-        progress.advance("finish", pending.file_name, len(doc.pages), REUSED, _status(kept))
-        return Read(kept, REUSED)
     try:
-        result = pool.run(units.finish, doc, options, lexicon, timeout=options.doc_timeout)
+        result = pool.run(units.finish, doc, options, lexicon.value, timeout=options.doc_timeout)
     except InputError as e:
         # Killed or crashed: the unit's first stage is where it was refused.
         result = units.quarantined(doc.path, doc.id, e, "correct")
     else:
-        store.put("finish", doc.id, pending.source_path, result, lexicon_key)
-    _log_outcome(pending.source_path, result)
-    progress.advance("finish", pending.file_name, len(doc.pages), COMPUTED, _status(result))
+        ResultCache.for_run(options).put("finish", doc.id, pending.value.source_path, result, lexicon_key)
+    _log_outcome(pending.value.source_path, result)
+    progress.advance("finish", name, len(doc.pages), COMPUTED, _status(result))
     return Read(result, COMPUTED)
 
 
@@ -270,21 +298,29 @@ def release_flow(paths: list[Path], options: RunOptions, pool: Units,
     started = dt.datetime.now(dt.UTC)
     shown: Progress = progress if progress is not None else Progress()
     inputs, refused = discover_task(paths, ahead)
-    if ahead is None:  # `run` began the phase before the flow, with the reading ahead
+    same = ahead is not None and ahead.paths == list(paths)
+    if not same:  # `run` began the phase before the flow, with the reading ahead
         shown.phase("read", len(inputs))
+    kept = ahead.kept if ahead is not None and same else kept_results(inputs, options, shown)
     # A display cannot travel to Dask workers: with them, the flow shows
     # each document as its result comes back.
     remote = isinstance(pool, InProcessUnits)
     in_task = Progress() if remote else shown
-    futures = [process_document_task.submit(pool, inp, options, ahead, in_task) for inp in inputs]
+    futures = {i: process_document_task.submit(pool, inp, options, ahead, in_task)
+               for i, inp in enumerate(inputs) if inp.sha256 not in kept}
     reads: list[Read] = []
-    for inp, f in zip(inputs, futures, strict=True):
-        reads.append(f.result())
+    for i, inp in enumerate(inputs):
+        if i not in futures:
+            reads.append(Read(kept[inp.sha256], REUSED))
+            continue
+        reads.append(futures[i].result())
         if remote:
             shown.advance("read", inp.path.name, result_pages(reads[-1].result), reads[-1].work,
                           _status(reads[-1].result))
     results = [r.result for r in reads]
     work = [r.work for r in reads]
+    if kept:
+        get_run_logger().info("%d of %d input(s) taken from the results kept by earlier runs", len(kept), len(inputs))
     said: Counter[str] = Counter()  # the OCR engine's messages on the documents read in this run
     for r in reads:
         if r.work == COMPUTED:
@@ -296,15 +332,22 @@ def release_flow(paths: list[Path], options: RunOptions, pool: Units,
     pending = [i for i, r in enumerate(results) if r.pending]
     if pending:
         shown.phase("finish", len(pending))
-    waiting = [(i, finish_document_task.submit(pool, results[i], lexicon, lexicon_key, options, in_task))
-               for i in pending]
+    waiting = []
+    for i in pending:
+        name = Path(results[i].source_path).name
+        if (finished := kept_finish(results[i], lexicon_key, options)) is not None:
+            shown.advance("finish", name, result_pages(results[i]), REUSED, _status(finished))
+            results[i] = finished
+            continue
+        waiting.append((i, finish_document_task.submit(pool, name, Held(results[i]), Held(lexicon), lexicon_key,
+                                                       options, in_task)))
     for i, future in waiting:
-        finished = future.result()
+        finished = future.result().result
         if remote:
-            shown.advance("finish", Path(results[i].source_path).name, result_pages(results[i]), finished.work,
-                          _status(finished.result))
-        results[i] = finished.result
-        if work[i] == REUSED and finished.work == COMPUTED:
+            shown.advance("finish", Path(results[i].source_path).name, result_pages(results[i]), COMPUTED,
+                          _status(finished))
+        results[i] = finished
+        if work[i] == REUSED:
             work[i] = REFINISHED
 
     shown.phase("release", len(RELEASE_STEPS))
@@ -327,19 +370,19 @@ def release_flow(paths: list[Path], options: RunOptions, pool: Units,
         manifest["ocr_messages"] = dict(said.most_common())
         manifest["tables"] = publish.write_tables(tables, staging)
         diff.write_diff(staging, diff.release_diff(previous, before, manifest["inputs"], tables))
-        kept = QualityCache.for_run(options)
-        key = quality_key(kept.version, manifest)
-        reused = None if options.full else kept.get(key, staging)
+        validations = QualityCache.for_run(options)
+        key = quality_key(validations.version, manifest)
+        reused = None if options.full else validations.get(key, staging)
         if reused is None:
             quality = cast("QualityResult", quality_task(pool, tables, manifest, staging, options.doc_timeout))
-            kept.put(key, staging, quality)
+            validations.put(key, staging, quality)
         else:
             quality = cast("QualityResult", reused)
         manifest["quality"] = {**quality.summary, "reused": reused is not None}
         shown.advance("release", "quality", status="passed" if quality.ok else "failed")
         manifest["finished"] = dt.datetime.now(dt.UTC)
         publish.write_manifest(staging, manifest)
-        report.write_report(staging, tables, manifest, quality)
+        report.write_report(staging, tables, manifest, quality, None if options.full else CropCache.for_run(options))
         publish_artifacts(tables, manifest, quality)
         shown.advance("release", "report")
         # A run that published no document (a mistyped path, a folder of
@@ -401,9 +444,11 @@ def run(paths: list[Path], options: RunOptions, pool: WorkerPool | None = None,
     try:
         found = discover_inputs(paths)
         shown.phase("read", len(found[0]))
-        early = {inp.sha256: readers.submit(read_document, workers, inp, options, shown) for inp in found[0]}
+        kept = kept_results(found[0], options, shown)
+        early = {inp.sha256: readers.submit(read_document, workers, inp, options, shown)
+                 for inp in found[0] if inp.sha256 not in kept}
         task_runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=max(2, options.workers * 2))
-        ahead = ReadAhead(paths, found, early)
+        ahead = ReadAhead(paths, found, kept, early)
         # Prefect types task_runner by the futures it makes; ThreadPoolTaskRunner's do not match that generic.
         result = release_flow.with_options(task_runner=task_runner)(paths, options, workers, ahead, shown)  # type: ignore[arg-type]
     except BaseException:

@@ -172,15 +172,23 @@ def make_progress(quiet: bool, stream: TextIO | None = None) -> Progress:
     return Bars() if stream.isatty() else LogLines(stream)
 
 
+# The `extra` of a run-log record that the command's closing lines say
+# again (a quarantined document): the console shows it once, there.
+SAID_AT_THE_END = {"lakmoes_said_at_the_end": True}
+
+
 class _PrefectBelow(logging.Filter):
-    """Drops the records of Prefect's loggers below a level."""
+    """Drops the records of Prefect's loggers below a level, and those the
+    command repeats in its closing lines."""
 
     def __init__(self, level: int):
         super().__init__()
         self.level = level
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= self.level or not (record.name == "prefect" or record.name.startswith("prefect."))
+        if not (record.name == "prefect" or record.name.startswith("prefect.")):
+            return True
+        return record.levelno >= self.level and not getattr(record, "lakmoes_said_at_the_end", False)
 
 
 def console_filter(level: int) -> logging.Filter:

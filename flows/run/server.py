@@ -37,11 +37,27 @@ def healthy(api: str) -> bool:
         return False
 
 
+def running_server(home: Path) -> str | None:
+    """The API URL of the server `local_server` keeps in `home` (the one
+    `lakmoes serve` started), when it answers; otherwise None. A `lakmoes
+    run` uses it instead of starting a temporary server of its own."""
+    try:
+        api = (home / API_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return api if api.startswith("http://127.0.0.1:") and healthy(api) else None
+
+
+# Written in the server's home while it answers, removed when it stops.
+API_FILE = "api-url"
+
+
 @contextlib.contextmanager
 def local_server(home: Path, port: int, timeout: float = 240.0) -> Iterator[str]:
     """Start `prefect server start` on 127.0.0.1:`port` with PREFECT_HOME
     `home` (its SQLite database is `home/prefect.db`); yield its API URL
-    once it answers; stop it on exit."""
+    once it answers, and name it in `home/api-url` meanwhile; stop it on
+    exit."""
     home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)
@@ -61,8 +77,10 @@ def local_server(home: Path, port: int, timeout: float = 240.0) -> Iterator[str]
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the Prefect server did not answer within {timeout:.0f} s; see {home / 'server.log'}")
             time.sleep(0.5)
+        (home / API_FILE).write_text(api + "\n", encoding="utf-8")
         yield api
     finally:
+        (home / API_FILE).unlink(missing_ok=True)
         stop(server)
 
 

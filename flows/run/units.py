@@ -28,7 +28,6 @@ from flows.model.errors import InputError
 from flows.release.rows import document_rows, held_document_rows
 from flows.run.stages import Stage, phase
 from flows.stages import ingest
-from flows.stages.correct.corrector import load_corrector
 from flows.stages.correct.stage import clean_lexicon
 
 HELD_BACK = "held back: high-severity redaction findings"
@@ -204,13 +203,14 @@ def prepare_pages(inp: ingest.Input, pages: list[Page], said: dict[str, int], op
 
 def start_worker(limit_mb: int) -> None:
     """Worker initialiser: limit memory, then load what every document
-    needs (PDF backend, corrector, name lists), once per worker and while
-    the flow is still starting, not inside the first document's time."""
+    needs (PDF backend, name lists), once per worker and while the flow is
+    still starting, not inside the first document's time. The corrector
+    (a second of loading) waits for the first document with OCR text: a
+    release of born-digital documents never needs it."""
     limit_memory(limit_mb)
     try:
         from flows.stages.extract import pdf  # noqa: F401 - imported for its start-up cost
 
-        load_corrector()
         scan_personal_data("Warm-up met Jan de Vries, j.devries@example.nl.")
     except Exception:  # a warm-up that fails leaves the loading to the first document
         pass
