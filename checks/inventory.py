@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from checks.findings import finding_id
 from flows.registry.boundaries import page_boundaries
@@ -151,32 +152,39 @@ def match_entries(entries: list[dict[str, Any]], docs: list[Candidate]) -> dict[
     then date and title, then title alone; each document once."""
     out: dict[int, tuple[Candidate, str]] = {}
     taken: set[tuple[str, int | None]] = set()
+    by_number: dict[str, list[Candidate]] = {}
+    for c in docs:
+        for n in c.numbers:
+            by_number.setdefault(n, []).append(c)
     for i, e in enumerate(entries):
         if not e.get("number"):
             continue
-        key = number_key(str(e["number"]))
-        for c in docs:
-            if (c.document_id, c.part) not in taken and key in c.numbers:
+        for c in by_number.get(number_key(str(e["number"])), []):
+            if (c.document_id, c.part) not in taken:
                 out[i] = (c, "number")
                 taken.add((c.document_id, c.part))
                 break
+    titled = [i for i, e in enumerate(entries) if i not in out and e.get("title")]
+    open_docs = [j for j, c in enumerate(docs) if (c.document_id, c.part) not in taken]
     scored: list[tuple[float, int, int, str]] = []
-    dates = [_dates_in(c.text) for c in docs]
-    headings = [heading(c) for c in docs]
-    for i, e in enumerate(entries):
-        if i in out or not e.get("title"):
-            continue
-        for j, c in enumerate(docs):
-            if (c.document_id, c.part) in taken:
-                continue
-            # token_set_ratio is 100 when every word of the listed title
-            # stands in the heading: a list shortens titles more often than
-            # it rewords them.
-            score = fuzz.token_set_ratio(e["title"], headings[j], processor=str.casefold)
-            if e.get("date") is not None and e["date"] in dates[j] and score >= DATE_TITLE_SCORE:
-                scored.append((score + 100, i, j, "date_title"))
-            elif score >= TITLE_ONLY_SCORE and len(e["title"].split()) >= TITLE_ONLY_WORDS:
-                scored.append((score, i, j, "title"))
+    if titled and open_docs:
+        dates = {j: _dates_in(docs[j].text) for j in open_docs}
+        # Every title against every heading at once, in rapidfuzz's C code:
+        # a list of a thousand entries against a release of a thousand
+        # documents is a million comparisons. token_set_ratio is 100 when
+        # every word of the listed title stands in the heading: a list
+        # shortens titles more often than it rewords them.
+        scores = process.cdist([entries[i]["title"] for i in titled], [heading(docs[j]) for j in open_docs],
+                               scorer=fuzz.token_set_ratio, processor=str.casefold, workers=-1)
+        for a, i in enumerate(titled):
+            e = entries[i]
+            long_title = len(e["title"].split()) >= TITLE_ONLY_WORDS
+            for b in np.flatnonzero(scores[a] >= min(DATE_TITLE_SCORE, TITLE_ONLY_SCORE)):
+                j, score = open_docs[b], float(scores[a][b])
+                if e.get("date") is not None and e["date"] in dates[j]:
+                    scored.append((score + 100, i, j, "date_title"))
+                elif score >= TITLE_ONLY_SCORE and long_title:
+                    scored.append((score, i, j, "title"))
     for _, i, j, on in sorted(scored, key=lambda s: (-s[0], s[1], s[2])):
         c = docs[j]
         if i not in out and (c.document_id, c.part) not in taken:

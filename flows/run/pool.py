@@ -31,6 +31,14 @@ from flows.run.units import start_worker, where
 
 
 def load_great_expectations() -> None:
+    """The quality process's start. Great Expectations makes a (disabled)
+    tqdm bar per validation, and tqdm's default lock is a multiprocessing
+    semaphore: when pebble stops the process, the semaphore is left
+    registered and Python warns of a leak at exit. One process needs a
+    thread lock only."""
+    from tqdm import tqdm
+
+    tqdm.set_lock(threading.RLock())
     importlib.import_module("great_expectations")
 
 
