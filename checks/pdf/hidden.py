@@ -32,7 +32,7 @@ from checks.pdf.glyphs import (
 )
 from flows.model import RGB, Glyph, Page, luminance
 from flows.model.geometry import area, covered
-from flows.registry.grounds import find_codes
+from flows.registry.grounds import find_codes, may_hold_code
 from flows.registry.matching import find_labels
 
 
@@ -174,6 +174,8 @@ def stamps_outside_boxes(page: Page, boxes: list[RedactionBox]) -> list[BoxFindi
         return out  # most pages cite no ground at all: skip the line geometry
     visible = [g for g in page.glyphs if g.text.strip() and is_visible(g)]
     for line in glyph_lines(visible):
+        if not may_hold_code("".join(g.text for g in line)):
+            continue  # a word is a run of the line's glyphs: none of them holds a code
         words = line_words(line)
         texts = ["".join(g.text for g in w) for w in words]
         for i, w in enumerate(words):
