@@ -115,10 +115,10 @@ def is_visible(g: Glyph) -> bool:
     return g.render_mode not in INVISIBLE_RENDER_MODES and g.alpha > CLEAR_ALPHA
 
 
-def glyph_height(page: Page) -> float:
-    """The page's median glyph height: the unit for "big enough to cover a
-    glyph" and "near text"."""
-    hs = [g.bbox[3] - g.bbox[1] for g in page.glyphs if g.text.strip() and g.bbox[3] > g.bbox[1]]
+def glyph_height(text_glyphs: list[Glyph]) -> float:
+    """The median height of a page's glyphs that are not white space: the
+    unit for "big enough to cover a glyph" and "near text"."""
+    hs = [g.bbox[3] - g.bbox[1] for g in text_glyphs if g.bbox[3] > g.bbox[1]]
     return statistics.median(hs) if hs else DEFAULT_GLYPH_HEIGHT
 
 
