@@ -74,12 +74,12 @@ def _scanned_boxes(doc: Document, page: Page) -> None:
     page it did not see (a document checked on its own), detected now by
     `checks.pdf.scanned` (its own module, OpenCV, imported here because it
     is slow to import)."""
-    found = page.scanned_boxes
-    if found is None:
-        from checks.pdf.scanned.step import detect_scanned_boxes
+    if page.scanned_boxes is not None:
+        record_scanned_boxes(doc, page, page.scanned_boxes)
+        return
+    from checks.pdf.scanned.step import find_scanned_redactions
 
-        found = detect_scanned_boxes(doc.path, page)
-    record_scanned_boxes(doc, page, found)
+    find_scanned_redactions(doc, page)
 
 
 def check_pdf_redactions(doc: Document, source_path: str | Path | None = None) -> None:

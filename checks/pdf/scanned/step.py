@@ -76,5 +76,6 @@ def detect_scanned_boxes(path: str | Path, page: Page, image: np.ndarray | None 
 def find_scanned_redactions(doc: Document, page: Page, image: np.ndarray | None = None) -> None:
     """Redaction boxes on an image-only page, as `redactions` rows, and a
     `box_without_ground` finding (medium) for each box with no readable
-    ground: `detect_scanned_boxes` and `record_scanned_boxes` in one."""
+    ground: `detect_scanned_boxes` and `record_scanned_boxes` in one, for a
+    page whose boxes the prepare phase did not keep."""
     record_scanned_boxes(doc, page, detect_scanned_boxes(doc.path, page, image))
