@@ -8,15 +8,20 @@ logo). Real pages: a few pages of the TPDL 2023 gold standard, skipped when
 
 from __future__ import annotations
 
+import io
 import json
+import pickle
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
 
 from checks.pdf.scanned import filled, stamps
 from checks.pdf.scanned.detect import detect_boxes
@@ -24,7 +29,11 @@ from checks.pdf.scanned.masks import _row_bands
 from checks.pdf.scanned.params import ImageBox, params
 from checks.pdf.scanned.stamps import ocr_stamps, read_stamp
 from checks.pdf.scanned.step import find_scanned_redactions
-from flows.model import Document, OcrWord, Page
+from flows.model import Document, OcrWord, Page, RunOptions
+from flows.run import units
+from flows.stages import ingest
+from flows.stages.correct.corrector import document_lexicon
+from tests.fixtures.seed_pdfs import SCAN_DPI, images_to_pdf, scan
 
 W, H = 1654, 2339  # A4 at 200 dpi
 STAMP = "5.1.2e"
@@ -217,6 +226,74 @@ def test_born_digital_page_is_left_alone(tmp_path: Path, page: np.ndarray) -> No
     pg.engine = "pdfminer.six"
     find_scanned_redactions(doc, pg, image=page)
     assert doc.rows == {}
+
+
+# --------------------------------------------------------------------------
+# Detected once, when the document is read
+
+
+LETTER = ["Geachte heer,", "", "In uw brief vraagt u om de stukken over de subsidie voor het havenproject.",
+          "Wij hebben de stukken gevonden en maken ze openbaar, met uitzondering van persoonsgegevens.", "",
+          "Contactpersoon:", "", "Telefoon:", "", "Met vriendelijke groet,", "De minister van Infrastructuur"]
+
+
+def _letter_with_boxes(path: Path) -> None:
+    """A one-page letter, scanned: a black box stamped "5.1.2e" in white
+    after "Contactpersoon:", and one with no stamp after "Telefoon:"."""
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4)
+    c.setFont("Helvetica", 11)
+    for i, line in enumerate(LETTER):
+        c.drawString(72, 760 - 18 * i, line)
+    for label, stamp in (("Contactpersoon:", STAMP), ("Telefoon:", None)):
+        y = 760 - 18 * LETTER.index(label) - 5
+        c.setFillColorRGB(0, 0, 0)
+        c.rect(170, y, 130, 17, stroke=0, fill=1)
+        if stamp:
+            c.setFillColorRGB(1, 1, 1)
+            c.setFont("Helvetica-Bold", 11)
+            c.drawCentredString(235, y + 4.5, stamp)
+            c.setFillColorRGB(0, 0, 0)
+            c.setFont("Helvetica", 11)
+    c.showPage()
+    c.save()
+    images_to_pdf(scan(buf.getvalue()), SCAN_DPI, path)
+
+
+def test_boxes_found_when_read_are_recorded_by_every_finish_without_rendering(tmp_path: Path) -> None:
+    """A scanned document is read once and finished with each new release
+    lexicon: its boxes are detected when it is read, kept on its page
+    through the pickle the cache keeps, and every finish records the same
+    rows from them, with no need of the file (gone before the finishes),
+    the same rows a finish that detects them itself makes."""
+    path = tmp_path / "brief.pdf"
+    _letter_with_boxes(path)
+    options = RunOptions(out=tmp_path / "out", workers=1)
+    read = units.process_input(ingest.identify(path), options)
+    assert read.status == "pending" and read.pending is not None
+    kept = pickle.dumps(read.pending)
+    found = pickle.loads(kept).pages[0].scanned_boxes
+    assert found is not None
+    assert sorted(b.ground or "" for b in found) == ["", STAMP]
+
+    # As a document that was not read by the work units: detected in the checks stage.
+    unprepared = pickle.loads(kept)
+    unprepared.pages[0].scanned_boxes = None
+    detected = units.finish(unprepared, options, Counter())
+
+    path.unlink()  # a finish that rendered the page now would fail
+    clean = document_lexicon(LETTER)  # the letter's words, as a release's clean text
+    first = units.finish(pickle.loads(kept), options, Counter())
+    second = units.finish(pickle.loads(kept), options, clean)
+    for finished in (first, second):
+        assert finished.quarantine is None or finished.quarantine.stage == "gate"
+        assert finished.status == detected.status
+        assert finished.rows["redactions"] == detected.rows["redactions"]
+        assert [f for f in finished.rows["findings"] if f["check"] == "box_without_ground"] == [
+            f for f in detected.rows["findings"] if f["check"] == "box_without_ground"]
+    rows = first.rows["redactions"]
+    assert sorted((r["source"], r["ground_code"] or "") for r in rows) == [("image", ""), ("image", STAMP)]
+    assert len([f for f in first.rows["findings"] if f["check"] == "box_without_ground"]) == 1
 
 
 # --------------------------------------------------------------------------

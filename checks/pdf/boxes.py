@@ -140,8 +140,8 @@ def _part_of_panel(c: _Candidate, panels: list[_Candidate]) -> bool:
 def find_redactions(page: Page) -> tuple[list[RedactionBox], list[BoxFinding]]:
     """The redaction boxes on a page and the findings about them and about
     invisible text on the page. Pure: reads only the page's geometry."""
-    unit = glyph_height(page)
     text_glyphs = [g for g in page.glyphs if g.text.strip()]
+    unit = glyph_height(text_glyphs)
     boxes: list[RedactionBox] = []
     findings: list[BoxFinding] = []
     claimed: set[int] = set()  # ids of glyphs already reported as hidden under a box
@@ -213,8 +213,8 @@ def find_redactions(page: Page) -> tuple[list[RedactionBox], list[BoxFinding]]:
             leak = width_leak(page, box, text_glyphs)
             if leak:
                 findings.append(leak)
-    findings += invisible_text(page, claimed)
-    findings += white_on_white(page, claimed)
+    findings += invisible_text(page, text_glyphs, claimed)
+    findings += white_on_white(page, text_glyphs, claimed)
     findings += annotation_findings(page, text_glyphs)
-    findings += stamps_outside_boxes(page, boxes)
+    findings += stamps_outside_boxes(page, text_glyphs, boxes)
     return boxes, findings

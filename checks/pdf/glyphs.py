@@ -27,17 +27,31 @@ from flows.model import RGB, BBox, Glyph, Page, luminance
 class Index:
     """A grid of buckets over items with a `bbox` (glyphs, shapes), so that
     "what meets this box" costs the items nearby, not all of them: a map or
-    a chart can put thousands of shapes over thousands of glyphs."""
+    a chart can put thousands of shapes over thousands of glyphs.
+
+    The grid is built at the first query past `LINEAR_QUERIES`: most pages
+    ask about one box or two, and a look at every item then costs less than
+    putting every item in its cells."""
+
+    LINEAR_QUERIES = 4
 
     def __init__(self, items: Iterable[Any], cell: float):
         self.cell = max(cell, 1.0)
-        self.buckets: dict[tuple[int, int], list[Any]] = defaultdict(list)
-        for item in items:
-            self.add(item)
+        self.items: list[Any] = list(items)
+        self.buckets: dict[tuple[int, int], list[Any]] | None = None
+        self.queries = 0
 
     def add(self, item: Any) -> None:
-        for key in self._cells(item.bbox):
-            self.buckets[key].append(item)
+        self.items.append(item)
+        if self.buckets is not None:
+            self._put(item, self.buckets)
+
+    def _put(self, item: Any, buckets: dict[tuple[int, int], list[Any]]) -> None:
+        x0, y0, x1, y1 = item.bbox
+        c = self.cell
+        for i in range(int(x0 // c), int(x1 // c) + 1):
+            for j in range(int(y0 // c), int(y1 // c) + 1):
+                buckets[i, j].append(item)
 
     def _cells(self, b: BBox) -> Iterable[tuple[int, int]]:
         c = self.cell
@@ -45,19 +59,26 @@ class Index:
             for j in range(int(b[1] // c), int(b[3] // c) + 1):
                 yield i, j
 
+    def _near(self, b: BBox) -> Iterable[Any]:
+        """Items that may meet `b`: all of them, or those of its cells."""
+        self.queries += 1
+        if self.buckets is None and self.queries > self.LINEAR_QUERIES:
+            self.buckets = defaultdict(list)
+            for item in self.items:
+                self._put(item, self.buckets)
+        if self.buckets is None:
+            return self.items
+        buckets = self.buckets
+        return (g for key in self._cells(b) for g in buckets.get(key, ()))
+
     def meeting(self, b: BBox) -> list[Any]:
         """Items whose box meets `b`, in paint order."""
         x0, y0, x1, y1 = b
         seen: dict[int, Any] = {}
-        for key in self._cells(b):
-            for g in self.buckets.get(key, ()):
-                if g.bbox[0] < x1 and g.bbox[2] > x0 and g.bbox[1] < y1 and g.bbox[3] > y0:
-                    seen[id(g)] = g
+        for g in self._near(b):
+            if g.bbox[0] < x1 and g.bbox[2] > x0 and g.bbox[1] < y1 and g.bbox[3] > y0:
+                seen[id(g)] = g
         return sorted(seen.values(), key=lambda g: g.order)
-
-
-
-
 
 
 def hex_colour(rgb: RGB | None) -> str | None:
@@ -94,29 +115,36 @@ def is_visible(g: Glyph) -> bool:
     return g.render_mode not in INVISIBLE_RENDER_MODES and g.alpha > CLEAR_ALPHA
 
 
-def glyph_height(page: Page) -> float:
-    """The page's median glyph height: the unit for "big enough to cover a
-    glyph" and "near text"."""
-    hs = [g.bbox[3] - g.bbox[1] for g in page.glyphs if g.text.strip() and g.bbox[3] > g.bbox[1]]
+def glyph_height(text_glyphs: list[Glyph]) -> float:
+    """The median height of a page's glyphs that are not white space: the
+    unit for "big enough to cover a glyph" and "near text"."""
+    hs = [g.bbox[3] - g.bbox[1] for g in text_glyphs if g.bbox[3] > g.bbox[1]]
     return statistics.median(hs) if hs else DEFAULT_GLYPH_HEIGHT
 
 
 
 
+def _reading_order(g: Glyph) -> tuple[float, float]:
+    return -(g.bbox[1] + g.bbox[3]) / 2, g.bbox[0]
+
+
+def _left(g: Glyph) -> float:
+    return g.bbox[0]
+
+
 def glyph_lines(glyphs: Iterable[Glyph]) -> list[list[Glyph]]:
     """Glyphs grouped into lines (top to bottom), each left to right."""
     lines: list[list[Glyph]] = []
-    for g in sorted(glyphs, key=lambda g: (-(g.bbox[1] + g.bbox[3]) / 2, g.bbox[0])):
-        cy = (g.bbox[1] + g.bbox[3]) / 2
-        h = max(g.bbox[3] - g.bbox[1], 1.0)
-        if lines:
-            last = lines[-1][0]
-            lcy = (last.bbox[1] + last.bbox[3]) / 2
-            if abs(cy - lcy) < 0.5 * h:
-                lines[-1].append(g)
-                continue
-        lines.append([g])
-    return [sorted(line, key=lambda g: g.bbox[0]) for line in lines]
+    line_cy = 0.0  # the vertical centre of the current line's first glyph
+    for g in sorted(glyphs, key=_reading_order):
+        _, y0, _, y1 = g.bbox
+        cy = (y0 + y1) / 2
+        if lines and abs(cy - line_cy) < 0.5 * max(y1 - y0, 1.0):
+            lines[-1].append(g)
+        else:
+            lines.append([g])
+            line_cy = cy
+    return [sorted(line, key=_left) for line in lines]
 
 
 def line_words(line: list[Glyph]) -> list[list[Glyph]]:

@@ -32,7 +32,7 @@ from checks.pdf.glyphs import (
 )
 from flows.model import RGB, Glyph, Page, luminance
 from flows.model.geometry import area, covered
-from flows.registry.grounds import find_codes
+from flows.registry.grounds import find_codes, may_hold_code
 from flows.registry.matching import find_labels
 
 
@@ -97,15 +97,11 @@ def _grouped(page: Page, glyphs: list[Glyph], check: str, what: str) -> list[Box
     return out
 
 
-def invisible_text(page: Page, claimed: set[int]) -> list[BoxFinding]:
+def invisible_text(page: Page, text_glyphs: list[Glyph], claimed: set[int]) -> list[BoxFinding]:
     """Text drawn invisible (render mode 3 or 7, or fill alpha 0) that is not
     an OCR layer over a scanned image: nobody sees it, copy-paste and search
-    do."""
-    gs = [
-        g
-        for g in page.glyphs
-        if g.text.strip() and id(g) not in claimed and not is_visible(g) and not _over_image(g, page)
-    ]
+    do. `text_glyphs`: the page's glyphs that are not white space."""
+    gs = [g for g in text_glyphs if not is_visible(g) and id(g) not in claimed and not _over_image(g, page)]
     return _grouped(page, gs, "invisible_text", "invisible text (not an OCR layer over an image)")
 
 
@@ -123,16 +119,17 @@ def _ground_under(g: Glyph, fills: Index, page: Page) -> RGB | bool | None:
     return best.fill_color if not best.pattern else False
 
 
-def white_on_white(page: Page, claimed: set[int]) -> list[BoxFinding]:
+def white_on_white(page: Page, text_glyphs: list[Glyph], claimed: set[int]) -> list[BoxFinding]:
     """Light text (luminance >= 0.8) in the colour of what lies under it:
     white on the white page, pale on a pale cell; present but unreadable.
     Dark text on a dark shape is caught by the box rules (text in the box's
-    own colour on top of it), so only light glyphs are looked at here."""
+    own colour on top of it), so only light glyphs are looked at here.
+    `text_glyphs`: the page's glyphs that are not white space."""
     gs = []
-    light = [g for g in page.glyphs if g.color is not None and (luminance(g.color) or 0.0) >= DARK_LUMINANCE]
+    light = [g for g in text_glyphs if g.color is not None and (luminance(g.color) or 0.0) >= DARK_LUMINANCE]
     fills = Index((s for s in page.shapes if s.filled and s.alpha >= OPAQUE_ALPHA and area(s.bbox) > 0), 50.0)
     for g in light:
-        if not g.text.strip() or id(g) in claimed or not is_visible(g):
+        if id(g) in claimed or not is_visible(g):
             continue
         ground = _ground_under(g, fills, page)
         if isinstance(ground, tuple) and same_colour(g.color, ground):
@@ -163,7 +160,7 @@ def annotation_findings(page: Page, glyphs: list[Glyph]) -> list[BoxFinding]:
     return out
 
 
-def stamps_outside_boxes(page: Page, boxes: list[RedactionBox]) -> list[BoxFinding]:
+def stamps_outside_boxes(page: Page, text_glyphs: list[Glyph], boxes: list[RedactionBox]) -> list[BoxFinding]:
     """A ground code standing in running text in place of a word, with no box:
     the text shows no removal, so the reader cannot see what was removed or
     check that it was. Codes cited in a sentence ("artikel 5.1.2e Woo"), in a
@@ -172,8 +169,10 @@ def stamps_outside_boxes(page: Page, boxes: list[RedactionBox]) -> list[BoxFindi
     out: list[BoxFinding] = []
     if not any(c.known and c.explicit for c in find_codes(page.text)):
         return out  # most pages cite no ground at all: skip the line geometry
-    visible = [g for g in page.glyphs if g.text.strip() and is_visible(g)]
+    visible = [g for g in text_glyphs if is_visible(g)]
     for line in glyph_lines(visible):
+        if not may_hold_code("".join(g.text for g in line)):
+            continue  # a word is a run of the line's glyphs: none of them holds a code
         words = line_words(line)
         texts = ["".join(g.text for g in w) for w in words]
         for i, w in enumerate(words):

@@ -13,6 +13,7 @@ from checks.pdf.boxes import find_redactions
 from checks.pdf.catalogue import BoxFinding, RedactionBox
 from checks.pdf.glyphs import fill_style, is_visible, norm_word
 from checks.pdf.metadata import outline_and_metadata, side_channel_findings
+from checks.pdf.scanned.rows import record_scanned_boxes
 from flows.model import Document, Page
 
 
@@ -47,23 +48,45 @@ def add_finding_row(doc: Document, page: Page, f: BoxFinding) -> None:
                      masked=f.masked, value_hash_=f.value_hash)
 
 
+def _image_only(page: Page) -> bool:
+    return bool(page.images) and not any(g.text.strip() and is_visible(g) for g in page.glyphs)
+
+
+def detect_scanned_pages(doc: Document) -> None:
+    """The costly half of the scanned-box check, run once in the prepare
+    phase (stage scan-boxes): the boxes of every page that
+    `check_pdf_redactions` sends to the detector, kept on the page
+    (`Page.scanned_boxes`), so that finishing the document again with
+    another release lexicon does not render and detect its pages again.
+    Which pages go there (image-only, without vector boxes) depends on the
+    page's geometry only, never on the text that correction changes.
+    OpenCV is imported only when a page needs it: it is slow to import."""
+    for page in doc.pages:
+        if _image_only(page) and not find_redactions(page)[0]:
+            from checks.pdf.scanned.step import detect_scanned_boxes
+
+            page.scanned_boxes = detect_scanned_boxes(doc.path, page)
+
+
 def _scanned_boxes(doc: Document, page: Page) -> None:
-    """Boxes in the page image of an image-only page: `checks.pdf.scanned`
-    (its own module, OpenCV) appends its `redactions` and `findings` rows to
-    the document itself; imported here because OpenCV is slow to import."""
+    """Boxes in the page image of an image-only page, as `redactions` and
+    `findings` rows: those the prepare phase kept on the page, or, for a
+    page it did not see (a document checked on its own), detected now by
+    `checks.pdf.scanned` (its own module, OpenCV, imported here because it
+    is slow to import)."""
+    if page.scanned_boxes is not None:
+        record_scanned_boxes(doc, page, page.scanned_boxes)
+        return
     from checks.pdf.scanned.step import find_scanned_redactions
 
     find_scanned_redactions(doc, page)
 
 
-def _image_only(page: Page) -> bool:
-    return bool(page.images) and not any(g.text.strip() and is_visible(g) for g in page.glyphs)
-
-
 def check_pdf_redactions(doc: Document, source_path: str | Path | None = None) -> None:
     """Run the box checks on every page of a PDF document and append
     `redactions` and `findings` rows. Image-only pages without vector boxes
-    go to `checks.pdf.scanned` (boxes in the scan). Bookmarks and metadata are
+    go to `checks.pdf.scanned` (boxes in the scan; detected in the prepare
+    phase when it ran, `detect_scanned_pages`). Bookmarks and metadata are
     read from the file (`source_path`, default `doc.path`) when it is there,
     and only when some text was found hidden."""
     hidden: list[BoxFinding] = []
@@ -87,6 +110,7 @@ __all__ = [
     "BoxFinding",
     "RedactionBox",
     "check_pdf_redactions",
+    "detect_scanned_pages",
     "fill_style",
     "find_redactions",
     "outline_and_metadata",

@@ -24,6 +24,7 @@ from flows.model.geometry import (
     Page,
     PageImage,
     PixelMap,
+    ScannedBox,
     Shape,
     luminance,
 )
@@ -32,6 +33,6 @@ from flows.model.tables import TABLES, Column, Table, table_rows_fit, tables_mar
 
 __all__ = [
     "RGB", "TABLES", "Annotation", "BBox", "Column", "Document", "DocumentResult", "Edit", "Glyph", "OcrWord", "OffsetMap",
-    "Page", "PageImage", "Part", "PixelMap", "QuarantineEntry", "RunOptions", "Shape", "StageContext", "Table",
+    "Page", "PageImage", "Part", "PixelMap", "QuarantineEntry", "RunOptions", "ScannedBox", "Shape", "StageContext", "Table",
     "apply_text_edits", "luminance", "strip_span", "table_rows_fit", "tables_markdown",
 ]

@@ -84,6 +84,21 @@ class OcrWord:
     confidence: float
 
 
+@dataclass(frozen=True)
+class ScannedBox:
+    """A redaction box found in the image of a scanned page, and the ground
+    stamped on it: what the scanned-box detector (`checks/pdf/scanned/`)
+    read from the page's render, its OCR words and the box's own crop,
+    before any row is made of it."""
+
+    bbox: BBox  # in page points, rounded to 2 decimals
+    style: str  # black | grey | colour | outlined
+    color: str  # the box's mean colour, "#rrggbb"
+    area: float  # in square points, rounded to 2 decimals
+    label: str | None  # the stamp's text, kept only when a ground was read from it
+    ground: str | None  # the ground code in registry spelling; None when none was readable
+
+
 @dataclass
 class Page:
     """One page of a PDF input after extraction."""
@@ -100,6 +115,11 @@ class Page:
     images: list[PageImage] = field(default_factory=list)
     annotations: list[Annotation] = field(default_factory=list)
     ocr_words: list[OcrWord] = field(default_factory=list)
+    # The boxes in the image of an image-only page, detected once in the
+    # prepare phase (the scan-boxes stage): they need the render and the OCR
+    # words, not the release lexicon, so a document finished again with a new
+    # lexicon is not rendered and detected again. None: not detected (yet).
+    scanned_boxes: tuple[ScannedBox, ...] | None = None
     # Span of this page in Document.text; kept up to date by apply_edits.
     span: tuple[int, int] = (0, 0)
 

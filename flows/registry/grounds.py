@@ -110,6 +110,19 @@ CODE_RE = re.compile(
     re.VERBOSE,
 )
 
+# What every match of CODE_RE holds: the digits of an article of the Woo
+# ("5.1", OCR-damaged "S,l") or of the Wob ("10", "11"). Text without it
+# holds no code, and most text is without it: a quick search for it spares
+# the full pattern's work on every word and line that cannot hold a code.
+_CODE_CORE = re.compile(r"[5S]\s*[.,]\s*[12lI|]|[1lI|][0Oo1lI|]")
+
+
+def may_hold_code(text: str) -> bool:
+    """False when `text` holds no ground code for certain (True does not
+    say it holds one)."""
+    return _CODE_CORE.search(text) is not None
+
+
 # More letters under the same paragraph: "onder e en i", "sub e, g en i".
 _MORE_LETTERS = re.compile(r"(?:\s*,\s*(?:(?:en|of)\s+)?|\s+(?:en|of|en/of)\s+)(?:(?:sub|onder)\s+)?(?P<letter>[a-i])(?![A-Za-z0-9])")
 
@@ -156,6 +169,8 @@ def find_codes(text: str, *, bare: bool = False) -> list[CodeMatch]:
     Letters that follow a code's letter under the same paragraph ("onder e
     en i") are codes of their own; each spans from the code's start to its
     letter, so that a citation is recognised as one for all of them."""
+    if not may_hold_code(text):
+        return []
     reg = registry()
     out: list[CodeMatch] = []
     for m in CODE_RE.finditer(text):

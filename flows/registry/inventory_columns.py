@@ -18,9 +18,13 @@ def fold_label(text: str) -> str:
     """A header or value as compared: lower case, "(en)"/"(s)" plurals and
     punctuation dropped, spaces single ("Weigeringsgrond(en)" ->
     "weigeringsgrond", "Nr." -> "nr", "Doc. nr." -> "doc nr")."""
-    text = re.sub(r"\((?:en|s|n)\)", "", text.casefold())
-    text = re.sub(r"[^\w\s]", " ", text)
+    text = _PLURAL.sub("", text.casefold())
+    text = _PUNCTUATION.sub(" ", text)
     return " ".join(text.split())
+
+
+_PLURAL = re.compile(r"\((?:en|s|n)\)")
+_PUNCTUATION = re.compile(r"[^\w\s]")
 
 
 @dataclass(frozen=True)

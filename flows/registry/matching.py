@@ -44,6 +44,14 @@ def _pieces(phrase: str, budget: int) -> list[tuple[int, str]]:
     return [(bounds[i], phrase[bounds[i] : bounds[i + 1]]) for i in range(k)]
 
 
+@cache
+def _plan(phrase: str, budget: int) -> tuple[str, list[tuple[int, str]]]:
+    """The folded phrase and its pieces, once per phrase: the registry's
+    labels are searched for in every text."""
+    target = fold(phrase)
+    return target, _pieces(target, budget)
+
+
 def fold(text: str) -> str:
     """Lower case with one character per character, so positions in the
     folded text are positions in the text ("İ".lower() is two)."""
@@ -68,11 +76,13 @@ def fuzzy_find(text: str, phrase: str, lowered: str | None = None, budget: int |
     with an edit distance over the start and length variations the budget
     allows, and the closest wins."""
     budget = _max_distance(phrase) if budget is None else budget
-    target = fold(phrase)
+    target, pieces = _plan(phrase, budget)
     n = len(target)
+    if len(text) < n - budget:
+        return []  # every stretch of the text is more than `budget` edits away
     lowered = fold(text) if lowered is None else lowered
     candidates: set[int] = set()
-    for offset, piece in _pieces(target, budget):
+    for offset, piece in pieces:
         pos = lowered.find(piece)
         while pos >= 0:
             candidates.add(pos - offset)
@@ -101,13 +111,18 @@ def find_labels(text: str) -> list[Marker]:
     taken: list[tuple[int, int]] = []
     out: list[Marker] = []
     lowered = fold(text)
-    for label, ground in registry().label_index():
+    for label, ground in _label_index():
         for s, e, d in fuzzy_find(text, label, lowered):
             if any(s < te and ts < e for ts, te in taken):
                 continue
             taken.append((s, e))
             out.append(Marker(s, e, "label", text[s:e], ground, ground.code, d == 0 and text[s:e] == label, d))
     return sorted(out, key=lambda m: m.start)
+
+
+@cache
+def _label_index() -> list[tuple[str, Ground]]:
+    return registry().label_index()
 
 
 def find_withheld_headings(text: str) -> list[Marker]:

@@ -7,7 +7,7 @@ refused it by these names.
 Per-document stages are plain functions `stage(doc, ctx) -> None` that a
 worker runs in order (`flows/run/units.py`); ingest and extract make the
 document, the release stages work on the tables of all documents. The
-stages up to detect-ocr need only the document itself ("prepare"); from
+stages up to scan-boxes need only the document itself ("prepare"); from
 correct on, a document with OCR text waits until every document of the
 release is read, because the release's clean text is the corrector's
 lexicon ("finish").
@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from checks.gate import gate
+from checks.pdf.redactions import detect_scanned_pages
 from checks.stage import run_checks
 from flows.model import Document, StageContext
 from flows.stages.classify import classify
@@ -64,6 +65,10 @@ STAGES: tuple[Stage, ...] = (
           "and, for a part the splitter could not place, its visibility", classify),
     Stage("detect-ocr", "prepare", "flows/stages/correct/stage.py",
           "mark the parts whose text is OCR output", detect_ocr),
+    Stage("scan-boxes", "prepare", "checks/pdf/scanned/",
+          "find the redaction boxes in the image of each image-only page and read their stamps, kept on the page "
+          "for the checks stage: a document finished again with a new release lexicon is not rendered again",
+          _document_only(detect_scanned_pages)),
     Stage("correct", "finish", "flows/stages/correct/",
           "correct OCR errors in OCR parts, with the release's clean text as evidence (audited: one row per edit)",
           correct),

@@ -1,5 +1,7 @@
-"""The scanned-box check of one page: render it, detect its boxes, read their
-stamps, and record `redactions` and `findings` rows."""
+"""The scanned-box check of one page: render it, detect its boxes and read
+their stamps (`detect_scanned_boxes`, the costly half, which the prepare
+phase runs and keeps on the page), then record `redactions` and `findings`
+rows (`checks/pdf/scanned/rows.py`)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from checks.findings import add_page_finding, add_redaction
-from checks.pdf.catalogue import severity
 from checks.pdf.scanned.detect import detect_boxes
 from checks.pdf.scanned.params import RENDER_DPI
+from checks.pdf.scanned.rows import record_scanned_boxes
 from checks.pdf.scanned.stamps import ocr_stamps, stamp_text
-from flows.model import BBox, Document, Page, PixelMap
+from flows.model import BBox, Document, Page, PixelMap, ScannedBox
 from flows.registry.matching import parse_ground
 from flows.stages.extract.render import image_pixel_map, open_pdf
 
@@ -37,10 +38,12 @@ def _page_image(path: str | Path, page: Page, image: np.ndarray | None) -> tuple
         pdf.close()
 
 
-def find_scanned_redactions(doc: Document, page: Page, image: np.ndarray | None = None) -> None:
-    """Redaction boxes on an image-only page, as `redactions` rows, and a
-    `box_without_ground` finding (medium) for each box with no readable
-    ground.
+def detect_scanned_boxes(path: str | Path, page: Page, image: np.ndarray | None = None) -> tuple[ScannedBox, ...]:
+    """The redaction boxes on an image-only page of the PDF at `path` and
+    the ground stamped on each: the page rendered (or the `image` given),
+    its boxes detected, their stamps read. Needs the page's OCR words and
+    geometry, never the document's text: it can run before the text is
+    corrected, and its result be kept on the page.
 
     The ground comes from the page's OCR words inside the box; where they
     give none, Tesseract reads the box's own crop (inverted for white on
@@ -49,12 +52,11 @@ def find_scanned_redactions(doc: Document, page: Page, image: np.ndarray | None 
     without a ground may be a false detection over personal data, and
     clear text never goes into a table."""
     if page.engine != "tesseract":
-        return
-    image, to_points = _page_image(doc.path, page, image)
+        return ()
+    image, to_points = _page_image(path, page, image)
     boxes = detect_boxes(image)
     if not boxes or to_points is None:
-        return
-    part = doc.part_at(page.span[0]) if doc.parts else None
+        return ()
     bboxes = [_rounded(to_points.box_to_points(b.x, b.y, b.w, b.h)) for b in boxes]
     labels = [stamp_text(bb, page.ocr_words) for bb in bboxes]
     grounds = [parse_ground(t) if t else None for t in labels]
@@ -64,16 +66,16 @@ def find_scanned_redactions(doc: Document, page: Page, image: np.ndarray | None 
             ground = parse_ground(text) if text else None
             if ground:
                 labels[i], grounds[i] = text, ground
-    for i, (box, bb, label, ground) in enumerate(zip(boxes, bboxes, labels, grounds, strict=False)):
-        add_redaction(doc, part=part.index if part else None, page=page.number, index=i, bbox=bb, source="image",
-                      style=box.style, color="#{:02x}{:02x}{:02x}".format(*box.color),
-                      area=round((bb[2] - bb[0]) * (bb[3] - bb[1]), 2), label=label if ground else None,
-                      ground_code=ground, text_under=None)
-        if ground is None:
-            add_page_finding(
-                doc, "box_without_ground", severity("box_without_ground"),
-                f"page {page.number}, box {i} ({box.style}) at "
-                f"x0={bb[0]:.0f} y0={bb[1]:.0f} x1={bb[2]:.0f} y1={bb[3]:.0f} pt: no readable ground stamped on it",
-                page=page.number, box=bb, id_where=(page.number, [round(v, 1) for v in bb]),
-                part=part.index if part else None,
-            )
+    return tuple(
+        ScannedBox(bbox=bb, style=box.style, color="#{:02x}{:02x}{:02x}".format(*box.color),
+                   area=round((bb[2] - bb[0]) * (bb[3] - bb[1]), 2), label=label if ground else None, ground=ground)
+        for box, bb, label, ground in zip(boxes, bboxes, labels, grounds, strict=False)
+    )
+
+
+def find_scanned_redactions(doc: Document, page: Page, image: np.ndarray | None = None) -> None:
+    """Redaction boxes on an image-only page, as `redactions` rows, and a
+    `box_without_ground` finding (medium) for each box with no readable
+    ground: `detect_scanned_boxes` and `record_scanned_boxes` in one, for a
+    page whose boxes the prepare phase did not keep."""
+    record_scanned_boxes(doc, page, detect_scanned_boxes(doc.path, page, image))

@@ -107,14 +107,16 @@ def _allow_patterns() -> dict[str, re.Pattern[str]]:
     tenure = "|".join(sorted((re.escape(w) for w in v.appositive_words), key=len, reverse=True))
     authorship = "|".join(sorted((ocr_pattern(a) for a in v.authorship), key=len, reverse=True))
     to_parliament = "|".join(sorted((re.escape(w) for w in v.to_parliament), key=len, reverse=True))
+    office = rf",[ \t]*\n?[ \t]*(?i:(?:{tenure})(?:[ \t]+|(?<=-))){{0,3}}(?i:{apposed})(?![\w-])"
     return {
         # "Jan Jansen, de nieuwe hoge vertegenwoordiger van het IMF": the
         # office follows the name after a comma, with at most three articles
         # or adjectives of tenure between.
-        "apposed": re.compile(
-            rf"(?P<name>{name}),[ \t]*\n?[ \t]*(?i:(?:{tenure})(?:[ \t]+|(?<=-))){{0,3}}"
-            rf"(?i:{apposed})(?![\w-])"
-        ),
+        "apposed": re.compile(rf"(?P<name>{name}){office}"),
+        # The office part of "apposed" alone: where it occurs nowhere, no
+        # name stands before it, and the costly search for a name at every
+        # position of the text can be skipped.
+        "office": re.compile(office),
         # "het onafhankelijke advies van Jan Jansen": the author of an
         # independent advice or report, named in that public commission.
         "authored": re.compile(rf"(?i:(?<![\w-])(?:{authorship}))\s+(?P<name>{name})"),
@@ -159,6 +161,8 @@ def public_persons(text: str) -> set[str]:
             found |= _person_keys(n.group(0))
     titles = rf"(?i)^(?:(?:{patterns()['titles'].pattern})\s*)+"
     for key in ("apposed", "authored", "to_parliament"):
+        if key == "apposed" and not ap["office"].search(text):
+            continue
         for m in ap[key].finditer(text):
             found |= _person_keys(re.sub(titles, "", m.group("name")))
     for m in ap["party"].finditer(text):

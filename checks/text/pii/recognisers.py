@@ -151,9 +151,7 @@ BSN_RE = re.compile(r"(?<![\d.,/()-])(\d{9}|\d{4}[. ]\d{2}[. ]\d{3}|\d{3}[. ]\d{
 def find_bsns(text: str) -> list[Span]:
     """Nine-digit numbers that pass the BSN elfproef, unless a reference
     label ("kenmerk", "zaaknummer") introduces them on their line."""
-    v = vocab()
-    ref = re.compile(rf"(?i)\b(?:{'|'.join(map(re.escape, v.reference_labels))})\b[^\n]{{0,25}}$")
-    lab = re.compile(rf"(?i)\b(?:{'|'.join(map(re.escape, v.bsn_labels))})\b[^\n]{{0,25}}$")
+    ref, lab = _bsn_label_patterns()
     out = []
     for m in BSN_RE.finditer(text):
         number = re.sub(r"[. ]", "", m.group(1))
@@ -164,6 +162,14 @@ def find_bsns(text: str) -> list[Span]:
             continue
         out.append((m.start(), m.end(), "bsn", "bsn"))
     return out
+
+
+@lru_cache(maxsize=1)
+def _bsn_label_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A reference label, and a BSN label, ending shortly before a number."""
+    v = vocab()
+    return (re.compile(rf"(?i)\b(?:{'|'.join(map(re.escape, v.reference_labels))})\b[^\n]{{0,25}}$"),
+            re.compile(rf"(?i)\b(?:{'|'.join(map(re.escape, v.bsn_labels))})\b[^\n]{{0,25}}$"))
 
 
 IBAN_RE = re.compile(r"(?<![A-Z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){10,30}")
@@ -197,7 +203,7 @@ def find_addresses(text: str) -> list[Span]:
     number after it) that belongs to a person: a name or an address label
     ("woonadres") comes shortly before it. Other addresses are locations (a
     permit's site, an office) and a Postbus is never personal."""
-    labels = re.compile(rf"(?i)\b(?:{'|'.join(map(re.escape, vocab().address_labels))})\b")
+    labels = _address_labels()
     out = []
     for m in ADDRESS_RE.finditer(text):
         street = m.group("street") or ""
@@ -211,6 +217,11 @@ def find_addresses(text: str) -> list[Span]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _address_labels() -> re.Pattern[str]:
+    return re.compile(rf"(?i)\b(?:{'|'.join(map(re.escape, vocab().address_labels))})\b")
+
+
 def _names_in(text: str) -> bool:
     return any(f(text) for f in (find_titled_names, find_initialled_names, find_listed_names))
 
@@ -222,9 +233,13 @@ _DATE = rf"(?:\d{{1,2}}[-/.]\d{{1,2}}[-/.](?:19|20)\d{{2}}|\d{{1,2}}\s+(?i:{_MON
 def find_birth_dates(text: str) -> list[Span]:
     """Dates introduced as a date of birth ("geboren op", "geb.",
     "geboortedatum"); other dates are not personal data."""
+    return [(m.start("date"), m.end("date"), "birth_date", "birth_date") for m in _birth_date().finditer(text)]
+
+
+@lru_cache(maxsize=1)
+def _birth_date() -> re.Pattern[str]:
     labels = "|".join(ocr_pattern(x) for x in sorted(vocab().birth_labels, key=len, reverse=True))
-    rx = re.compile(rf"(?i)(?:{labels})(?![a-z])\s*(?:{ocr_pattern('op')}|:)?\s*(?P<date>{_DATE})")
-    return [(m.start("date"), m.end("date"), "birth_date", "birth_date") for m in rx.finditer(text)]
+    return re.compile(rf"(?i)(?:{labels})(?![a-z])\s*(?:{ocr_pattern('op')}|:)?\s*(?P<date>{_DATE})")
 
 
 def find_titled_names(text: str) -> list[Span]:

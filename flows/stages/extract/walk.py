@@ -4,10 +4,13 @@ page text built from the glyphs."""
 
 from __future__ import annotations
 
+import logging
 import re
+import weakref
 import zlib
 from io import BytesIO
-from typing import Any, NamedTuple, cast
+from operator import itemgetter
+from typing import Any, cast
 
 import pdfminer
 from pdfminer.converter import PDFPageAggregator
@@ -31,6 +34,19 @@ from flows.stages.extract.limits import (
     PDFMINER_ENGINE,
 )
 from flows.stages.extract.opening import guard_page, inflate_bounded, pdf_name
+
+
+# Each font's glyph codes read so far: code -> (text, width in text space).
+# A font object lives as long as its document's resource manager, so the
+# table goes with it.
+_FONT_CHARS: weakref.WeakKeyDictionary[Any, dict[int, tuple[str, float]]] = weakref.WeakKeyDictionary()
+
+
+def _font_chars(font: Any) -> dict[int, tuple[str, float]]:
+    chars = _FONT_CHARS.get(font)
+    if chars is None:
+        chars = _FONT_CHARS[font] = {}
+    return chars
 
 
 class _GState(PDFGraphicState):
@@ -135,39 +151,83 @@ class _Walker(PDFPageAggregator):
         self._rgb = to_rgb(graphicstate.ncolor, graphicstate.ncs)[0]
         super().render_string(textstate, seq, ncs, graphicstate)
 
+    def render_string_horizontal(self, seq: Any, matrix: Any, pos: Any, font: Any, fontsize: float, scaling: float,
+                                 charspace: float, wordspace: float, rise: float, dxscale: float, ncs: Any,
+                                 graphicstate: Any) -> Any:
+        """pdfminer's loop over the glyphs of a horizontal string (the same
+        arithmetic, so the same positions), recording each glyph as plain
+        data in place: an LTChar per glyph, and pdfminer's width lookup per
+        glyph (an exception for every glyph of a standard font, whose widths
+        are keyed by name), were most of the walk's own time. The box is
+        computed as LTChar computes it."""
+        x, y = pos
+        a, b, c, d, e, f = matrix
+        chars = _font_chars(font)
+        lo = font.get_descent() * fontsize + rise
+        upright = b == 0 and c == 0
+        glyphs, text_glyphs, rotated = self.glyphs, self.text_glyphs, self.rotated
+        rgb, render, alpha, fontname = self._rgb, self._render, self._alpha, font.fontname
+        needcharspace = False
+        for obj in seq:
+            if isinstance(obj, (int, float)):
+                x -= obj * dxscale
+                needcharspace = True
+            elif isinstance(obj, bytes):
+                for cid in font.decode(obj):
+                    if needcharspace:
+                        x += charspace
+                    known = chars.get(cid)
+                    if known is None:
+                        known = chars[cid] = self._char(font, cid)
+                    text, width = known
+                    # The glyph's matrix: `matrix` translated to (x, y), as pdfminer's translate_matrix does.
+                    ge, gf = x * a + y * c + e, x * b + y * d + f
+                    adv = width * fontsize * scaling
+                    if upright:
+                        x0, x1, y0, y1 = ge, a * adv + ge, d * lo + gf, d * (lo + fontsize) + gf
+                    else:
+                        x0, y0, x1, y1 = apply_matrix_rect((a, b, c, d, ge, gf), (0, lo, adv, lo + fontsize))
+                    if x1 < x0:
+                        x0, x1 = x1, x0
+                    if y1 < y0:
+                        y0, y1 = y1, y0
+                    size = y1 - y0
+                    if upright and a > 0 and d > 0:
+                        text_glyphs.append((text, x0, x1, gf, size if size > 1 else 1.0, self.order))
+                    else:
+                        rotated.append((self.order, text))
+                    glyphs.append(Glyph(text, (x0, y0, x1, y1), rgb, render, alpha, self.order, fontname, size))
+                    self.order += 1
+                    if self.order > MAX_OBJECTS_PER_PAGE:
+                        raise PdfError("too many objects", f"more than {MAX_OBJECTS_PER_PAGE} on a page")
+                    x += adv
+                    if cid == 32 and wordspace:
+                        x += wordspace
+                    needcharspace = True
+            else:
+                logging.getLogger("pdfminer.pdfdevice").warning(
+                    "Cannot render horizontal string because %r is not a valid int, float or bytes.", obj)
+        return (x, y)
+
+    def _char(self, font: Any, cid: int) -> tuple[str, float]:
+        """A glyph code's text and width in text space, as pdfminer's
+        LTChar reads them."""
+        try:
+            text = font.to_unichr(cid)
+        except PDFUnicodeNotDefined:
+            text = self.handle_undefined_char(font, cid)
+        return text, font.char_width(cid)
+
     def render_char(self, matrix: Any, font: Any, fontsize: float, scaling: float, rise: float,
                     cid: int, ncs: Any, graphicstate: Any) -> float:
-        """Record the glyph as plain data straight away: an LTChar per glyph
-        (and converting it afterwards) is a fifth of the walk's time. The
-        box is computed as LTChar computes it."""
-        if font.is_vertical():
-            adv = super().render_char(matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate)
-            ch: Any = self.cur_item._objs.pop()  # the LTChar just made
-            bbox, text = (ch.x0, ch.y0, ch.x1, ch.y1), ch.get_text()
-            self.rotated.append((self.order, text))
-            size = ch.size
-        else:
-            try:
-                text = font.to_unichr(cid)
-            except PDFUnicodeNotDefined:
-                text = self.handle_undefined_char(font, cid)
-            adv = font.char_width(cid) * fontsize * scaling
-            lo = font.get_descent() * fontsize + rise
-            a, b, c, d, e, f = matrix
-            if b == 0 and c == 0:
-                x0, x1, y0, y1 = e, a * adv + e, d * lo + f, d * (lo + fontsize) + f
-            else:
-                x0, y0, x1, y1 = apply_matrix_rect(matrix, (0, lo, adv, lo + fontsize))
-            if x1 < x0:
-                x0, x1 = x1, x0
-            if y1 < y0:
-                y0, y1 = y1, y0
-            bbox, size = (x0, y0, x1, y1), y1 - y0
-            if b == 0 and c == 0 and a > 0 and d > 0:
-                self.text_glyphs.append(_TextGlyph(text, x0, x1, f, size if size > 1 else 1.0, self.order))
-            else:
-                self.rotated.append((self.order, text))
-        self.glyphs.append(Glyph(text, bbox, self._rgb, self._render, self._alpha, self.order, font.fontname, size))
+        """A glyph of a vertical font (horizontal ones are recorded in
+        `render_string_horizontal`): pdfminer's LTChar, then plain data."""
+        adv = super().render_char(matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate)
+        ch: Any = self.cur_item._objs.pop()  # the LTChar just made
+        text = ch.get_text()
+        self.rotated.append((self.order, text))
+        self.glyphs.append(Glyph(text, (ch.x0, ch.y0, ch.x1, ch.y1), self._rgb, self._render, self._alpha, self.order,
+                                 font.fontname, ch.size))
         self.order += 1
         if self.order > MAX_OBJECTS_PER_PAGE:
             raise PdfError("too many objects", f"more than {MAX_OBJECTS_PER_PAGE} on a page")
@@ -279,13 +339,12 @@ def _rgb3(rgb: Any) -> tuple[float, float, float] | None:
     return rgb if rgb is None else (float(rgb[0]), float(rgb[1]), float(rgb[2]))
 
 
-class _TextGlyph(NamedTuple):
-    text: str
-    x0: float
-    x1: float
-    baseline: float
-    size: float
-    order: int
+# An upright glyph for the page text: (text, x0, x1, baseline, size, order).
+# A plain tuple, read by unpacking: one is made per glyph in the walk's
+# hottest loop, where a named tuple's constructor was a twentieth of it.
+_TextGlyph = tuple[str, float, float, float, float, int]
+_BY_X = itemgetter(1, 5)  # left edge, then paint order
+_BY_ORDER = itemgetter(5)
 
 
 def _collect(item: Any, page: Page) -> None:
@@ -317,18 +376,21 @@ def _row_fragments(row: list[_TextGlyph]) -> list[list[_TextGlyph]]:
     layer over a heading) is not interleaved letter by letter. The same
     glyph painted twice at the same place (fake bold, shadow) counts once."""
     kept: list[_TextGlyph] = []
-    for g in sorted(row, key=lambda g: (g.x0, g.order)):
-        if kept and g.text == kept[-1].text and abs(g.x0 - kept[-1].x0) < 0.15 * g.size:
+    for g in sorted(row, key=_BY_X):
+        if kept and g[0] == kept[-1][0] and abs(g[1] - kept[-1][1]) < 0.15 * g[4]:
             continue
         kept.append(g)
+    kept.sort(key=_BY_ORDER)
     fragments: list[list[_TextGlyph]] = []
-    for g in sorted(kept, key=lambda g: g.order):
-        last = fragments[-1][-1] if fragments else None
-        if last is None or g.x0 < last.x0 - 0.1 * g.size or g.x0 - last.x1 > 2.5 * g.size:
+    last: _TextGlyph | None = None
+    for g in kept:
+        x0, size = g[1], g[4]
+        if last is None or x0 < last[1] - 0.1 * size or x0 - last[2] > 2.5 * size:
             fragments.append([g])
         else:
             fragments[-1].append(g)
-    fragments.sort(key=lambda f: (f[0].x0, f[0].order))
+        last = g
+    fragments.sort(key=lambda f: (f[0][1], f[0][5]))
     return fragments
 
 
@@ -340,30 +402,35 @@ def build_text(glyphs: list[_TextGlyph], rotated: list[tuple[int, str]] = ()) ->
     line where rows are far apart. Rotated text follows, in paint order."""
     lines: list[str] = []
     rows: list[list[_TextGlyph]] = []
-    for g in sorted(glyphs, key=lambda g: -g.baseline):
-        if rows and abs(rows[-1][0].baseline - g.baseline) <= 0.35 * min(rows[-1][0].size, g.size):
-            rows[-1].append(g)
+    row: list[_TextGlyph] = []
+    for g in sorted(glyphs, key=lambda g: -g[3]):
+        if row and abs(row[0][3] - g[3]) <= 0.35 * min(row[0][4], g[4]):
+            row.append(g)
         else:
-            rows.append([g])
+            row = [g]
+            rows.append(row)
     prev_base: float | None = None
     for row in rows:
-        base, size = row[0].baseline, max(g.size for g in row)
+        base, size = row[0][3], max(g[4] for g in row)
         if prev_base is not None and prev_base - base > 1.9 * size and lines and lines[-1]:
             lines.append("")
         prev_base = base
         out: list[str] = []
-        last: _TextGlyph | None = None
+        last_x1: float | None = None
+        last_space = False
         for fragment in _row_fragments(row):
-            for g in fragment:
-                if last is not None:
-                    gap = g.x0 - last.x1
-                    if gap > 2.5 * g.size:
+            first = True
+            for text, x0, x1, _, size, _ in fragment:
+                space = text.isspace()
+                if last_x1 is not None:
+                    gap = x0 - last_x1
+                    if gap > 2.5 * size:
                         lines.append("".join(out).strip())
                         out = []
-                    elif (gap > 0.2 * g.size or g is fragment[0]) and not g.text.isspace() and not last.text.isspace():
+                    elif (gap > 0.2 * size or first) and not space and not last_space:
                         out.append(" ")
-                out.append(g.text)
-                last = g
+                out.append(text)
+                last_x1, last_space, first = x1, space, False
         lines.append("".join(out).strip())
     if rotated:
         lines.append("")

@@ -197,8 +197,9 @@ def header_columns(line: Line) -> list[Column] | None:
         longest = 1 if line.cells else min(4, len(tokens) - i)
         for n in range(longest, 0, -1):
             header = " ".join(t.text for t in tokens[i : i + n])
-            name = spec.column(header)
-            if name is None and fold_label(header) in spec.remarks_from:
+            folded = fold_label(header)  # spec.column(header), folding once for both look-ups
+            name = spec.labels.get(folded)
+            if name is None and folded in spec.remarks_from:
                 name = f"remarks:{header}"
             if name is not None:
                 cols.append(Column(tokens[i].x0, name, header))
