@@ -95,6 +95,7 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     # Nothing leaves this machine: no usage reports from the local server.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")  # nor from Prefect's client (it would try at import)
     from flows.model import RunOptions
     from flows.run.pool import WorkerPool
     from flows.run.server import running_server, state_dir
@@ -150,6 +151,7 @@ def cmd_serve(args: argparse.Namespace) -> ExitCode:
     PREFECT_API_URL, a local Prefect server is started for it (database
     under lakmoes' state directory) and stopped on the way out."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")  # nor from Prefect's client (it would try at import)
     from flows.run.server import local_server, state_dir
 
     unwritable = _unwritable(args.out)
