@@ -22,10 +22,12 @@ def _span_of(doc: Document, page: Page, f: BoxFinding) -> tuple[int | None, int 
     if not f.word_hashes or not doc.text:
         return None, None
     start, end = page.span
+    # Only words of three letters or more were hashed (`hidden_finding`):
+    # shorter ones need no hash to be told apart.
     hits = [
         (m.start() + start, m.end() + start)
         for m in re.finditer(r"\S+", doc.text[start:end])
-        if value_hash(norm_word(m.group())) in f.word_hashes
+        if len(word := norm_word(m.group())) >= 3 and value_hash(word) in f.word_hashes
     ]
     if not hits:
         return None, None

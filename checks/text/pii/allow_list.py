@@ -64,6 +64,14 @@ def static_allow_list() -> AllowList:
     return AllowList(frozenset(), static_allow_words())
 
 
+@lru_cache(maxsize=1)
+def _interfixes() -> tuple[frozenset[str], tuple[str, ...]]:
+    """The name lists' interfixes ("van", "de", "van der"), normalised, and
+    the same longest first."""
+    interfixes = frozenset(normalise(i) for i in name_lists().interfixes)
+    return interfixes, tuple(sorted(interfixes, key=len, reverse=True))
+
+
 def _person_keys(name: str) -> set[str]:
     """The full name and its surname forms, normalised ("H.G.J. Bruins Slot"
     -> {"bruins slot"}; "Van Houwelingen" -> {"van houwelingen",
@@ -74,7 +82,7 @@ def _person_keys(name: str) -> set[str]:
     if not tokens:
         return set()
     keys = {norm}
-    interfixes = {normalise(i) for i in nl.interfixes}
+    interfixes, longest_first = _interfixes()
     # Without a leading first name: "nicolai koffeman" -> "koffeman".
     for i in range(1, len(tokens)):
         head = " ".join(tokens[:i])
@@ -82,7 +90,7 @@ def _person_keys(name: str) -> set[str]:
             continue
         keys.add(" ".join(tokens[i:]))
     for k in list(keys):
-        for ifx in sorted(interfixes, key=len, reverse=True):
+        for ifx in longest_first:
             if k.startswith(ifx + " "):
                 keys.add(k[len(ifx) + 1 :])
                 break

@@ -165,8 +165,10 @@ class _Walker(PDFPageAggregator):
         chars = _font_chars(font)
         lo = font.get_descent() * fontsize + rise
         upright = b == 0 and c == 0
+        reads_across = upright and a > 0 and d > 0  # upright and not mirrored: text for `build_text`
         glyphs, text_glyphs, rotated = self.glyphs, self.text_glyphs, self.rotated
         rgb, render, alpha, fontname = self._rgb, self._render, self._alpha, font.fontname
+        order = self.order  # written back at the end: a failure drops the whole page anyway
         needcharspace = False
         for obj in seq:
             if isinstance(obj, (int, float)):
@@ -192,13 +194,13 @@ class _Walker(PDFPageAggregator):
                     if y1 < y0:
                         y0, y1 = y1, y0
                     size = y1 - y0
-                    if upright and a > 0 and d > 0:
-                        text_glyphs.append((text, x0, x1, gf, size if size > 1 else 1.0, self.order))
+                    if reads_across:
+                        text_glyphs.append((text, x0, x1, gf, size if size > 1 else 1.0, order))
                     else:
-                        rotated.append((self.order, text))
-                    glyphs.append(Glyph(text, (x0, y0, x1, y1), rgb, render, alpha, self.order, fontname, size))
-                    self.order += 1
-                    if self.order > MAX_OBJECTS_PER_PAGE:
+                        rotated.append((order, text))
+                    glyphs.append(Glyph(text, (x0, y0, x1, y1), rgb, render, alpha, order, fontname, size))
+                    order += 1
+                    if order > MAX_OBJECTS_PER_PAGE:
                         raise PdfError("too many objects", f"more than {MAX_OBJECTS_PER_PAGE} on a page")
                     x += adv
                     if cid == 32 and wordspace:
@@ -207,6 +209,7 @@ class _Walker(PDFPageAggregator):
             else:
                 logging.getLogger("pdfminer.pdfdevice").warning(
                     "Cannot render horizontal string because %r is not a valid int, float or bytes.", obj)
+        self.order = order
         return (x, y)
 
     def _char(self, font: Any, cid: int) -> tuple[str, float]:
