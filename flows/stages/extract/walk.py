@@ -348,6 +348,7 @@ def _rgb3(rgb: Any) -> tuple[float, float, float] | None:
 _TextGlyph = tuple[str, float, float, float, float, int]
 _BY_X = itemgetter(1, 5)  # left edge, then paint order
 _BY_ORDER = itemgetter(5)
+_SIZE = itemgetter(4)
 
 
 def _collect(item: Any, page: Page) -> None:
@@ -406,15 +407,19 @@ def build_text(glyphs: list[_TextGlyph], rotated: list[tuple[int, str]] = ()) ->
     lines: list[str] = []
     rows: list[list[_TextGlyph]] = []
     row: list[_TextGlyph] = []
+    row_base = row_size = 0.0  # baseline and size of the row's first glyph
     for g in sorted(glyphs, key=lambda g: -g[3]):
-        if row and abs(row[0][3] - g[3]) <= 0.35 * min(row[0][4], g[4]):
+        base, size = g[3], g[4]
+        # (min(row_size, size), spelt out: this runs once per glyph)
+        if row and abs(row_base - base) <= 0.35 * (size if size < row_size else row_size):
             row.append(g)
         else:
             row = [g]
             rows.append(row)
+            row_base, row_size = base, size
     prev_base: float | None = None
     for row in rows:
-        base, size = row[0][3], max(g[4] for g in row)
+        base, size = row[0][3], max(map(_SIZE, row))
         if prev_base is not None and prev_base - base > 1.9 * size and lines and lines[-1]:
             lines.append("")
         prev_base = base
