@@ -139,7 +139,8 @@ def glyph_lines(glyphs: Iterable[Glyph]) -> list[list[Glyph]]:
     for g in sorted(glyphs, key=_reading_order):
         _, y0, _, y1 = g.bbox
         cy = (y0 + y1) / 2
-        if lines and abs(cy - line_cy) < 0.5 * max(y1 - y0, 1.0):
+        h = y1 - y0
+        if lines and abs(cy - line_cy) < 0.5 * (1.0 if 1.0 > h else h):  # max(h, 1.0), spelt out: once per glyph
             lines[-1].append(g)
         else:
             lines.append([g])

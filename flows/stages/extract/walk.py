@@ -58,10 +58,11 @@ class _GState(PDFGraphicState):
         self.stroke_alpha = 1.0
 
     def copy(self) -> _GState:
-        obj = _GState()
-        obj.__dict__.update(super().copy().__dict__)
-        obj.fill_alpha = self.fill_alpha
-        obj.stroke_alpha = self.stroke_alpha
+        # Every field, pdfminer's (those its own copy() copies: all it
+        # sets) and the alphas, without running two constructors: a page
+        # saves its graphics state at every `q`.
+        obj = _GState.__new__(_GState)
+        obj.__dict__.update(self.__dict__)
         return obj
 
 
