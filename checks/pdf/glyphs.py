@@ -140,7 +140,7 @@ def glyph_lines(glyphs: Iterable[Glyph]) -> list[list[Glyph]]:
         _, y0, _, y1 = g.bbox
         cy = (y0 + y1) / 2
         h = y1 - y0
-        if lines and abs(cy - line_cy) < 0.5 * (1.0 if 1.0 > h else h):  # max(h, 1.0), spelt out: once per glyph
+        if lines and abs(cy - line_cy) < 0.5 * (1.0 if h < 1.0 else h):  # max(h, 1.0), spelt out: once per glyph
             lines[-1].append(g)
         else:
             lines.append([g])

@@ -35,7 +35,6 @@ from flows.stages.extract.limits import (
 )
 from flows.stages.extract.opening import guard_page, inflate_bounded, pdf_name
 
-
 # Each font's glyph codes read so far: code -> (text, width in text space).
 # A font object lives as long as its document's resource manager, so the
 # table goes with it.
