@@ -118,7 +118,7 @@ def is_visible(g: Glyph) -> bool:
 def glyph_height(text_glyphs: list[Glyph]) -> float:
     """The median height of a page's glyphs that are not white space: the
     unit for "big enough to cover a glyph" and "near text"."""
-    hs = [g.bbox[3] - g.bbox[1] for g in text_glyphs if g.bbox[3] > g.bbox[1]]
+    hs = [h for g in text_glyphs if (h := g.bbox[3] - g.bbox[1]) > 0]  # y1 > y0
     return statistics.median(hs) if hs else DEFAULT_GLYPH_HEIGHT
 
 
