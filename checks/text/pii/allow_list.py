@@ -56,7 +56,8 @@ class AllowList:
         return False
 
     def merged(self, other: AllowList) -> AllowList:
-        return AllowList(self.persons | other.persons, self.words | other.words)
+        # The static words are many: not copied when there is nothing to add.
+        return AllowList(self.persons | other.persons, self.words | other.words if other.words else self.words)
 
 
 def static_allow_list() -> AllowList:

@@ -461,6 +461,8 @@ def needs_ocr(text: str, page: Page) -> bool:
     """No usable text layer: little text (and an image to read it from, so a
     blank page is not OCRed) or mostly unmapped glyph codes."""
     cids = len(_CID.findall(text))
+    if not cids and not page.images:
+        return False  # neither test can hold: no need to count the text (most pages)
     plain = _CID.sub("", text)
     printable = sum(1 for c in plain if c.isprintable() and not c.isspace() and c != "\ufffd")
     if cids and cids / (cids + printable) > MAX_CID_SHARE:
