@@ -118,7 +118,7 @@ def is_visible(g: Glyph) -> bool:
 def glyph_height(text_glyphs: list[Glyph]) -> float:
     """The median height of a page's glyphs that are not white space: the
     unit for "big enough to cover a glyph" and "near text"."""
-    hs = [g.bbox[3] - g.bbox[1] for g in text_glyphs if g.bbox[3] > g.bbox[1]]
+    hs = [h for g in text_glyphs if (h := g.bbox[3] - g.bbox[1]) > 0]  # y1 > y0
     return statistics.median(hs) if hs else DEFAULT_GLYPH_HEIGHT
 
 
@@ -139,7 +139,8 @@ def glyph_lines(glyphs: Iterable[Glyph]) -> list[list[Glyph]]:
     for g in sorted(glyphs, key=_reading_order):
         _, y0, _, y1 = g.bbox
         cy = (y0 + y1) / 2
-        if lines and abs(cy - line_cy) < 0.5 * max(y1 - y0, 1.0):
+        h = y1 - y0
+        if lines and abs(cy - line_cy) < 0.5 * (1.0 if h < 1.0 else h):  # max(h, 1.0), spelt out: once per glyph
             lines[-1].append(g)
         else:
             lines.append([g])

@@ -143,6 +143,9 @@ def annotation_findings(page: Page, glyphs: list[Glyph]) -> list[BoxFinding]:
     text is still in the file)."""
     out: list[BoxFinding] = []
     for a in page.annotations:
+        fill = a.interior_color
+        if a.subtype != "Redact" and (fill is None or (luminance(fill) or 0.0) >= DARK_LUMINANCE):
+            continue  # no dark fill (a link, a note): it hides nothing, whatever lies under it
         under = [g for g in glyphs if covered(g.bbox, a.bbox) >= COVER_SHARE]
         if a.subtype == "Redact":
             if under:
@@ -153,8 +156,7 @@ def annotation_findings(page: Page, glyphs: list[Glyph]) -> list[BoxFinding]:
                 level = severity("unapplied_redaction", "severity_without_text")
                 out.append(BoxFinding(page.number, "unapplied_redaction", level, what, rounded(a.bbox)))
             continue
-        fill = a.interior_color
-        if under and fill is not None and (luminance(fill) or 0.0) < DARK_LUMINANCE:
+        if under:
             what = f"dark /{a.subtype} annotation over text still in the file"
             out.append(hidden_finding(page, "annotation_over_text", what, under))
     return out

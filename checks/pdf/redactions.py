@@ -23,11 +23,11 @@ def _span_of(doc: Document, page: Page, f: BoxFinding) -> tuple[int | None, int 
     if not f.word_hashes or not doc.text:
         return None, None
     start, end = page.span
-    hits = [
-        (m.start() + start, m.end() + start)
-        for m in re.finditer(r"\S+", doc.text[start:end])
-        if value_hash(norm_word(m.group())) in f.word_hashes
-    ]
+    words = [(m.start() + start, m.end() + start, norm_word(m.group())) for m in re.finditer(r"\S+", doc.text[start:end])]
+    # Each distinct word hashed once; only words of three letters or more
+    # were hashed (`hidden_finding`), so shorter ones need no hash.
+    hidden = {w for w in {w for _, _, w in words if len(w) >= 3} if value_hash(w) in f.word_hashes}
+    hits = [(s, e) for s, e, w in words if w in hidden]
     if not hits:
         return None, None
     return hits[0][0], hits[-1][1]

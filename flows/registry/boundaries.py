@@ -26,6 +26,8 @@ class PageBoundaries:
 @cache
 def page_boundaries() -> PageBoundaries:
     data = read_toml("boundaries.toml")
+    if int(data["edge_lines"]) < 1:
+        raise ValueError("boundaries.toml: edge_lines must be at least 1")
     return PageBoundaries(
         edge_lines=int(data["edge_lines"]),
         first_page=tuple(re.compile(p, re.MULTILINE) for p in data["first_page"]),

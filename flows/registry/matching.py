@@ -87,15 +87,23 @@ def fuzzy_find(text: str, phrase: str, lowered: str | None = None, budget: int |
         while pos >= 0:
             candidates.add(pos - offset)
             pos = lowered.find(piece, pos + 1)
-    found: dict[int, tuple[int, int]] = {}  # start -> (distance, length)
+    # Each start once, however many candidates reach it.
+    starts: set[int] = set()
     for c in candidates:
-        for s in range(max(0, c - budget), c + budget + 1):
-            if s >= len(text) or not _starts_a_word(text, s):
-                continue
-            for length in range(max(1, n - budget), n + budget + 1):
-                d = Levenshtein.distance(lowered[s : s + length], target, score_cutoff=budget)
-                if d <= budget and (s not in found or d < found[s][0]):
-                    found[s] = (d, length)
+        starts.update(range(max(0, c - budget), min(c + budget + 1, len(text))))
+    found: dict[int, tuple[int, int]] = {}  # start -> (distance, length)
+    for s in starts:
+        if not _starts_a_word(text, s):
+            continue
+        # The longest stretch tried is at most 2 * budget deletions from any
+        # shorter one: more than 3 * budget edits from the phrase, it rules
+        # out every length at once (triangle inequality).
+        if Levenshtein.distance(lowered[s : s + n + budget], target, score_cutoff=3 * budget) > 3 * budget:
+            continue
+        for length in range(max(1, n - budget), n + budget + 1):
+            d = Levenshtein.distance(lowered[s : s + length], target, score_cutoff=budget)
+            if d <= budget and (s not in found or d < found[s][0]):
+                found[s] = (d, length)
     # Overlapping matches of the same phrase: keep the closest.
     out: list[tuple[int, int, int]] = []
     for s, (d, length) in sorted(found.items(), key=lambda kv: (kv[1][0], kv[0])):

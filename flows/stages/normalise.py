@@ -79,6 +79,9 @@ def dehyphenate(text: str) -> list[Edit]:
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 _BREAKS = re.compile(r"\r\n|[\n\r\f\v\u2028\u2029\x85]")
 _WS_RUN = re.compile(rf"[\s{_ZERO_WIDTH}]+")
+# The runs `whitespace` may change: every run but a lone space between two
+# words, the commonest by far, which stays as it is.
+_WS_RUN_TO_EDIT = re.compile(rf"[\s{_ZERO_WIDTH}]{{2,}}|[^\S ]|[{_ZERO_WIDTH}]|\A |\ \Z")
 
 
 def whitespace(text: str) -> list[Edit]:
@@ -86,7 +89,7 @@ def whitespace(text: str) -> list[Edit]:
     blank line at most; zero-width characters vanish. Runs are handled whole
     so that edits never overlap."""
     edits = []
-    for m in _WS_RUN.finditer(text):
+    for m in _WS_RUN_TO_EDIT.finditer(text):
         run = m.group(0)
         breaks = len(_BREAKS.findall(run))
         if m.start() == 0 or m.end() == len(text):

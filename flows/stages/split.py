@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from itertools import islice
 
 from rapidfuzz import fuzz
 
@@ -121,12 +122,21 @@ def _edges(text: str, n: int) -> tuple[list[str], list[str]]:
     running header or footer compares equal from page to page: lower case,
     digits as '#', nothing but letters, digits and single spaces; lines of
     fewer than four letters say too little to compare."""
-    lines = []
-    for line in text.split("\n"):
-        folded = " ".join(re.sub(r"[^\w#]+", " ", re.sub(r"\d+", "#", line.lower())).split())
-        if sum(c.isalpha() for c in folded) >= 4:
-            lines.append(folded)
-    return lines[:n], lines[-n:]
+    lines = text.split("\n")
+    # Folded from either end until n are found: the lines between are never read.
+    top = list(islice(filter(None, map(_edge_line, lines)), n))
+    bottom = list(islice(filter(None, map(_edge_line, reversed(lines))), n))
+    return top, bottom[::-1]
+
+
+def _edge_line(line: str) -> str | None:
+    """A line folded for `_edges`, None when it has fewer than four letters."""
+    folded = " ".join(_NOT_WORD.sub(" ", _DIGITS.sub("#", line.lower())).split())
+    return folded if sum(c.isalpha() for c in folded) >= 4 else None
+
+
+_DIGITS = re.compile(r"\d+")
+_NOT_WORD = re.compile(r"[^\w#]+")
 
 
 def _runs_on(before: list[str], after: list[str]) -> bool:

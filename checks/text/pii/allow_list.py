@@ -56,12 +56,21 @@ class AllowList:
         return False
 
     def merged(self, other: AllowList) -> AllowList:
-        return AllowList(self.persons | other.persons, self.words | other.words)
+        # The static words are many: not copied when there is nothing to add.
+        return AllowList(self.persons | other.persons, self.words | other.words if other.words else self.words)
 
 
 def static_allow_list() -> AllowList:
     """Roles, organisations and places shipped as data, with no persons."""
     return AllowList(frozenset(), static_allow_words())
+
+
+@lru_cache(maxsize=1)
+def _interfixes() -> tuple[frozenset[str], tuple[str, ...]]:
+    """The name lists' interfixes ("van", "de", "van der"), normalised, and
+    the same longest first."""
+    interfixes = frozenset(normalise(i) for i in name_lists().interfixes)
+    return interfixes, tuple(sorted(interfixes, key=len, reverse=True))
 
 
 def _person_keys(name: str) -> set[str]:
@@ -74,7 +83,7 @@ def _person_keys(name: str) -> set[str]:
     if not tokens:
         return set()
     keys = {norm}
-    interfixes = {normalise(i) for i in nl.interfixes}
+    interfixes, longest_first = _interfixes()
     # Without a leading first name: "nicolai koffeman" -> "koffeman".
     for i in range(1, len(tokens)):
         head = " ".join(tokens[:i])
@@ -82,7 +91,7 @@ def _person_keys(name: str) -> set[str]:
             continue
         keys.add(" ".join(tokens[i:]))
     for k in list(keys):
-        for ifx in sorted(interfixes, key=len, reverse=True):
+        for ifx in longest_first:
             if k.startswith(ifx + " "):
                 keys.add(k[len(ifx) + 1 :])
                 break

@@ -54,7 +54,7 @@ def _organisation_numbers(text: str, spans: list[Span], allow: AllowList) -> set
     contact block: an organisation word is near and no person's name or
     e-mail address is."""
     v = vocab()
-    org = re.compile(rf"(?<![\w.])(?:{'|'.join(re.escape(w) for w in v.organisation_context)})", re.I)
+    org = _organisation_word()
     personal = [
         s for s in spans
         if s[2] == "email" or (s[2] == "name" and not allow.allows(text[s[0] : s[1]], words=s[3] == "name_list"))
@@ -72,6 +72,11 @@ def _organisation_numbers(text: str, spans: list[Span], allow: AllowList) -> set
         if org.search(text, lo, hi) and not any(lo <= p[0] < hi for p in personal):
             out.add(s)
     return out
+
+
+@lru_cache(maxsize=1)
+def _organisation_word() -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w.])(?:{'|'.join(re.escape(w) for w in vocab().organisation_context)})", re.I)
 
 
 def _named_after_person(text: str, start: int, end: int) -> bool:

@@ -35,7 +35,6 @@ from flows.stages.extract.limits import (
 )
 from flows.stages.extract.opening import guard_page, inflate_bounded, pdf_name
 
-
 # Each font's glyph codes read so far: code -> (text, width in text space).
 # A font object lives as long as its document's resource manager, so the
 # table goes with it.
@@ -58,10 +57,11 @@ class _GState(PDFGraphicState):
         self.stroke_alpha = 1.0
 
     def copy(self) -> _GState:
-        obj = _GState()
-        obj.__dict__.update(super().copy().__dict__)
-        obj.fill_alpha = self.fill_alpha
-        obj.stroke_alpha = self.stroke_alpha
+        # Every field, pdfminer's (those its own copy() copies: all it
+        # sets) and the alphas, without running two constructors: a page
+        # saves its graphics state at every `q`.
+        obj = _GState.__new__(_GState)
+        obj.__dict__.update(self.__dict__)
         return obj
 
 
@@ -165,8 +165,10 @@ class _Walker(PDFPageAggregator):
         chars = _font_chars(font)
         lo = font.get_descent() * fontsize + rise
         upright = b == 0 and c == 0
+        reads_across = upright and a > 0 and d > 0  # upright and not mirrored: text for `build_text`
         glyphs, text_glyphs, rotated = self.glyphs, self.text_glyphs, self.rotated
         rgb, render, alpha, fontname = self._rgb, self._render, self._alpha, font.fontname
+        order = self.order  # written back at the end: a failure drops the whole page anyway
         needcharspace = False
         for obj in seq:
             if isinstance(obj, (int, float)):
@@ -192,13 +194,13 @@ class _Walker(PDFPageAggregator):
                     if y1 < y0:
                         y0, y1 = y1, y0
                     size = y1 - y0
-                    if upright and a > 0 and d > 0:
-                        text_glyphs.append((text, x0, x1, gf, size if size > 1 else 1.0, self.order))
+                    if reads_across:
+                        text_glyphs.append((text, x0, x1, gf, size if size > 1 else 1.0, order))
                     else:
-                        rotated.append((self.order, text))
-                    glyphs.append(Glyph(text, (x0, y0, x1, y1), rgb, render, alpha, self.order, fontname, size))
-                    self.order += 1
-                    if self.order > MAX_OBJECTS_PER_PAGE:
+                        rotated.append((order, text))
+                    glyphs.append(Glyph(text, (x0, y0, x1, y1), rgb, render, alpha, order, fontname, size))
+                    order += 1
+                    if order > MAX_OBJECTS_PER_PAGE:
                         raise PdfError("too many objects", f"more than {MAX_OBJECTS_PER_PAGE} on a page")
                     x += adv
                     if cid == 32 and wordspace:
@@ -207,6 +209,7 @@ class _Walker(PDFPageAggregator):
             else:
                 logging.getLogger("pdfminer.pdfdevice").warning(
                     "Cannot render horizontal string because %r is not a valid int, float or bytes.", obj)
+        self.order = order
         return (x, y)
 
     def _char(self, font: Any, cid: int) -> tuple[str, float]:
@@ -345,6 +348,7 @@ def _rgb3(rgb: Any) -> tuple[float, float, float] | None:
 _TextGlyph = tuple[str, float, float, float, float, int]
 _BY_X = itemgetter(1, 5)  # left edge, then paint order
 _BY_ORDER = itemgetter(5)
+_SIZE = itemgetter(4)
 
 
 def _collect(item: Any, page: Page) -> None:
@@ -403,15 +407,19 @@ def build_text(glyphs: list[_TextGlyph], rotated: list[tuple[int, str]] = ()) ->
     lines: list[str] = []
     rows: list[list[_TextGlyph]] = []
     row: list[_TextGlyph] = []
+    row_base = row_size = 0.0  # baseline and size of the row's first glyph
     for g in sorted(glyphs, key=lambda g: -g[3]):
-        if row and abs(row[0][3] - g[3]) <= 0.35 * min(row[0][4], g[4]):
+        base, size = g[3], g[4]
+        # (min(row_size, size), spelt out: this runs once per glyph)
+        if row and abs(row_base - base) <= 0.35 * (size if size < row_size else row_size):
             row.append(g)
         else:
             row = [g]
             rows.append(row)
+            row_base, row_size = base, size
     prev_base: float | None = None
     for row in rows:
-        base, size = row[0][3], max(g[4] for g in row)
+        base, size = row[0][3], max(map(_SIZE, row))
         if prev_base is not None and prev_base - base > 1.9 * size and lines and lines[-1]:
             lines.append("")
         prev_base = base
@@ -453,6 +461,8 @@ def needs_ocr(text: str, page: Page) -> bool:
     """No usable text layer: little text (and an image to read it from, so a
     blank page is not OCRed) or mostly unmapped glyph codes."""
     cids = len(_CID.findall(text))
+    if not cids and not page.images:
+        return False  # neither test can hold: no need to count the text (most pages)
     plain = _CID.sub("", text)
     printable = sum(1 for c in plain if c.isprintable() and not c.isspace() and c != "\ufffd")
     if cids and cids / (cids + printable) > MAX_CID_SHARE:

@@ -352,8 +352,25 @@ def _entry_span(doc: Document, row: Row, after: int) -> tuple[int, int] | None:
 
 
 def _find_word(text: str, word: str, lo: int, hi: int) -> tuple[int, int] | None:
-    m = re.compile(rf"(?<![\w.-]){re.escape(word)}(?![\w-])").search(text, lo, hi)
-    return (m.start(), m.end()) if m else None
+    r"""The first place in text[lo:hi] where `word` stands whole: no word
+    character, dot or hyphen just before it, no word character or hyphen
+    just after it within `hi` (the pattern `(?<![\w.-])word(?![\w-])`
+    searched from lo to hi, without compiling a pattern per word)."""
+    lo, hi = min(lo, len(text)), min(hi, len(text))  # as a pattern's pos and endpos are read
+    pos = text.find(word, lo, hi)
+    while pos >= 0:
+        end = pos + len(word)
+        before = text[pos - 1] if pos > 0 else ""
+        after = text[end] if end < hi else ""
+        if not (before and (_word_char(before) or before in ".-")) and not (after and (_word_char(after) or after == "-")):
+            return pos, end
+        pos = text.find(word, pos + 1, hi)
+    return None
+
+
+def _word_char(ch: str) -> bool:
+    r"""What `\w` matches in a str pattern."""
+    return ch.isalnum() or ch == "_"
 
 
 def parse_inventory(doc: Document, part: Part) -> None:
