@@ -74,4 +74,4 @@ def document_task_runs() -> list[str]:
         (latest,) = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["lakmoes-release"])),
                                           sort=FlowRunSort.START_TIME_DESC, limit=1)
         tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[latest.id])))
-    return sorted(t.name for t in tasks if t.name.startswith(("process-", "finish-")))
+    return sorted(t.name for t in tasks if t.name.startswith(("read-", "finish-")))

@@ -21,7 +21,7 @@ from test_classify import GAZETTE, KAMERBRIEF
 from flows.model import RunOptions
 from flows.model.tables import TABLES
 from flows.run import units
-from flows.run.flow import run, summary
+from flows.run.flow import TASKS_PER_WORKER, batch_name, batches, run, summary
 from flows.run.pool import WorkerPool
 from flows.run.progress import Bars, LogLines, Progress, make_progress
 
@@ -116,7 +116,7 @@ def test_incremental_runs_redo_only_what_changed_and_publish_what_a_full_run_pub
         assert work(out) == {**dict.fromkeys(names, "reused"), "kamerbrief.txt": "computed",
                              MEMO_PDF.name: "refinished", SEED.name: "refinished"}
         assert pool.units_run == cold_units + 1 + 1 + 2  # the gazette before; the letter; finishing two OCR documents
-        assert document_task_runs() == sorted(["process-kamerbrief.txt", f"finish-{MEMO_PDF.name}", f"finish-{SEED.name}"])
+        assert document_task_runs() == sorted(["read-kamerbrief.txt", f"finish-{MEMO_PDF.name}", f"finish-{SEED.name}"])
 
         # A removed input disappears from the release and is listed as removed.
         gazette.unlink()
@@ -140,6 +140,17 @@ def test_incremental_runs_redo_only_what_changed_and_publish_what_a_full_run_pub
         assert run([corpus], RunOptions(out=out, workers=2, full=True), pool).exit_code == 0
         assert set(work(out).values()) == {"computed"} and pool.units_run > units
         assert tables_text(out / "latest") == incremental
+
+
+def test_a_large_corpus_is_read_in_a_few_tasks_per_worker_and_a_small_one_in_a_task_each() -> None:
+    """A Prefect task run costs its server milliseconds of CPU: thousands of
+    documents go in batches, in order, a few per worker; a handful of
+    documents keep a task each, named after their file."""
+    large = batches(list(range(1000)), workers=2)
+    assert len(large) <= 2 * TASKS_PER_WORKER and [i for b in large for i in b] == list(range(1000))
+    assert max(map(len, large)) - min(map(len, large)) <= max(map(len, large)) // 2
+    assert batches(list(range(5)), workers=2) == [[0], [1], [2], [3], [4]]
+    assert batch_name(["/a/brief.pdf"]) == "brief.pdf" and batch_name(["/a/brief.pdf", "/a/memo.pdf"]) == "brief.pdf+1"
 
 
 def _sha(path: Path) -> str:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -53,6 +54,11 @@ if TYPE_CHECKING:  # Great Expectations is imported in the quality process only
     from checks.quality.validate import QualityResult
 
 T = TypeVar("T")
+# At most this many document tasks per worker and phase: a task run costs
+# the Prefect server some 30 ms of CPU (measured), which on a corpus of
+# thousands of documents took a quarter of the machine. Larger corpora are
+# read in batches, each worker still having several tasks to take.
+TASKS_PER_WORKER = 8
 RELEASE_STEPS = ("tables", "quality", "report", "publish")
 ARTIFACT_KEYS = {"summary": "lakmoes-release-summary", "findings": "lakmoes-findings-by-document"}
 
@@ -195,13 +201,30 @@ def read_document(pool: Units, inp: ingest.Input, options: RunOptions, progress:
     return Read(result, COMPUTED)
 
 
-@task(name="process-document", cache_policy=NO_CACHE, task_run_name="process-{inp.path.name}")
-def process_document_task(pool: Units, inp: ingest.Input, options: RunOptions,
-                          ahead: ReadAhead | None, progress: Progress) -> Read:
-    early = ahead.early.pop(inp.sha256, None) if ahead is not None else None
-    read = early.result() if early is not None else read_document(pool, inp, options, progress)
-    _log_outcome(inp.path, read.result)
-    return read
+def batches(items: list[T], workers: int) -> list[list[T]]:
+    """`items` in at most TASKS_PER_WORKER batches per worker, in order."""
+    size = max(1, math.ceil(len(items) / (max(1, workers) * TASKS_PER_WORKER)))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def batch_name(paths: list[str]) -> str:
+    """A batch's task run name: its first file, and how many follow."""
+    first = Path(paths[0]).name
+    return first if len(paths) == 1 else f"{first}+{len(paths) - 1}"
+
+
+@task(name="read-documents", cache_policy=NO_CACHE, task_run_name="read-{name}")
+def read_documents_task(pool: Units, name: str, inps: list[ingest.Input], options: RunOptions,
+                        ahead: ReadAhead | None, progress: Progress) -> list[Read]:
+    """A batch of documents (see `batches`), each as `run` began reading it
+    ahead, or read now."""
+    reads = []
+    for inp in inps:
+        early = ahead.early.pop(inp.sha256, None) if ahead is not None else None
+        read = early.result() if early is not None else read_document(pool, inp, options, progress)
+        _log_outcome(inp.path, read.result)
+        reads.append(read)
+    return reads
 
 
 def _status(result: DocumentResult) -> str:
@@ -234,24 +257,30 @@ def kept_finish(pending: DocumentResult, lexicon_key: str, options: RunOptions) 
     return None if options.full else ResultCache.for_run(options).get("finish", doc.id, pending.source_path, lexicon_key)
 
 
-@task(name="finish-document", cache_policy=NO_CACHE, task_run_name="finish-{name}")
-def finish_document_task(pool: Units, name: str, pending: Held[DocumentResult], lexicon: Held[Counter[str]],
-                         lexicon_key: str, options: RunOptions, progress: Progress) -> Read:
-    """Correct, parse and check a document with OCR text, now that the
-    release lexicon is known; kept under the lexicon's hash, so that it is
-    done again only when the release's clean text changed."""
-    doc = pending.value.pending
-    assert doc is not None
-    try:
-        result = pool.run(units.finish, doc, options, lexicon.value, timeout=options.doc_timeout)
-    except InputError as e:
-        # Killed or crashed: the unit's first stage is where it was refused.
-        result = units.quarantined(doc.path, doc.id, e, "correct")
-    else:
-        ResultCache.for_run(options).put("finish", doc.id, pending.value.source_path, result, lexicon_key)
-    _log_outcome(pending.value.source_path, result)
-    progress.advance("finish", name, len(doc.pages), COMPUTED, _status(result))
-    return Read(result, COMPUTED)
+@task(name="finish-documents", cache_policy=NO_CACHE, task_run_name="finish-{name}")
+def finish_documents_task(pool: Units, name: str, pending: Held[list[DocumentResult]], lexicon: Held[Counter[str]],
+                          lexicon_key: str, options: RunOptions, progress: Progress) -> list[DocumentResult]:
+    """Correct, parse and check a batch of documents with OCR text, now
+    that the release lexicon is known, in parallel in the pool; each kept
+    under the lexicon's hash, so that it is done again only when the
+    release's clean text changed."""
+    t = options.doc_timeout
+    futures = [pool.submit(units.finish, r.pending, options, lexicon.value, timeout=t) for r in pending.value]
+    finished = []
+    for waiting, future in zip(pending.value, futures, strict=True):
+        doc = waiting.pending
+        assert doc is not None
+        try:
+            result = pool.result(future, t)
+        except InputError as e:
+            # Killed or crashed: the unit's first stage is where it was refused.
+            result = units.quarantined(doc.path, doc.id, e, "correct")
+        else:
+            ResultCache.for_run(options).put("finish", doc.id, waiting.source_path, result, lexicon_key)
+        _log_outcome(waiting.source_path, result)
+        progress.advance("finish", Path(waiting.source_path).name, len(doc.pages), COMPUTED, _status(result))
+        finished.append(result)
+    return finished
 
 
 @task(name="quality", cache_policy=NO_CACHE)
@@ -306,17 +335,17 @@ def release_flow(paths: list[Path], options: RunOptions, pool: Units,
     # each document as its result comes back.
     remote = isinstance(pool, InProcessUnits)
     in_task = Progress() if remote else shown
-    futures = {i: process_document_task.submit(pool, inp, options, ahead, in_task)
-               for i, inp in enumerate(inputs) if inp.sha256 not in kept}
-    reads: list[Read] = []
-    for i, inp in enumerate(inputs):
-        if i not in futures:
-            reads.append(Read(kept[inp.sha256], REUSED))
-            continue
-        reads.append(futures[i].result())
-        if remote:
-            shown.advance("read", inp.path.name, result_pages(reads[-1].result), reads[-1].work,
-                          _status(reads[-1].result))
+    todo = [i for i, inp in enumerate(inputs) if inp.sha256 not in kept]
+    reading = [(batch, read_documents_task.submit(pool, batch_name([str(inputs[i].path) for i in batch]),
+                                                  [inputs[i] for i in batch], options, ahead, in_task))
+               for batch in batches(todo, options.workers)]
+    read: dict[int, Read] = {}
+    for batch, batch_read in reading:
+        for i, got in zip(batch, batch_read.result(), strict=True):
+            read[i] = got
+            if remote:
+                shown.advance("read", inputs[i].path.name, result_pages(got.result), got.work, _status(got.result))
+    reads = [read[i] if i in read else Read(kept[inp.sha256], REUSED) for i, inp in enumerate(inputs)]
     results = [r.result for r in reads]
     work = [r.work for r in reads]
     if kept:
@@ -332,23 +361,26 @@ def release_flow(paths: list[Path], options: RunOptions, pool: Units,
     pending = [i for i, r in enumerate(results) if r.pending]
     if pending:
         shown.phase("finish", len(pending))
-    waiting = []
+    to_finish = []
     for i in pending:
-        name = Path(results[i].source_path).name
-        if (finished := kept_finish(results[i], lexicon_key, options)) is not None:
-            shown.advance("finish", name, result_pages(results[i]), REUSED, _status(finished))
-            results[i] = finished
-            continue
-        waiting.append((i, finish_document_task.submit(pool, name, Held(results[i]), Held(lexicon), lexicon_key,
-                                                       options, in_task)))
-    for i, future in waiting:
-        finished = future.result().result
-        if remote:
-            shown.advance("finish", Path(results[i].source_path).name, result_pages(results[i]), COMPUTED,
-                          _status(finished))
-        results[i] = finished
-        if work[i] == REUSED:
-            work[i] = REFINISHED
+        if (kept_result := kept_finish(results[i], lexicon_key, options)) is not None:
+            shown.advance("finish", Path(results[i].source_path).name, result_pages(results[i]), REUSED,
+                          _status(kept_result))
+            results[i] = kept_result
+        else:
+            to_finish.append(i)
+    finishing = [(batch, finish_documents_task.submit(pool, batch_name([results[i].source_path for i in batch]),
+                                                      Held([results[i] for i in batch]), Held(lexicon), lexicon_key,
+                                                      options, in_task))
+                 for batch in batches(to_finish, options.workers)]
+    for batch, batch_finished in finishing:
+        for i, result in zip(batch, batch_finished.result(), strict=True):
+            if remote:
+                shown.advance("finish", Path(results[i].source_path).name, result_pages(results[i]), COMPUTED,
+                              _status(result))
+            results[i] = result
+            if work[i] == REUSED:
+                work[i] = REFINISHED
 
     shown.phase("release", len(RELEASE_STEPS))
     quarantine = refused + [r.quarantine for r in results if r.quarantine] + [h for r in results for h in r.held]
