@@ -25,7 +25,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pyarrow as pa
 
@@ -129,26 +129,33 @@ def crop_finding(pdf_path: Path, page: int, box: list[float], boxes: list[list[f
                 cropped.height, obscure)
 
 
-class CropStore(Protocol):
-    """Crops kept across runs (`flows/run/cache.py`), by `crop_key`: a
-    scheduled run renders only the crops of what changed."""
-
-    def get(self, key: str) -> Crop | None: ...
-
-    def put(self, key: str, crop: Crop) -> None: ...
-
-
 def crop_key(input_id: str, page: int, box: list[float], boxes: list[list[float]] | None, obscure: bool) -> str:
     """What a crop shows: the file (by content), the page, the finding's
     box, the redaction boxes drawn beside it and whether it is obscured."""
     return hashlib.sha256(json.dumps([input_id, page, box, boxes or [], obscure]).encode()).hexdigest()
 
 
-def finding_crops(tables: dict[str, pa.Table], store: CropStore | None = None) -> tuple[dict[str, Crop | str], int]:
-    """A crop (or the reason there is none) per PDF finding with a box, for
-    at most MAX_CROPS findings (the worst first); also the number left out.
-    Findings of documents that were not published (held back by the gate)
-    get an obscured crop. A crop found in `store` is not rendered again."""
+@dataclass(frozen=True)
+class CropJob:
+    """One crop the report shows, with `crop_key` naming what it shows (a
+    run keeps crops by it, `flows/run/cache.py`)."""
+
+    finding_id: str
+    path: str
+    page: int
+    box: list[float]
+    near: list[list[float]] | None  # the page's redaction boxes, drawn beside the finding
+    obscure: bool
+    key: str
+
+
+Crops = tuple[dict[str, Crop | str], int]  # by finding id; and how many findings have none
+
+
+def crop_jobs(tables: dict[str, pa.Table]) -> tuple[list[CropJob], int]:
+    """The crops of PDF findings with a box, for at most MAX_CROPS findings
+    (the worst first); also the number left out. Findings of documents
+    that were not published (held back by the gate) get an obscured crop."""
     media = {d["input_id"]: d["media_type"] for d in _rows(tables, "inputs")}
     boxes: dict[tuple[str, int], list[list[float]]] = defaultdict(list)
     for r in _rows(tables, "redactions"):
@@ -156,27 +163,34 @@ def finding_crops(tables: dict[str, pa.Table], store: CropStore | None = None) -
             boxes[(r["input_id"], r["page"])].append([r["x0"], r["y0"], r["x1"], r["y1"]])
     wanted = [f for f in _rows(tables, "findings") if f.get("page") and f.get("box") and len(f["box"]) == 4]
     wanted.sort(key=lambda f: SEVERITIES.index(f["severity"]) if f["severity"] in SEVERITIES else 9)
-    out: dict[str, Crop | str] = {}
+    jobs = []
     for f in wanted[:MAX_CROPS]:
-        path = Path(f["source_path"])
-        if media.get(f["input_id"], "application/pdf") != "application/pdf" and path.suffix.lower() != ".pdf":
+        if media.get(f["input_id"], "application/pdf") != "application/pdf" and not f["source_path"].lower().endswith(".pdf"):
             continue
         near, obscure = boxes.get((f["input_id"], f["page"])), f["input_id"] not in media
-        key = crop_key(f["input_id"], f["page"], f["box"], near, obscure)
-        if store is not None and (kept := store.get(key)) is not None:
-            out[f["finding_id"]] = kept
-            continue
-        if not path.is_file():
-            out[f["finding_id"]] = f"source PDF {path} is not available here"
-            continue
-        try:
-            out[f["finding_id"]] = crop = crop_finding(path, f["page"], f["box"], near, obscure=obscure)
-        except Exception as e:
-            out[f["finding_id"]] = f"page could not be rendered ({type(e).__name__})"
-            continue
-        if store is not None:
-            store.put(key, crop)
-    return out, max(0, len(wanted) - MAX_CROPS)
+        jobs.append(CropJob(f["finding_id"], f["source_path"], f["page"], f["box"], near, obscure,
+                            crop_key(f["input_id"], f["page"], f["box"], near, obscure)))
+    return jobs, max(0, len(wanted) - MAX_CROPS)
+
+
+def render_crop(job: CropJob) -> Crop | str:
+    """The crop, or the reason there is none. A plain function of plain
+    data: the flow runs it in the document workers, while the release is
+    validated."""
+    path = Path(job.path)
+    if not path.is_file():
+        return f"source PDF {path} is not available here"
+    try:
+        return crop_finding(path, job.page, job.box, job.near, obscure=job.obscure)
+    except Exception as e:
+        return f"page could not be rendered ({type(e).__name__})"
+
+
+def finding_crops(tables: dict[str, pa.Table]) -> Crops:
+    """A crop (or the reason there is none) per finding of `crop_jobs`, by
+    finding id, rendered here one by one; also the number left out."""
+    jobs, left_out = crop_jobs(tables)
+    return {job.finding_id: render_crop(job) for job in jobs}, left_out
 
 
 # --------------------------------------------------------------------------
@@ -352,14 +366,15 @@ def release_state(quality_ok: bool, inputs: list[dict[str, Any]], quarantine: li
 
 
 def report_context(tables: dict[str, pa.Table], manifest: dict[str, Any], quality: Any,
-                   crops_kept: CropStore | None = None) -> dict[str, Any]:
-    """Everything the template shows, as plain data."""
+                   crops: Crops | None = None) -> dict[str, Any]:
+    """Everything the template shows, as plain data; `crops` as the flow
+    rendered them (by default rendered here)."""
     inputs = manifest.get("inputs", [])
     status = Counter(i.get("status") for i in inputs)
     docs = document_rows(tables)
     findings = _rows(tables, "findings")
     by_sev = Counter(f["severity"] for f in findings)
-    crops, crops_left_out = finding_crops(tables, crops_kept)
+    crop_of, crops_left_out = crops if crops is not None else finding_crops(tables)
     results = list(getattr(quality, "results", None) or [])
     results.sort(key=lambda r: (r["success"], r["severity"] != "error", r["name"]))
     markers = Counter(m["ground_code"] or "none" for m in _rows(tables, "markers"))
@@ -394,7 +409,7 @@ def report_context(tables: dict[str, pa.Table], manifest: dict[str, Any], qualit
         "findings": sorted(findings, key=lambda f: (SEVERITIES.index(f["severity"])
                                                     if f["severity"] in SEVERITIES else 9, f["source_path"],
                                                     f["page"] or 0)),
-        "crops": crops,
+        "crops": crop_of,
         "crops_left_out": crops_left_out,
         "corrections": correction_rows(tables),
         "quality": {
@@ -426,9 +441,9 @@ def render_html(context: dict[str, Any]) -> str:
 
 
 def write_report(release_dir: Path, tables: dict[str, pa.Table], manifest: dict[str, Any], quality: Any,
-                 crops_kept: CropStore | None = None) -> Path:
+                 crops: Crops | None = None) -> Path:
     """Write `release_dir/report.html` and return its path."""
-    html = render_html(report_context(tables, manifest, quality, crops_kept))
+    html = render_html(report_context(tables, manifest, quality, crops))
     path = Path(release_dir) / "report.html"
     tmp = path.with_suffix(f".html.{os.getpid()}.tmp")
     tmp.write_text(html, encoding="utf-8")

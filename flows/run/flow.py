@@ -27,6 +27,7 @@ import datetime as dt
 import logging
 import math
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -402,6 +403,7 @@ def release_flow(paths: list[Path], options: RunOptions, pool: Units,
         manifest["ocr_messages"] = dict(said.most_common())
         manifest["tables"] = publish.write_tables(tables, staging)
         diff.write_diff(staging, diff.release_diff(previous, before, manifest["inputs"], tables))
+        crops = start_crops(tables, options, pool)
         validations = QualityCache.for_run(options)
         key = quality_key(validations.version, manifest)
         reused = None if options.full else validations.get(key, staging)
@@ -414,7 +416,7 @@ def release_flow(paths: list[Path], options: RunOptions, pool: Units,
         shown.advance("release", "quality", status="passed" if quality.ok else "failed")
         manifest["finished"] = dt.datetime.now(dt.UTC)
         publish.write_manifest(staging, manifest)
-        report.write_report(staging, tables, manifest, quality, None if options.full else CropCache.for_run(options))
+        report.write_report(staging, tables, manifest, quality, crops())
         publish_artifacts(tables, manifest, quality)
         shown.advance("release", "report")
         # A run that published no document (a mistyped path, a folder of
@@ -428,6 +430,32 @@ def release_flow(paths: list[Path], options: RunOptions, pool: Units,
     done = outcome(quality.ok, quality.failed, tables["inputs"].num_rows, final, records, quarantine)
     done.ocr_messages = dict(said.most_common())
     return done
+
+
+def start_crops(tables: dict[str, Any], options: RunOptions, pool: Units) -> Callable[[], report.Crops]:
+    """The report's page crops: those kept by earlier runs, the others
+    rendered in the document workers while the release is validated (the
+    workers are idle then, the quality process busy). Returns the function
+    that waits for them; new crops are kept (none are read with `--full`)."""
+    store = CropCache.for_run(options)
+    jobs, left_out = report.crop_jobs(tables)
+    have = {} if options.full else {j.finding_id: c for j in jobs if (c := store.get(j.key)) is not None}
+    rendering = [(j, pool.submit(report.render_crop, j, timeout=options.doc_timeout))
+                 for j in jobs if j.finding_id not in have]
+
+    def collect() -> report.Crops:
+        crops: dict[str, report.Crop | str] = dict(have)
+        for job, future in rendering:
+            try:
+                crop = pool.result(future, options.doc_timeout)
+            except InputError as e:
+                crop = f"page could not be rendered ({e.reason})"
+            if isinstance(crop, report.Crop):
+                store.put(job.key, crop)
+            crops[job.finding_id] = crop
+        return crops, left_out
+
+    return collect
 
 
 def note_work(manifest: dict[str, Any], work: dict[str, str], before: list[dict[str, Any]],
