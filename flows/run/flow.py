@@ -1,21 +1,22 @@
 """The Prefect flow: thin tasks around the work units of `flows/run/units.py`
 and the release functions of `flows/release/`.
 
-Concurrency: Prefect runs one task per document in threads; each task hands
-its CPU work to the run's `WorkerPool` (`flows/run/pool.py`). The workers
+Concurrency: Prefect runs the document tasks in threads, one per document
+of a small release and one per batch of a large one (`batches`); each
+task hands its CPU work to the run's `WorkerPool` (`flows/run/pool.py`). The workers
 run plain functions and never talk to Prefect, so no worker starts a
 Prefect server of its own (REFERENCE: process pools with the temporary
 server lock its database).
 
-Start-up: the temporary Prefect server takes ten seconds or more to start,
-and Great Expectations seconds to import. `run` starts reading the
+Start-up: the temporary Prefect server takes seconds to start, and Great
+Expectations seconds to import. `run` starts reading the
 documents before the flow, so that the reading overlaps the server's
 start; the flow's tasks then take the documents' results as they come,
 with the same time limits and quarantine reasons.
 
 Incremental runs: every document is first looked up in the cache of
-results kept across runs (`flows/run/cache.py`); only what is not there
-goes to the workers. The manifest says what was computed and reused, and
+results kept across runs (`flows/run/cache.py`), before any task; only
+what is not there becomes a task and goes to the workers. The manifest says what was computed and reused, and
 `diff.json` what changed since the previous release (`flows/run/diff.py`).
 With `--dask` the document tasks run on a Dask cluster instead
 (`run_on_dask`).
