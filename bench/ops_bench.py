@@ -121,8 +121,9 @@ def damaged_scan(pdf: bytes, rng: random.Random, dpi: int = 150) -> bytes:
     return img2pdf.convert(blobs, nodate=True)
 
 
-def generate(folder: Path, pages: int, seed: int = 15) -> tuple[list[Path], list[Path]]:
-    """The corpus: (born-digital files, scanned files), 30% of pages scanned."""
+def generate(folder: Path, pages: int, seed: int = 15, scanned_share: float = 0.3) -> tuple[list[Path], list[Path]]:
+    """The corpus: (born-digital files, scanned files), `scanned_share` of
+    the pages scanned."""
     rng = random.Random(seed)
     fake = Faker("nl_NL")
     fake.seed_instance(seed)
@@ -134,7 +135,7 @@ def generate(folder: Path, pages: int, seed: int = 15) -> tuple[list[Path], list
     i = 0
     while done < pages:
         size = min(rng.randint(2, 4), pages - done)
-        scan = scanned_pages + size <= 0.3 * pages and rng.random() < 0.5
+        scan = scanned_pages + size <= scanned_share * pages and rng.random() < 0.5
         pdf = born_digital(_page_texts(m, size), boxes=not scan)
         path = folder / f"doc-{i:04d}.pdf"
         path.write_bytes(damaged_scan(pdf, rng) if scan else pdf)
@@ -208,19 +209,10 @@ def without_kept_validation(out: Path) -> None:
 def throughput(work: Path, pages: int, env: dict[str, str]) -> dict[str, float]:
     """Whole cold `lakmoes run` over `pages` born-digital pages against plain
     single-process pdfminer.six on the same files, pages/s."""
-    rng = random.Random(21)
-    fake = Faker("nl_NL")
-    fake.seed_instance(21)
-    m = Make(rng, fake)
     folder = work / "born-digital"
-    folder.mkdir()
-    done = i = 0
-    while done < pages:
-        size = min(rng.randint(2, 4), pages - done)
-        (folder / f"doc-{i:04d}.pdf").write_bytes(born_digital(_page_texts(m, size), boxes=True))
-        done, i = done + size, i + 1
+    digital, _ = generate(folder, pages, seed=21, scanned_share=0.0)
     run = lakmoes(["run", str(folder), "--out", str(work / "born-digital-out")], env)
-    plain = plain_pdfminer(sorted(folder.glob("*.pdf")))
+    plain = plain_pdfminer(digital)
     return {"throughput_pages": pages, "throughput_run_seconds": round(run, 2),
             "throughput_run_pages_per_s": round(pages / run, 3),
             "throughput_plain_pdfminer_pages_per_s": round(pages / plain, 3),

@@ -89,13 +89,19 @@ def _unwritable(out: Path) -> str | None:
     return None if os.access(out, os.W_OK | os.X_OK) else "permission denied"
 
 
+def _no_usage_reports() -> None:
+    """Nothing leaves this machine: no usage reports from a local Prefect
+    server, nor from Prefect's client (which tries at import). Set before
+    Prefect is imported."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
 def cmd_run(args: argparse.Namespace) -> ExitCode:
     # The temporary Prefect server takes ~20 s to start on a cold 2-core
     # machine, Prefect's own limit; it is read when Prefect is imported.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-    # Nothing leaves this machine: no usage reports from the local server.
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")  # nor from Prefect's client (it would try at import)
+    _no_usage_reports()
     from flows.model import RunOptions
     from flows.run.pool import WorkerPool
     from flows.run.server import running_server, state_dir
@@ -150,8 +156,7 @@ def cmd_serve(args: argparse.Namespace) -> ExitCode:
     """Serve the release flow on a schedule until interrupted. Without
     PREFECT_API_URL, a local Prefect server is started for it (database
     under lakmoes' state directory) and stopped on the way out."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")  # nor from Prefect's client (it would try at import)
+    _no_usage_reports()
     from flows.run.server import local_server, state_dir
 
     unwritable = _unwritable(args.out)

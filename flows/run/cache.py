@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import checks
 import flows
@@ -118,38 +118,29 @@ def cache_dir(options: RunOptions) -> Path:
 
 
 @dataclass(frozen=True)
-class ResultCache:
-    """The kept results of one version key, in `root/<version key>/`."""
+class KeptStore:
+    """What the runs of one version key keep, in `root/<version key>/<kind>/`:
+    the base of the result, validation and crop caches."""
 
     root: Path
     version: str
 
     @classmethod
-    def for_run(cls, options: RunOptions) -> ResultCache:
+    def for_run(cls, options: RunOptions) -> Self:
         return cls(cache_dir(options), version_key(options))
 
-    def _path(self, phase: str, sha256: str, path: str, lexicon: str = "") -> Path:
-        name = hashlib.sha256(f"{path}\0{lexicon}".encode()).hexdigest()[:32]
-        return self.root / self.version[:32] / phase / sha256[:2] / f"{sha256}-{name}.pickle"
+    def folder(self, kind: str) -> Path:
+        return self.root / self.version[:32] / kind
 
-    def get(self, phase: str, sha256: str, path: str, lexicon: str = "") -> DocumentResult | None:
-        """The kept result, or None when there is none or it cannot be read."""
-        try:
-            with self._path(phase, sha256, path, lexicon).open("rb") as f:
-                result = pickle.load(f)
-        except FileNotFoundError:
-            return None
-        except Exception:  # a torn or foreign file: recomputed and written again
-            return None
-        if not isinstance(result, DocumentResult) or result.source_path != path:
-            return None
-        result.stage_seconds = {}  # nothing ran for it in this run
-        return result
 
-    def put(self, phase: str, sha256: str, path: str, result: DocumentResult, lexicon: str = "") -> None:
-        """Keep a result (atomically: a temporary file renamed into place).
-        A cache that cannot be written costs only the reuse, never the run."""
-        _write_atomically(self._path(phase, sha256, path, lexicon), result)
+def _read_pickle(path: Path) -> Any:
+    """The value pickled at `path`, or None when there is none or it cannot
+    be read (a torn or foreign file: worked again and written again)."""
+    try:
+        with path.open("rb") as f:
+            return pickle.load(f)
+    except Exception:
+        return None
 
 
 def _write_atomically(target: Path, value: Any) -> None:
@@ -165,6 +156,26 @@ def _write_atomically(target: Path, value: Any) -> None:
         tmp.unlink(missing_ok=True)
 
 
+class ResultCache(KeptStore):
+    """The kept results of the workers, per input and phase."""
+
+    def _path(self, phase: str, sha256: str, path: str, lexicon: str = "") -> Path:
+        name = hashlib.sha256(f"{path}\0{lexicon}".encode()).hexdigest()[:32]
+        return self.folder(phase) / sha256[:2] / f"{sha256}-{name}.pickle"
+
+    def get(self, phase: str, sha256: str, path: str, lexicon: str = "") -> DocumentResult | None:
+        """The kept result, or None when there is none or it cannot be read."""
+        result = _read_pickle(self._path(phase, sha256, path, lexicon))
+        if not isinstance(result, DocumentResult) or result.source_path != path:
+            return None
+        result.stage_seconds = {}  # nothing ran for it in this run
+        return result
+
+    def put(self, phase: str, sha256: str, path: str, result: DocumentResult, lexicon: str = "") -> None:
+        """Keep a result (atomically: a temporary file renamed into place)."""
+        _write_atomically(self._path(phase, sha256, path, lexicon), result)
+
+
 def quality_key(version: str, manifest: dict[str, Any]) -> str:
     """What a release's validation depends on: the code and suites (the
     version key), every table's content (the checksum of its JSON lines),
@@ -177,21 +188,13 @@ def quality_key(version: str, manifest: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps([version, tables, inputs, day]).encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class QualityCache:
+class QualityCache(KeptStore):
     """Validation outcomes kept by `quality_key`: the result, `quality.json`
     and the Data Docs, so that a rerun whose tables did not change does not
     validate them again (Great Expectations is most of a warm run's cost)."""
 
-    root: Path
-    version: str
-
-    @classmethod
-    def for_run(cls, options: RunOptions) -> QualityCache:
-        return cls(cache_dir(options), version_key(options))
-
     def _folder(self, key: str) -> Path:
-        return self.root / self.version[:32] / "quality" / key
+        return self.folder("quality") / key
 
     def get(self, key: str, staging: Path) -> Any:
         """The kept outcome, its files copied into `staging`; None when
@@ -223,28 +226,16 @@ class QualityCache:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-@dataclass(frozen=True)
-class CropCache:
-    """The report's page crops of findings (`report.CropStore`), kept by
-    `report.crop_key` under the version key: rendering a page is most of
-    the report's cost when many documents have findings."""
-
-    root: Path
-    version: str
-
-    @classmethod
-    def for_run(cls, options: RunOptions) -> CropCache:
-        return cls(cache_dir(options), version_key(options))
+class CropCache(KeptStore):
+    """The report's page crops of findings, kept by `report.crop_key`:
+    rendering a page is most of the report's cost when many documents have
+    findings."""
 
     def _path(self, key: str) -> Path:
-        return self.root / self.version[:32] / "crops" / key[:2] / f"{key}.pickle"
+        return self.folder("crops") / key[:2] / f"{key}.pickle"
 
     def get(self, key: str) -> Crop | None:
-        try:
-            with self._path(key).open("rb") as f:
-                crop = pickle.load(f)
-        except Exception:  # none kept, or torn: rendered again
-            return None
+        crop = _read_pickle(self._path(key))
         return crop if isinstance(crop, Crop) else None
 
     def put(self, key: str, crop: Crop) -> None:
