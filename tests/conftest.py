@@ -63,6 +63,20 @@ def release_flow_runs() -> int:
         return client.count_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["lakmoes-release"])))
 
 
+def latest_release_logs() -> list[str]:
+    """The log messages the Prefect server holds from the latest run of the
+    release flow itself (not from its tasks)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName, LogFilter, LogFilterFlowRunId
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    with get_client(sync_client=True) as client:
+        (latest,) = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["lakmoes-release"])),
+                                          sort=FlowRunSort.START_TIME_DESC, limit=1)
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[latest.id])))
+    return [log.message for log in logs if log.task_run_id is None]
+
+
 def document_task_runs() -> list[str]:
     """The names of the document tasks (read, finish) of the latest run of
     the release flow on the configured Prefect server."""

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEED, document_task_runs, release_flow_runs
+from conftest import ROOT, SEED, document_task_runs, latest_release_logs, release_flow_runs
 from test_classify import GAZETTE, KAMERBRIEF
 
 from flows.model import RunOptions
@@ -180,6 +180,9 @@ def test_run_off_a_terminal_logs_plain_lines_per_phase_and_not_prefects_task_lin
     assert "\x1b[" not in done.stderr  # no cursor movement or colour in a log
     assert "Finished in state" not in done.stderr and "Task run" not in done.stderr
     assert done.stdout.startswith("Published")
+    # The command ends without tearing its modules down, but only after
+    # Prefect has sent its last lines: the flow's closing line is on the server.
+    assert any(m.startswith("Finished in state Completed") for m in latest_release_logs())
 
 
 def test_quiet_run_prints_only_its_closing_line(prefect_api, tmp_path: Path) -> None:

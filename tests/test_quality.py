@@ -12,11 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pytest
+from conftest import ROOT
 
 from checks.quality import validate as quality
 from flows.model import TABLES
@@ -87,12 +90,25 @@ def test_quality_json_lists_every_expectation_with_its_result(releases) -> None:
     assert failed == set(releases["defects"].quality.failed)
 
 
-def test_data_docs_are_written_inside_the_release(releases) -> None:
-    folder = releases["seed"].folder
-    docs = folder / releases["seed"].quality.summary["data_docs"]
+@pytest.mark.parametrize("name", ["seed", "defects"])
+def test_data_docs_are_written_inside_the_release(releases, name: str) -> None:
+    folder = releases[name].folder
+    docs = folder / releases[name].quality.summary["data_docs"]
     assert docs.is_file() and docs.is_relative_to(folder / "quality")
     pages = list((docs.parent / "validations").rglob("*.html"))
-    assert len(pages) == len(quality.load_suites())  # one validation page per frame, one run
+    # One validation page per frame: a failing suite, validated again for
+    # its failing rows, replaces its first result.
+    assert len(pages) == len(quality.load_suites())
+
+
+def test_great_expectations_starts_without_scipy_stats_and_loads_it_when_used() -> None:
+    """The quality processes defer what only an unused expectation needs;
+    deferred, it still loads on first use."""
+    code = ("import sys; from checks.quality.process import prepare_process; prepare_process(); "
+            "print(type(sys.modules['scipy.stats']).__name__, 'scipy.stats._stats_py' in sys.modules); "
+            "from scipy import stats; print(round(stats.norm.cdf(0), 2))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.split() == ["_LazyModule", "False", "0.5"]
 
 
 def test_summary_fits_in_the_manifest(releases) -> None:

@@ -14,7 +14,6 @@ class variables.
 
 from __future__ import annotations
 
-import importlib
 import multiprocessing
 import threading
 from collections.abc import Callable
@@ -25,21 +24,10 @@ from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
+from checks.quality.process import prepare_process
 from flows.model import RunOptions
 from flows.model.errors import InputError
 from flows.run.units import start_worker, where
-
-
-def load_great_expectations() -> None:
-    """The quality process's start. Great Expectations makes a (disabled)
-    tqdm bar per validation, and tqdm's default lock is a multiprocessing
-    semaphore: when pebble stops the process, the semaphore is left
-    registered and Python warns of a leak at exit. One process needs a
-    thread lock only."""
-    from tqdm import tqdm
-
-    tqdm.set_lock(threading.RLock())
-    importlib.import_module("great_expectations")
 
 
 class WorkerPool:
@@ -60,9 +48,11 @@ class WorkerPool:
         spawn = multiprocessing.get_context("spawn")
         # The quality step imports Great Expectations at once, while the
         # documents are read: in the run's process the import would hold
-        # the interpreter lock that Prefect's start needs.
-        self._quality = ProcessPool(max_workers=1, initializer=load_great_expectations, context=spawn)
-        self._quality.schedule(load_great_expectations)
+        # the interpreter lock that Prefect's start needs. One process: a
+        # second one's import slowed the run's start more than its half of
+        # the validation saved (measured).
+        self._quality = ProcessPool(max_workers=1, initializer=prepare_process, context=spawn)
+        self._quality.schedule(prepare_process)
         # The document workers start with the first work unit: a rerun that
         # takes every document from the cache starts none, and their
         # warm-up does not compete with the quality process's import.
