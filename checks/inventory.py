@@ -147,6 +147,10 @@ def heading(c: Candidate) -> str:
     return " ".join([c.title, *lines[:HEADING_LINES]])
 
 
+def _scores(titles: list[str], headings: list[str]) -> Any:
+    return process.cdist(titles, headings, scorer=fuzz.token_set_ratio, processor=str.casefold, workers=-1)
+
+
 def match_entries(entries: list[dict[str, Any]], docs: list[Candidate]) -> dict[int, tuple[Candidate, str]]:
     """Entry index -> (document, what the join rests on). Numbers first,
     then date and title, then title alone; each document once."""
@@ -168,23 +172,40 @@ def match_entries(entries: list[dict[str, Any]], docs: list[Candidate]) -> dict[
     open_docs = [j for j, c in enumerate(docs) if (c.document_id, c.part) not in taken]
     scored: list[tuple[float, int, int, str]] = []
     if titled and open_docs:
-        dates = {j: _dates_in(docs[j].text) for j in open_docs}
-        # Every title against every heading at once, in rapidfuzz's C code:
-        # a list of a thousand entries against a release of a thousand
-        # documents is a million comparisons. token_set_ratio is 100 when
-        # every word of the listed title stands in the heading: a list
-        # shortens titles more often than it rewords them.
-        scores = process.cdist([entries[i]["title"] for i in titled], [heading(docs[j]) for j in open_docs],
-                               scorer=fuzz.token_set_ratio, processor=str.casefold, workers=-1)
-        for a, i in enumerate(titled):
-            e = entries[i]
-            long_title = len(e["title"].split()) >= TITLE_ONLY_WORDS
-            for b in np.flatnonzero(scores[a] >= min(DATE_TITLE_SCORE, TITLE_ONLY_SCORE)):
-                j, score = open_docs[b], float(scores[a][b])
-                if e.get("date") is not None and e["date"] in dates[j]:
-                    scored.append((score + 100, i, j, "date_title"))
-                elif score >= TITLE_ONLY_SCORE and long_title:
-                    scored.append((score, i, j, "title"))
+        headings = [heading(docs[j]) for j in open_docs]
+        # A title joins a document of its date at DATE_TITLE_SCORE, and any
+        # document at TITLE_ONLY_SCORE if it is long enough: a short
+        # title is compared with the documents of its date only, a long one
+        # with every document. A list of a thousand entries against a
+        # thousand documents is then a thousand rows of comparisons, not a
+        # million; each comparison is rapidfuzz's, in its C code.
+        # token_set_ratio is 100 when every word of the listed title stands
+        # in the heading: a list shortens titles more often than it rewords
+        # them.
+        on_date: dict[dt.date, list[int]] = {}
+        for k, j in enumerate(open_docs):
+            for d in _dates_in(docs[j].text):
+                on_date.setdefault(d, []).append(k)
+        by_date: dict[dt.date, list[int]] = {}
+        for i in titled:
+            if entries[i].get("date") in on_date:
+                by_date.setdefault(entries[i]["date"], []).append(i)
+        dated: set[tuple[int, int]] = set()
+        for d, listed in by_date.items():
+            columns = on_date[d]
+            scores = _scores([entries[i]["title"] for i in listed], [headings[k] for k in columns])
+            for row, i in enumerate(listed):
+                for col, k in enumerate(columns):
+                    dated.add((i, k))
+                    if scores[row][col] >= DATE_TITLE_SCORE:
+                        scored.append((float(scores[row][col]) + 100, i, open_docs[k], "date_title"))
+        long_titles = [i for i in titled if len(entries[i]["title"].split()) >= TITLE_ONLY_WORDS]
+        if long_titles:
+            scores = _scores([entries[i]["title"] for i in long_titles], headings)
+            for row, i in enumerate(long_titles):
+                for k in map(int, np.flatnonzero(scores[row] >= TITLE_ONLY_SCORE)):
+                    if (i, k) not in dated:
+                        scored.append((float(scores[row][k]), i, open_docs[k], "title"))
     for _, i, j, on in sorted(scored, key=lambda s: (-s[0], s[1], s[2])):
         c = docs[j]
         if i not in out and (c.document_id, c.part) not in taken:

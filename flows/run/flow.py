@@ -286,12 +286,12 @@ def finish_documents_task(pool: Units, name: str, pending: Held[list[DocumentRes
 
 
 @task(name="quality", cache_policy=NO_CACHE)
-def quality_task(pool: Units, tables: dict, manifest: dict, staging: Path, timeout: float) -> Any:
+def quality_task(pool: Units, tables: Held[dict], manifest: Held[dict], staging: Path, timeout: float) -> Any:
     from checks.quality.validate import (
         validate_release,  # Great Expectations: imported in the quality process
     )
 
-    future = pool.validate(validate_release, tables, manifest, staging, timeout=timeout)
+    future = pool.validate(validate_release, tables.value, manifest.value, staging, timeout=timeout)
     try:
         return future.result()
     except BaseException as e:
@@ -409,7 +409,8 @@ def release_flow(paths: list[Path], options: RunOptions, pool: Units,
         key = quality_key(validations.version, manifest)
         reused = None if options.full else validations.get(key, staging)
         if reused is None:
-            quality = cast("QualityResult", quality_task(pool, tables, manifest, staging, options.doc_timeout))
+            quality = cast("QualityResult", quality_task(pool, Held(tables), Held(manifest), staging,
+                                                         options.doc_timeout))
             validations.put(key, staging, quality)
         else:
             quality = cast("QualityResult", reused)

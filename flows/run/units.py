@@ -76,8 +76,13 @@ def prepare(doc: Document, options: RunOptions) -> DocumentResult:
 
 
 def release_lexicon(results: list[DocumentResult]) -> Counter[str]:
-    """The words of every clean part of the release, for the corrector."""
-    return sum((r.lexicon for r in results), Counter())
+    """The words of every clean part of the release, for the corrector.
+    Counted into one Counter: adding Counters makes a new one per document,
+    a copy of the whole lexicon each time."""
+    words: Counter[str] = Counter()
+    for r in results:
+        words.update(r.lexicon)
+    return words
 
 
 def finish(doc: Document, options: RunOptions, release_lexicon: Counter[str] | None) -> DocumentResult:
