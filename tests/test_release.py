@@ -274,11 +274,11 @@ def test_exit_status_follows_quality_then_publication_then_quarantine(quality_ok
 
 
 def test_quality_step_failure_keeps_its_message_out_of_the_log(tmp_path: Path) -> None:
-    from flows.run.flow import quality_task
+    from flows.run.flow import Held, quality_task
     from flows.run.pool import WorkerPool
 
     with WorkerPool(RunOptions(workers=1)) as pool, pytest.raises(RuntimeError) as e:
-        quality_task.fn(pool, {"documents": "Jan Jansen"}, {}, tmp_path, 60)
+        quality_task.fn(pool, Held({"documents": "Jan Jansen"}), Held({}), tmp_path, 60)
     # Only the error's type comes through, never its message.
     assert str(e.value) == "the quality step failed (AttributeError; message withheld)"
 
