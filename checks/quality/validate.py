@@ -585,7 +585,7 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
     t_import = time.perf_counter()
 
     # In memory: a file-backed context reads its YAML configuration again
-    # on every access to a setting (thousands per release) and writes every
+    # on every access to a setting (hundreds of times per release) and writes every
     # suite and result to files nobody reads; the Data Docs are the record.
     docs_dir = workdir / "quality" / "data_docs"
     context = gx.get_context(mode="ephemeral")
