@@ -62,7 +62,8 @@ def test_column_names_map_to_canonical_columns() -> None:
              "Grond(en)": "grounds", "Wettelijke grond": "grounds", "Uitzonderingsgrond": "grounds",
              "Opmerking(en)": "remarks", "Toelichting": "remarks"}
     assert {h: spec.column(h) for h in names} == names
-    assert spec.column("Afzender") is None
+    assert spec.column("Afzender") == "remarks:Afzender"  # carried into remarks
+    assert spec.column("Bijlage") is None
 
 
 def test_judgement_spellings_map_to_four_values() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from flows.registry.loader import read_toml
 
@@ -40,9 +40,11 @@ class Registry:
     citation_words: tuple[str, ...]  # words before a code that make it a citation
     label_max_words: int  # more words beside a label on its line make it a citation
 
+    @cached_property
     def label_index(self) -> list[tuple[str, Ground]]:
         """Every label and alias with its ground, longest first so that a
-        longer label wins over one it contains."""
+        longer label wins over one it contains (made once: every text is
+        searched for every label)."""
         pairs = [(label, g) for g in self.grounds.values() for label in g.labels]
         # A label shared by a Woo and a Wob ground maps to the Woo one: the
         # Woo replaced the Wob, and the code, where present, decides anyway.

@@ -35,8 +35,11 @@ class InventorySpec:
     min_header_columns: int
 
     def column(self, header: str) -> str | None:
-        """The canonical column a header names, or None."""
-        return self.labels.get(fold_label(header))
+        """The column a header names: the canonical one, `remarks:<header>`
+        for a header whose values go into remarks, or None."""
+        folded = fold_label(header)
+        name = self.labels.get(folded)
+        return f"remarks:{header}" if name is None and folded in self.remarks_from else name
 
     def judgement(self, text: str) -> str | None:
         """The canonical judgement in a cell, or None: the longest spelling

@@ -119,18 +119,13 @@ def find_labels(text: str) -> list[Marker]:
     taken: list[tuple[int, int]] = []
     out: list[Marker] = []
     lowered = fold(text)
-    for label, ground in _label_index():
+    for label, ground in registry().label_index:
         for s, e, d in fuzzy_find(text, label, lowered):
             if any(s < te and ts < e for ts, te in taken):
                 continue
             taken.append((s, e))
             out.append(Marker(s, e, "label", text[s:e], ground, ground.code, d == 0 and text[s:e] == label, d))
     return sorted(out, key=lambda m: m.start)
-
-
-@cache
-def _label_index() -> list[tuple[str, Ground]]:
-    return registry().label_index()
 
 
 def find_withheld_headings(text: str) -> list[Marker]:

@@ -37,6 +37,10 @@ def healthy(api: str) -> bool:
         return False
 
 
+# Written in the server's home while it answers, removed when it stops.
+API_FILE = "api-url"
+
+
 def running_server(home: Path) -> str | None:
     """The API URL of the server `local_server` keeps in `home` (the one
     `lakmoes serve` started), when it answers; otherwise None. A `lakmoes
@@ -46,10 +50,6 @@ def running_server(home: Path) -> str | None:
     except OSError:
         return None
     return api if api.startswith("http://127.0.0.1:") and healthy(api) else None
-
-
-# Written in the server's home while it answers, removed when it stops.
-API_FILE = "api-url"
 
 
 @contextlib.contextmanager

@@ -28,10 +28,11 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from flows.model import Document, Glyph, Page, Part
 from flows.registry.grounds import find_codes, registry
-from flows.registry.inventory_columns import fold_label, inventory_spec
+from flows.registry.inventory_columns import inventory_spec
 from flows.registry.matching import find_labels
 from flows.stages.parse.dates import parse_date
 
@@ -197,10 +198,7 @@ def header_columns(line: Line) -> list[Column] | None:
         longest = 1 if line.cells else min(4, len(tokens) - i)
         for n in range(longest, 0, -1):
             header = " ".join(t.text for t in tokens[i : i + n])
-            folded = fold_label(header)  # spec.column(header), folding once for both look-ups
-            name = spec.labels.get(folded)
-            if name is None and folded in spec.remarks_from:
-                name = f"remarks:{header}"
+            name = spec.column(header)
             if name is not None:
                 cols.append(Column(tokens[i].x0, name, header))
                 used += n
@@ -352,25 +350,16 @@ def _entry_span(doc: Document, row: Row, after: int) -> tuple[int, int] | None:
 
 
 def _find_word(text: str, word: str, lo: int, hi: int) -> tuple[int, int] | None:
-    r"""The first place in text[lo:hi] where `word` stands whole: no word
-    character, dot or hyphen just before it, no word character or hyphen
-    just after it within `hi` (the pattern `(?<![\w.-])word(?![\w-])`
-    searched from lo to hi, without compiling a pattern per word)."""
-    lo, hi = min(lo, len(text)), min(hi, len(text))  # as a pattern's pos and endpos are read
-    pos = text.find(word, lo, hi)
-    while pos >= 0:
-        end = pos + len(word)
-        before = text[pos - 1] if pos > 0 else ""
-        after = text[end] if end < hi else ""
-        if not (before and (_word_char(before) or before in ".-")) and not (after and (_word_char(after) or after == "-")):
-            return pos, end
-        pos = text.find(word, pos + 1, hi)
-    return None
+    m = _whole_word(word).search(text, lo, hi)
+    return (m.start(), m.end()) if m else None
 
 
-def _word_char(ch: str) -> bool:
-    r"""What `\w` matches in a str pattern."""
-    return ch.isalnum() or ch == "_"
+@lru_cache(maxsize=4096)
+def _whole_word(word: str) -> re.Pattern[str]:
+    """`word` standing whole: no word character, dot or hyphen just before
+    it, no word character or hyphen just after (compiled once per word: a
+    list names its words on every row it is searched for)."""
+    return re.compile(rf"(?<![\w.-]){re.escape(word)}(?![\w-])")
 
 
 def parse_inventory(doc: Document, part: Part) -> None:
