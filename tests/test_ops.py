@@ -185,6 +185,17 @@ def test_run_off_a_terminal_logs_plain_lines_per_phase_and_not_prefects_task_lin
     assert any(m.startswith("Finished in state Completed") for m in latest_release_logs())
 
 
+def test_run_into_a_relative_output_folder_publishes_as_the_readme_shows(prefect_api, tmp_path: Path) -> None:
+    """`make run` is `lakmoes run seeds --out published`: a folder relative
+    to where the command runs."""
+    env = {**os.environ, "PREFECT_API_URL": prefect_api, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "run", str(SEED), "--out", "published", "--quiet"],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((tmp_path / "published" / "latest" / "manifest.json").read_text(encoding="utf-8"))
+    assert (tmp_path / "published" / "latest" / manifest["quality"]["data_docs"]).is_file()
+
+
 def test_quiet_run_prints_only_its_closing_line(prefect_api, tmp_path: Path) -> None:
     done = _lakmoes(prefect_api, "run", str(SEED), "--out", str(tmp_path / "out"), "--quiet")
     assert done.returncode == 0, done.stderr

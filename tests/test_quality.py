@@ -101,6 +101,13 @@ def test_data_docs_are_written_inside_the_release(releases, name: str) -> None:
     assert len(pages) == len(quality.load_suites())
 
 
+def test_data_docs_are_written_for_a_release_folder_given_relative(releases, tmp_path: Path, monkeypatch) -> None:
+    """`lakmoes run --out published`: the staging folder is relative."""
+    monkeypatch.chdir(tmp_path)
+    q = quality.validate_release(releases["seed"].tables, releases["seed"].manifest, Path("release"))
+    assert q.ok and (tmp_path / "release" / q.summary["data_docs"]).is_file()
+
+
 def test_great_expectations_starts_without_scipy_stats_and_loads_it_when_used() -> None:
     """The quality processes defer what only an unused expectation needs;
     deferred, it still loads on first use."""

@@ -587,7 +587,9 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
     # In memory: a file-backed context reads its YAML configuration again
     # on every access to a setting (hundreds of times per release) and writes every
     # suite and result to files nobody reads; the Data Docs are the record.
-    docs_dir = workdir / "quality" / "data_docs"
+    # Absolute: an in-memory context has no folder to resolve a relative
+    # one against (`lakmoes run --out published`).
+    docs_dir = (workdir / "quality" / "data_docs").resolve()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     context.update_data_docs_site("local_site", {
@@ -637,7 +639,7 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
     timings = {"frames": t_frames - t0, "import": t_import - t_frames, "validate": t_run - t_import,
                "data_docs": t_docs - t_run}
     docs = docs_dir / "index.html"
-    quality = summarise(results, timings, str(docs.relative_to(workdir)) if docs.exists() else None,
+    quality = summarise(results, timings, str(docs.relative_to(workdir.resolve())) if docs.exists() else None,
                         gx.__version__)
     (workdir / "quality.json").write_text(
         json.dumps({"summary": quality.summary, "expectations": results}, indent=2, ensure_ascii=False),
