@@ -77,6 +77,20 @@ def latest_release_logs() -> list[str]:
     return [log.message for log in logs if log.task_run_id is None]
 
 
+def latest_release_artifacts() -> list[str]:
+    """The keys of the artifacts the latest run of the release flow created
+    on the configured Prefect server."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowFilter, FlowFilterName
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    with get_client(sync_client=True) as client:
+        (latest,) = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["lakmoes-release"])),
+                                          sort=FlowRunSort.START_TIME_DESC, limit=1)
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[latest.id])))
+    return sorted(a.key for a in artifacts if a.key)
+
+
 def document_task_runs() -> list[str]:
     """The names of the document tasks (read, finish) of the latest run of
     the release flow on the configured Prefect server."""

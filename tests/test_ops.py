@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEED, document_task_runs, latest_release_logs, release_flow_runs
+from conftest import ROOT, SEED, document_task_runs, latest_release_artifacts, latest_release_logs, release_flow_runs
 from test_classify import GAZETTE, KAMERBRIEF
 
 from flows.model import RunOptions
@@ -183,6 +183,11 @@ def test_run_off_a_terminal_logs_plain_lines_per_phase_and_not_prefects_task_lin
     # The command ends without tearing its modules down, but only after
     # Prefect has sent its last lines: the flow's closing line is on the server.
     assert any(m.startswith("Finished in state Completed") for m in latest_release_logs())
+    # The flow is async (see `release_flow`): its artifacts are still made.
+    from flows.run.flow import ARTIFACT_KEYS
+
+    assert latest_release_artifacts() == sorted(ARTIFACT_KEYS.values())
+    assert "never awaited" not in done.stderr
 
 
 def test_run_into_a_relative_output_folder_publishes_as_the_readme_shows(prefect_api, tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ With `--dask` the document tasks run on a Dask cluster instead
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import math
@@ -314,18 +315,33 @@ def publish_artifacts(tables: dict[str, Any], manifest: dict[str, Any], quality:
     """A Markdown summary and a table of findings by document, so the
     Prefect UI shows what report.html shows."""
     release = str(manifest.get("release", "release"))
+    # Called inside the async flow, where Prefect's functions would return a
+    # coroutine: `_sync` asks for the blocking call.
     create_markdown_artifact(key=ARTIFACT_KEYS["summary"], markdown=report.artifact_markdown(tables, manifest, quality),
-                             description=f"lakmoes release {release}")
+                             description=f"lakmoes release {release}", _sync=True)  # type: ignore[call-arg]
     create_table_artifact(key=ARTIFACT_KEYS["findings"], table=report.artifact_table(tables),
-                          description=f"Findings by document and severity, release {release}")
+                          description=f"Findings by document and severity, release {release}",
+                          _sync=True)  # type: ignore[call-arg]
 
 
 @flow(name="lakmoes-release", log_prints=False, validate_parameters=False)
-def release_flow(paths: list[Path], options: RunOptions, pool: Units,
-                 ahead: ReadAhead | None = None, progress: Progress | None = None) -> RunOutcome:
+async def release_flow(paths: list[Path], options: RunOptions, pool: Units,
+                       ahead: ReadAhead | None = None, progress: Progress | None = None) -> RunOutcome:
+    """The release as a Prefect flow (`release`). Declared async only for
+    Prefect's heartbeat thread: the engine of a sync flow joins it when the
+    flow ends, and it sleeps in steps of a whole second, so every run
+    waited 0 to 1 s for it; an async flow's engine stops it without
+    waiting. The work blocks this flow's event loop, which nothing else
+    uses: the tasks run in the task runner's threads."""
+    return release(paths, options, pool, ahead, progress)
+
+
+def release(paths: list[Path], options: RunOptions, pool: Units,
+            ahead: ReadAhead | None = None, progress: Progress | None = None) -> RunOutcome:
     """Take a release from input files to a published, validated release
     directory. Returns the outcome; raises only on a failure of lakmoes
-    itself, in which case nothing new is visible."""
+    itself, in which case nothing new is visible. Runs inside
+    `release_flow`, whose tasks it submits."""
     started = dt.datetime.now(dt.UTC)
     shown: Progress = progress if progress is not None else Progress()
     inputs, refused = discover_task(paths, ahead)
@@ -512,7 +528,8 @@ def run(paths: list[Path], options: RunOptions, pool: WorkerPool | None = None,
         task_runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=max(2, options.workers * 2))
         ahead = ReadAhead(paths, found, kept, early)
         # Prefect types task_runner by the futures it makes; ThreadPoolTaskRunner's do not match that generic.
-        result = release_flow.with_options(task_runner=task_runner)(paths, options, workers, ahead, shown)  # type: ignore[arg-type]
+        result = asyncio.run(release_flow.with_options(task_runner=task_runner)(  # type: ignore[arg-type]
+            paths, options, workers, ahead, shown))
     except BaseException:
         if own:
             workers.close(now=True)
@@ -545,5 +562,5 @@ def run_on_dask(paths: list[Path], options: RunOptions, progress: Progress) -> R
     # The cluster's start and stop, worker by worker, are Dask's business:
     # its warnings still reach the console.
     logging.getLogger("distributed").setLevel(logging.WARNING)
-    return release_flow.with_options(task_runner=dask_runner(options.dask, options.workers))(
-        paths, options, InProcessUnits(), None, progress)
+    return asyncio.run(release_flow.with_options(task_runner=dask_runner(options.dask, options.workers))(
+        paths, options, InProcessUnits(), None, progress))
