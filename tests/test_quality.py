@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from conftest import ROOT
 
@@ -116,6 +117,28 @@ def test_great_expectations_starts_without_scipy_stats_and_loads_it_when_used() 
             "from scipy import stats; print(round(stats.norm.cdf(0), 2))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert done.stdout.split() == ["_LazyModule", "False", "0.5"]
+
+
+@pytest.mark.parametrize("name", ["seed", "defects"])
+def test_a_quality_process_without_sqlalchemy_gives_the_same_outcomes(releases, tmp_path: Path, name: str) -> None:
+    """A quality process imports Great Expectations as if its SQL extra were
+    absent (`ABSENT_IN_QUALITY_PROCESS`): every outcome is the one this
+    process, where SQLAlchemy is importable, found."""
+    release = releases[name]
+    for table, data in release.tables.items():
+        pq.write_table(data, tmp_path / f"{table}.parquet")
+    (tmp_path / "manifest.json").write_text(json.dumps(release.manifest, default=str), encoding="utf-8")
+    code = ("import json, sys; from pathlib import Path; import pyarrow.parquet as pq; "
+            "from checks.quality.process import prepare_process; prepare_process(); "
+            "from checks.quality.validate import validate_release; d = Path(sys.argv[1]); "
+            "tables = {p.stem: pq.read_table(p) for p in d.glob('*.parquet')}; "
+            "q = validate_release(tables, json.loads((d / 'manifest.json').read_text()), d / 'out'); "
+            "print(json.dumps({'sqlalchemy': sys.modules['sqlalchemy'] is not None, 'results': q.results}))")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
+                          check=True)
+    there = json.loads(done.stdout)
+    assert there["sqlalchemy"] is False
+    assert there["results"] == json.loads(json.dumps(release.quality.results, default=str))
 
 
 def test_summary_fits_in_the_manifest(releases) -> None:
