@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import re
 import sys
 from collections import Counter
 from itertools import pairwise
@@ -12,11 +14,14 @@ from conftest import ROOT, SEED
 from flows.model import Edit, apply_text_edits
 from flows.stages.correct.corrector import (
     Correction,
+    LexiconIndex,
+    TracedLexicon,
     defined_terms,
     document_lexicon,
     load_corrector,
     looks_like_ocr,
     normalise_and_correct,
+    unchanged_for,
 )
 
 OCR_START = "I Ministerie van Buitenlandse Zaken"
@@ -507,3 +512,47 @@ def test_dutch_sentence_after_an_english_one_on_the_same_line_stays_dutch(correc
         "Veiligheidsraad besloten."
     )
     assert corrector.correct(text) == []
+
+
+def test_a_correction_is_kept_only_when_what_it_read_of_the_lexicon_reads_the_same(corrector):
+    """`unchanged_for` against the corrector itself: the seed's beslisnota is
+    corrected with its public part as release lexicon, then with changed
+    lexicons (words added near its words and far from them, words removed,
+    counts raised). Wherever `unchanged_for` says the correction reads the
+    same, the corrections are the same; and it says so for some changes
+    and not for others, among them changes that do alter the corrections."""
+    public, beslisnota = seed_parts()
+    lexicon = document_lexicon([public])
+    traced = TracedLexicon.tracing(LexiconIndex.of(lexicon), "before")
+    before = corrector.correct(beslisnota, doc_lexicon=traced)
+    use = traced.use()
+    rng = random.Random(15)
+    words = sorted(lexicon)
+    tokens = sorted({w.lower() for w in re.findall(r"[^\W\d_]{4,}", beslisnota)})
+    changes = [{"Oekraïne": -lexicon["Oekraïne"]}, {"clusterbommen": -lexicon["clusterbommen"]}]
+    for trial in range(40):
+        change: Counter[str] = Counter()
+        if trial % 4 == 0:  # new words far from any word of the text
+            change.update("".join(rng.choice("qxzjwy") for _ in range(8)) for _ in range(3))
+        elif trial % 4 == 1:  # a new word one letter away from a word of the text
+            t = rng.choice(tokens)
+            i = rng.randrange(len(t))
+            change[t[:i] + rng.choice("aeioun") + t[i + 1:]] = rng.randint(1, 5)
+        elif trial % 4 == 2:  # words removed
+            change.update({w: -lexicon[w] for w in rng.sample(words, 3)})
+        else:  # counts raised
+            change.update({w: rng.randint(1, 40) for w in rng.sample(words, 5)})
+        changes.append(change)
+    kept = altered = 0
+    for change in changes:
+        new = Counter(lexicon)
+        new.update(change)
+        new = +new  # drop what fell to zero
+        index = LexiconIndex.of(new)
+        after = corrector.correct(beslisnota, doc_lexicon=index)
+        if unchanged_for(use, index, {w.lower() for w in lexicon} ^ index.words):
+            kept += 1
+            assert after == before, change
+        elif after != before:
+            altered += 1
+    assert kept >= 10 and altered >= 2

@@ -118,6 +118,17 @@ def test_incremental_runs_redo_only_what_changed_and_publish_what_a_full_run_pub
         assert pool.units_run == cold_units + 1 + 1 + 2  # the gazette before; the letter; finishing two OCR documents
         assert document_task_runs() == sorted(["read-kamerbrief.txt", f"finish-{MEMO_PDF.name}", f"finish-{SEED.name}"])
 
+        # A new clean document whose words are nowhere near the OCR
+        # documents' words changes the release lexicon, but nothing their
+        # correction read of it: they are not corrected again (the --full
+        # run below publishes the same tables).
+        note = corpus / "notitie.txt"
+        note.write_text("Notitie\n\nDe xylofoonrepetitie van het jeugdorkest gaat door op zaterdag.\n",
+                        encoding="utf-8")
+        assert run([corpus], options, pool).exit_code == 0
+        assert work(out) == {**dict.fromkeys(names, "reused"), "kamerbrief.txt": "reused", "notitie.txt": "computed"}
+        assert document_task_runs() == ["read-notitie.txt"]
+
         # A removed input disappears from the release and is listed as removed.
         gazette.unlink()
         assert run([corpus], options, pool).exit_code == 0

@@ -9,6 +9,7 @@ from flows.model.context import RunOptions, StageContext
 from flows.model.document import (
     Document,
     Edit,
+    LexiconUse,
     OffsetMap,
     Part,
     QuarantineEntry,
@@ -32,7 +33,7 @@ from flows.model.results import DocumentResult
 from flows.model.tables import TABLES, Column, Table, table_rows_fit, tables_markdown
 
 __all__ = [
-    "RGB", "TABLES", "Annotation", "BBox", "Column", "Document", "DocumentResult", "Edit", "Glyph", "OcrWord", "OffsetMap",
+    "RGB", "TABLES", "Annotation", "BBox", "Column", "Document", "DocumentResult", "Edit", "Glyph", "LexiconUse", "OcrWord", "OffsetMap",
     "Page", "PageImage", "Part", "PixelMap", "QuarantineEntry", "RunOptions", "ScannedBox", "Shape", "StageContext", "Table",
     "apply_text_edits", "luminance", "strip_span", "table_rows_fit", "tables_markdown",
 ]

@@ -36,3 +36,6 @@ class StageContext:
 
     options: RunOptions
     release_lexicon: Counter[str] | None = None
+    # Its digest (`flows.run.cache.lexicon_digest`), recorded with what the
+    # corrector read of it; "" when there is none.
+    release_lexicon_key: str = ""

@@ -118,6 +118,23 @@ class Part:
     boundary_confidence: float | None = None  # 0..1, from the weight of the evidence for the start
 
 
+@dataclass(frozen=True)
+class LexiconUse:
+    """What correcting one document read of its release lexicon, so that a
+    later release whose lexicon differs elsewhere can keep the correction
+    (see `flows.stages.correct.corrector.unchanged_for`)."""
+
+    lexicon: str  # the digest of the release lexicon it was read from
+    total: float  # the lexicon's rounded size (`LexiconIndex.total`)
+    # The lowercase words looked up, with what was read of each: whether
+    # the lexicon holds it, its rounded count, its spelling.
+    members: dict[str, bool]
+    counts: dict[str, float]
+    spellings: dict[str, str]
+    # The words whose neighbours within two edits were searched for.
+    near: frozenset[str]
+
+
 @dataclass
 class Document:
     """A release input on its way through the stages."""
@@ -138,6 +155,8 @@ class Document:
     held_parts: dict[int, str] = field(default_factory=dict)
     # Seconds each stage took on this document, for the run's logs.
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    # What OCR correction read of the release lexicon (None: nothing corrected).
+    lexicon_use: LexiconUse | None = None
     # Maps from text positions back to raw_text positions, one per edit set.
     _edit_log: list[list[Edit]] = field(default_factory=list, repr=False)
 

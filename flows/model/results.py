@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flows.model.document import Document, QuarantineEntry
+from flows.model.document import Document, LexiconUse, QuarantineEntry
 
 
 @dataclass
@@ -33,6 +33,9 @@ class DocumentResult:
     # What the OCR engine (Tesseract, through OCRmyPDF) reported while the
     # document was read, by message, counted: summarised by the run.
     ocr_messages: dict[str, int] = field(default_factory=dict)
+    # A finished document with OCR text: what its correction read of the
+    # release lexicon, to keep the result under another lexicon.
+    lexicon_use: LexiconUse | None = None
 
     @property
     def file_name(self) -> str:

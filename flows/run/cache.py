@@ -17,8 +17,11 @@ key made of
   result (extracted, OCRed, split and classified; it does not depend on
   the rest of the release) and its "finish" result. When the release's
   clean text changes (a born-digital document added, changed or removed),
-  the OCR documents are corrected, parsed and checked again from their
-  kept "prepare" result, never OCRed again.
+  an OCR document's latest "finish" result is kept for the new lexicon if
+  its correction reads the same of it (`flows.run.flow.kept_finish`,
+  against the lexicons of the last runs in `LexiconStore`); otherwise it
+  is corrected, parsed and checked again from its kept "prepare" result,
+  never OCRed again.
 
 Only what a work unit returned is kept: a unit that timed out, crashed or
 ran out of memory is tried again by the next run. Writes are atomic (a
@@ -172,8 +175,43 @@ class ResultCache(KeptStore):
         return result
 
     def put(self, phase: str, sha256: str, path: str, result: DocumentResult, lexicon: str = "") -> None:
-        """Keep a result (atomically: a temporary file renamed into place)."""
+        """Keep a result (atomically: a temporary file renamed into place);
+        one kept under a lexicon also becomes the input's latest (`latest`)."""
         _write_atomically(self._path(phase, sha256, path, lexicon), result)
+        if lexicon:
+            _write_atomically(self._path(f"{phase}-latest", sha256, path), lexicon)
+
+    def latest(self, phase: str, sha256: str, path: str) -> DocumentResult | None:
+        """The result kept last for this input under any lexicon, or None."""
+        lexicon = _read_pickle(self._path(f"{phase}-latest", sha256, path))
+        return self.get(phase, sha256, path, lexicon) if isinstance(lexicon, str) else None
+
+
+class LexiconStore(KeptStore):
+    """The release lexicons of the last runs, by digest: what a kept OCR
+    correction read of its lexicon is compared with a new lexicon through
+    the words that differ between the two (`flows.run.flow.kept_finish`).
+    Only the last `KEPT_LEXICONS` are kept: a document whose correction
+    was last checked against an older one is corrected again."""
+
+    KEPT_LEXICONS = 4
+
+    def _path(self, key: str) -> Path:
+        return self.folder("lexicons") / f"{key}.pickle"
+
+    def get(self, key: str) -> Counter[str] | None:
+        value = _read_pickle(self._path(key))
+        return value if isinstance(value, Counter) else None
+
+    def put(self, key: str, lexicon: Counter[str]) -> None:
+        path = self._path(key)
+        if path.exists():
+            os.utime(path)  # still in use: the newest are the ones kept
+            return
+        _write_atomically(path, lexicon)
+        kept = sorted(self.folder("lexicons").glob("*.pickle"), key=lambda f: f.stat().st_mtime, reverse=True)
+        for old in kept[self.KEPT_LEXICONS:]:
+            old.unlink(missing_ok=True)
 
 
 def quality_key(version: str, manifest: dict[str, Any]) -> str:

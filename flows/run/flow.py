@@ -32,7 +32,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
@@ -45,11 +45,21 @@ from flows.model import QuarantineEntry, RunOptions
 from flows.model.errors import ExitCode, InputError
 from flows.release import publish, report
 from flows.run import diff, units
-from flows.run.cache import CropCache, QualityCache, ResultCache, cache_dir, lexicon_digest, quality_key, version_key
+from flows.run.cache import (
+    CropCache,
+    LexiconStore,
+    QualityCache,
+    ResultCache,
+    cache_dir,
+    lexicon_digest,
+    quality_key,
+    version_key,
+)
 from flows.run.pool import InProcessUnits, Units, WorkerPool
 from flows.run.progress import SAID_AT_THE_END, Progress, result_pages
 from flows.run.units import DocumentResult
 from flows.stages import ingest
+from flows.stages.correct.corrector import LexiconIndex, unchanged_for
 
 # Fixed keys, so the Prefect UI keeps one history per artifact across runs
 # (keys: lowercase letters, digits and dashes).
@@ -252,12 +262,51 @@ def summary(messages: dict[str, int]) -> str:
     return "; ".join(f"{n}× {text}" for text, n in sorted(messages.items(), key=lambda m: (-m[1], m[0])))
 
 
-def kept_finish(pending: DocumentResult, lexicon_key: str, options: RunOptions) -> DocumentResult | None:
+class ReleaseLexicon:
+    """The release lexicon as `kept_finish` needs it: its digest, its index,
+    and the words it differs in from the lexicons of earlier runs."""
+
+    def __init__(self, lexicon: Counter[str], key: str, store: LexiconStore):
+        self.key = key
+        self.index = LexiconIndex.of(lexicon)
+        self._store = store
+        self._changed: dict[str, set[str] | None] = {}
+
+    def changed_since(self, key: str) -> set[str] | None:
+        """The lowercase words this lexicon holds and the lexicon `key` did
+        not, or the other way round; None when that one is no longer kept."""
+        if key not in self._changed:
+            old = self._store.get(key)
+            self._changed[key] = None if old is None else {w.lower() for w in old} ^ self.index.words
+        return self._changed[key]
+
+
+def kept_finish(pending: DocumentResult, lexicon: ReleaseLexicon, options: RunOptions) -> DocumentResult | None:
     """The kept result of finishing a document with OCR text with this
-    release lexicon, or None (always None with `--full`)."""
+    release lexicon, or None (always None with `--full`). Either the one
+    kept under this very lexicon, or the document's latest when its
+    correction reads the same of this lexicon as of the one it read
+    (`unchanged_for`: a new document whose words are nowhere near this
+    one's changes none of its corrections). That one is then kept under
+    this lexicon, as read of it."""
     doc = pending.pending
     assert doc is not None
-    return None if options.full else ResultCache.for_run(options).get("finish", doc.id, pending.source_path, lexicon_key)
+    if options.full:
+        return None
+    store = ResultCache.for_run(options)
+    kept = store.get("finish", doc.id, pending.source_path, lexicon.key)
+    if kept is not None:
+        return kept
+    last = store.latest("finish", doc.id, pending.source_path)
+    use = last.lexicon_use if last is not None else None
+    if last is None or use is None or not use.lexicon:
+        return None
+    changed = lexicon.changed_since(use.lexicon)
+    if changed is None or not unchanged_for(use, lexicon.index, changed):
+        return None
+    last.lexicon_use = replace(use, lexicon=lexicon.key)
+    store.put("finish", doc.id, pending.source_path, last, lexicon.key)
+    return last
 
 
 @task(name="finish-documents", cache_policy=NO_CACHE, task_run_name="finish-{name}")
@@ -268,7 +317,8 @@ def finish_documents_task(pool: Units, name: str, pending: Held[list[DocumentRes
     under the lexicon's hash, so that it is done again only when the
     release's clean text changed."""
     t = options.doc_timeout
-    futures = [pool.submit(units.finish, r.pending, options, lexicon.value, timeout=t) for r in pending.value]
+    futures = [pool.submit(units.finish, r.pending, options, lexicon.value, lexicon_key, timeout=t)
+               for r in pending.value]
     finished = []
     for waiting, future in zip(pending.value, futures, strict=True):
         doc = waiting.pending
@@ -377,16 +427,19 @@ def release(paths: list[Path], options: RunOptions, pool: Units,
     lexicon = units.release_lexicon(results)
     lexicon_key = lexicon_digest(lexicon)
     pending = [i for i, r in enumerate(results) if r.pending]
+    to_finish = []
     if pending:
         shown.phase("finish", len(pending))
-    to_finish = []
-    for i in pending:
-        if (kept_result := kept_finish(results[i], lexicon_key, options)) is not None:
-            shown.advance("finish", Path(results[i].source_path).name, result_pages(results[i]), REUSED,
-                          _status(kept_result))
-            results[i] = kept_result
-        else:
-            to_finish.append(i)
+        lexicons = LexiconStore.for_run(options)
+        lexicons.put(lexicon_key, lexicon)
+        known = ReleaseLexicon(lexicon, lexicon_key, lexicons)
+        for i in pending:
+            if (kept_result := kept_finish(results[i], known, options)) is not None:
+                shown.advance("finish", Path(results[i].source_path).name, result_pages(results[i]), REUSED,
+                              _status(kept_result))
+                results[i] = kept_result
+            else:
+                to_finish.append(i)
     finishing = [(batch, finish_documents_task.submit(pool, batch_name([results[i].source_path for i in batch]),
                                                       Held([results[i] for i in batch]), Held(lexicon), lexicon_key,
                                                       options, in_task))

@@ -85,10 +85,11 @@ def release_lexicon(results: list[DocumentResult]) -> Counter[str]:
     return words
 
 
-def finish(doc: Document, options: RunOptions, release_lexicon: Counter[str] | None) -> DocumentResult:
+def finish(doc: Document, options: RunOptions, release_lexicon: Counter[str] | None,
+           lexicon_key: str = "") -> DocumentResult:
     """Correct, parse, check; the gate decides at the end whether the
-    document is published."""
-    if failed := _run_stages(doc, phase("finish"), StageContext(options, release_lexicon)):
+    document is published. `lexicon_key` is the release lexicon's digest."""
+    if failed := _run_stages(doc, phase("finish"), StageContext(options, release_lexicon, lexicon_key)):
         return failed
     if doc.held_back:
         result = DocumentResult(doc.path, doc.id, rows=held_document_rows(doc), status="quarantined",
@@ -103,6 +104,7 @@ def finish(doc: Document, options: RunOptions, release_lexicon: Counter[str] | N
                                                       ids[i])
                                       for i, why in sorted(doc.held_parts.items())])
     result.stage_seconds = dict(doc.stage_seconds)
+    result.lexicon_use = doc.lexicon_use
     return result
 
 

@@ -42,7 +42,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from flows.model import Edit, apply_text_edits
+from flows.model import Edit, LexiconUse, apply_text_edits
 from flows.stages.correct.channel import ChannelModel, fold, load_model
 from flows.stages.correct.gaps import (
     GapModel,
@@ -55,6 +55,8 @@ from flows.stages.correct.gaps import (
 from flows.stages.correct.lexicon import Lexicon, known_labels, load_lexicon
 
 LN10 = math.log(10)
+# The most edits between a word and a release word `LexiconIndex.near` offers for it.
+NEAR = 2
 _TOKEN = re.compile(r"\S+")
 _EDGE = re.compile(r"^[^\w]*(.*?)[^\w]*$", re.DOTALL)
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -491,7 +493,7 @@ class Corrector:
         # `floor` is the prior of a word the lexicon does not list, and the least a listed one gets.
         general = 10 ** ((max(z, floor) if z else floor) - 9)
         w = self.settings.doc_weight if doc.total else 0.0
-        p = (1 - w) * general + w * doc.counts.get(lw, 0) / max(doc.total, 1)
+        p = (1 - w) * general + w * doc.count(lw) / max(doc.total, 1)
         return math.log(p) if p > 0 else -math.inf
 
     def _is_compound(self, lw: str, lang: str) -> bool:
@@ -558,7 +560,7 @@ class Corrector:
         """The best replacement for `word` with its score, margin and reason, or None to keep it."""
         s = self.settings
         lw = word.lower()
-        if lw in doc.words:
+        if doc.has(lw):
             return None  # spelled this way in the release's clean text
         z = self.lexicon.freq(lw, lang)
         other = self.lexicon.freq(lw, "en" if lang == "nl" else "nl")
@@ -581,7 +583,7 @@ class Corrector:
         need = s.known_margin if known else s.margin
         # Candidate sources, from strongest to weakest evidence: lowercase form -> (source, spelling).
         cands: dict[str, tuple[str, str | None]] = {
-            c: ("document_lexicon", doc.surface[c]) for c in doc.near(lw)
+            c: ("document_lexicon", doc.spelling(c)) for c in doc.near(lw)
         }
         # In-lexicon words change only on strong evidence; so do compounds of known words.
         restricted = not foreign if known else self._is_compound(lw, lang)
@@ -673,13 +675,24 @@ class Corrector:
 
 @dataclass(frozen=True)
 class LexiconIndex:
-    """The release's clean words: lowercase set, surface spelling, near-neighbour search."""
+    """The release's clean words: lowercase set, surface spelling, near-neighbour search.
+
+    The corrector reads it only through `has`, `count`, `spelling`, `near`
+    and `total`, so that a `TracedLexicon` can record what one document's
+    correction read (`LexiconUse`) and a later release keep that
+    correction when its lexicon differs only elsewhere (`unchanged_for`).
+    Two choices serve that: the pool is sorted, so that which neighbours
+    `near` returns does not depend on the order of the release's
+    documents; and a word's count and the lexicon's size (`total`) are
+    rounded to a quarter power of two (the release's share of a word moves
+    by at most 9% each way), so that a few documents more or less leave
+    them, and every other document's corrections, unchanged."""
 
     words: frozenset[str]
     surface: dict[str, str]
     pool: tuple[str, ...]
-    counts: dict[str, int]
-    total: int
+    counts: dict[str, float]  # rounded
+    total: float  # rounded
 
     @classmethod
     def of(cls, lexicon: Counter[str] | None) -> LexiconIndex:
@@ -690,26 +703,100 @@ class LexiconIndex:
         for w, n in lexicon.items():
             lw = w.lower()
             counts[lw] += n
-            if lw not in best or n > best[lw][0]:
+            # Ties go to the first spelling in sorted order, whatever the documents' order.
+            if lw not in best or n > best[lw][0] or (n == best[lw][0] and w < best[lw][1]):
                 best[lw] = (n, w)
         return cls(
             frozenset(best),
             {lw: w for lw, (_, w) in best.items()},
-            tuple(best),
-            dict(counts),
-            sum(counts.values()),
+            tuple(sorted(best)),
+            {lw: rounded(n) for lw, n in counts.items()},
+            rounded(sum(counts.values())),
         )
+
+    def has(self, lw: str) -> bool:
+        return lw in self.words
+
+    def count(self, lw: str) -> float:
+        return self.counts.get(lw, 0.0)
+
+    def spelling(self, lw: str) -> str:
+        return self.surface[lw]
 
     def near(self, lw: str) -> list[str]:
         if not self.pool:
             return []
         hits = process.extract(
-            lw, self.pool, scorer=Levenshtein.distance, score_cutoff=2, limit=10
+            lw, self.pool, scorer=Levenshtein.distance, score_cutoff=NEAR, limit=10
         )
         return [w for w, d, _ in hits if d > 0 and len(w) >= 4]
 
 
-_EMPTY_DOC = LexiconIndex(frozenset(), {}, (), {}, 0)
+def rounded(n: int) -> float:
+    """`n` rounded to the nearest quarter power of two (see `LexiconIndex`)."""
+    return 2 ** (round(4 * math.log2(n)) / 4) if n > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class TracedLexicon(LexiconIndex):
+    """A `LexiconIndex` that records what is read of it (one per document)."""
+
+    digest: str = ""
+    members: dict[str, bool] = field(default_factory=dict)
+    counted: dict[str, float] = field(default_factory=dict)
+    spellings: dict[str, str] = field(default_factory=dict)
+    queried: set[str] = field(default_factory=set)
+
+    @classmethod
+    def tracing(cls, index: LexiconIndex, digest: str) -> TracedLexicon:
+        return cls(index.words, index.surface, index.pool, index.counts, index.total, digest)
+
+    def has(self, lw: str) -> bool:
+        self.members[lw] = found = super().has(lw)
+        return found
+
+    def count(self, lw: str) -> float:
+        self.counted[lw] = n = super().count(lw)
+        return n
+
+    def spelling(self, lw: str) -> str:
+        self.spellings[lw] = spelled = super().spelling(lw)
+        return spelled
+
+    def near(self, lw: str) -> list[str]:
+        self.queried.add(lw)
+        return super().near(lw)
+
+    def use(self) -> LexiconUse:
+        """What was read, with the values it had."""
+        return LexiconUse(self.digest, self.total, dict(self.members), dict(self.counted), dict(self.spellings),
+                          frozenset(self.queried))
+
+
+def unchanged_for(use: LexiconUse, index: LexiconIndex, added_or_removed: Iterable[str]) -> bool:
+    """Whether a correction that read `use` of its lexicon reads the same of
+    `index`, a lexicon that holds the words `added_or_removed` (lowercase)
+    where the first did not, or not where it did: the same rounded total,
+    the same answer for every word looked up (held or not, rounded count,
+    spelling), and no word gained or lost within `near`'s reach of a word
+    whose neighbours were searched. The corrector reads nothing else of
+    it, so its corrections are then the same."""
+    if index.total != use.total:
+        return False
+    if any(index.has(w) != held for w, held in use.members.items()):
+        return False
+    if any(index.count(w) != n for w, n in use.counts.items()):
+        return False
+    if any(index.surface.get(w) != spelled for w, spelled in use.spellings.items()):
+        return False
+    changed = sorted(w for w in added_or_removed if len(w) >= 4)  # `near` returns no shorter word
+    if not changed or not use.near:
+        return True
+    reach = process.cdist(changed, sorted(use.near), scorer=Levenshtein.distance, score_cutoff=NEAR, workers=1)
+    return not bool((reach <= NEAR).any())
+
+
+_EMPTY_DOC = LexiconIndex(frozenset(), {}, (), {}, 0.0)
 
 
 def _core(token: str) -> tuple[str, int]:

@@ -9,6 +9,7 @@ from flows.model import Document, Edit, StageContext
 from flows.stages.correct.corrector import (
     Correction,
     LexiconIndex,
+    TracedLexicon,
     defined_terms,
     document_lexicon,
     load_corrector,
@@ -42,7 +43,7 @@ def correct(doc: Document, ctx: StageContext) -> None:
         return
     corrector = load_corrector()
     lexicon = ctx.release_lexicon if ctx.release_lexicon is not None else clean_lexicon(doc)
-    index = LexiconIndex.of(lexicon)
+    index = TracedLexicon.tracing(LexiconIndex.of(lexicon), ctx.release_lexicon_key)
     # A short name defined in one part ("(hierna: Btis)") is the document's spelling in all.
     defined = defined_terms(doc.text)
     edits: list[Edit] = []
@@ -55,6 +56,7 @@ def correct(doc: Document, ctx: StageContext) -> None:
     for p in ocr_parts:
         p.uncorrected = doc.text[p.span[0] : p.span[1]]
     m = doc.apply_edits(edits)
+    doc.lexicon_use = index.use()
     for s, e, c in found:
         ns, ne = m.span(s, e)
         doc.add_row("corrections", {"span_start": ns, "span_end": ne, "before": c.before, "after": c.after,
