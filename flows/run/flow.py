@@ -90,7 +90,8 @@ class RunOutcome:
 
 # What became of an input in this run: worked, taken from the cache, or
 # taken from the cache up to the release lexicon and finished again (a
-# document with OCR text whose release's clean text changed).
+# document with OCR text whose correction reads the changed release
+# lexicon differently, see `kept_finish`).
 COMPUTED, REUSED, REFINISHED = "computed", "reused", "refinished"
 
 
@@ -314,8 +315,8 @@ def finish_documents_task(pool: Units, name: str, pending: Held[list[DocumentRes
                           lexicon_key: str, options: RunOptions, progress: Progress) -> list[DocumentResult]:
     """Correct, parse and check a batch of documents with OCR text, now
     that the release lexicon is known, in parallel in the pool; each kept
-    under the lexicon's hash, so that it is done again only when the
-    release's clean text changed."""
+    under the lexicon's hash, with what its correction read of the
+    lexicon (see `kept_finish`)."""
     t = options.doc_timeout
     futures = [pool.submit(units.finish, r.pending, options, lexicon.value, lexicon_key, timeout=t)
                for r in pending.value]
