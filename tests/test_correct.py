@@ -556,3 +556,16 @@ def test_a_correction_is_kept_only_when_what_it_read_of_the_lexicon_reads_the_sa
         elif after != before:
             altered += 1
     assert kept >= 10 and altered >= 2
+
+
+def test_release_lexicon_is_indexed_once_per_release_in_a_worker():
+    """A worker finishes many documents of one release: the index of its
+    lexicon is built for the first and reused for the others, and a new
+    release's lexicon (another digest) is indexed again."""
+    from flows.stages.correct.stage import release_index
+
+    first = Counter({"Oekraïne": 3, "clusterbommen": 1})
+    assert release_index(first, "a") is release_index(Counter(first), "a")
+    second = release_index(Counter({"Rusland": 2}), "b")
+    assert second.has("rusland") and not second.has("oekraïne")
+    assert release_index(first, "") is not release_index(first, "")  # no digest: nothing to know it by
