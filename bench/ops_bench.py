@@ -200,10 +200,12 @@ def free_port() -> int:
 
 
 def without_kept_validation(out: Path) -> None:
-    """Remove the validations kept in `out`'s cache, so that the next run
-    validates its release again while its documents come from the cache."""
-    for folder in (out / ".cache").glob("*/quality"):
-        shutil.rmtree(folder)
+    """Remove the validations kept in `out`'s cache (the release's and each
+    suite's), so that the next run validates its release again while its
+    documents come from the cache."""
+    for kind in ("quality", "quality-suites"):
+        for folder in (out / ".cache").glob(f"*/{kind}"):
+            shutil.rmtree(folder)
 
 
 def throughput(work: Path, pages: int, env: dict[str, str]) -> dict[str, float]:

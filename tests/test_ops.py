@@ -104,6 +104,9 @@ def test_incremental_runs_redo_only_what_changed_and_publish_what_a_full_run_pub
         assert work(out) == {**dict.fromkeys(names, "reused"), "gemeenteblad.txt": "computed"}
         assert pool.units_run == cold_units + 1  # one text document: one work unit
         assert manifest(out)["quality"]["reused"] is False  # its table rows changed (its text did)
+        # ... but only the suites over frames with its rows run again.
+        kept_suites = manifest(out)["quality"]["kept_suites"]
+        assert "qa" in kept_suites and "inputs" not in kept_suites
         assert release_diff(out)["inputs"]["changed"] == [str(gazette)]
 
         # New words in a clean document change the release lexicon: the
@@ -138,6 +141,7 @@ def test_incremental_runs_redo_only_what_changed_and_publish_what_a_full_run_pub
         assert removed["inputs"]["removed"] == [str(gazette)]
         assert removed["tables"]["inputs"]["removed"] == 1 and removed["tables"]["inputs"]["added"] == 0
         incremental = tables_text(out / "latest")
+        outcomes = json.loads((out / "latest" / "quality.json").read_text(encoding="utf-8"))["expectations"]
 
         # A damaged cache entry is ignored and worked again.
         entries = sorted((out / ".cache").rglob(f"{_sha(letter)}-*.pickle"))
@@ -151,6 +155,8 @@ def test_incremental_runs_redo_only_what_changed_and_publish_what_a_full_run_pub
         assert run([corpus], RunOptions(out=out, workers=2, full=True), pool).exit_code == 0
         assert set(work(out).values()) == {"computed"} and pool.units_run > units
         assert tables_text(out / "latest") == incremental
+        assert manifest(out)["quality"]["kept_suites"] == []
+        assert json.loads((out / "latest" / "quality.json").read_text(encoding="utf-8"))["expectations"] == outcomes
 
 
 def test_a_large_corpus_is_read_in_a_few_tasks_per_worker_and_a_small_one_in_a_task_each() -> None:

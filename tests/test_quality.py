@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import pickle
+import re
 import shutil
 import subprocess
 import sys
@@ -146,6 +148,97 @@ def test_summary_fits_in_the_manifest(releases) -> None:
     assert json.loads(json.dumps(s)) == s
     assert s["ok"] is False and s["failed_errors"] == releases["defects"].quality.failed
     assert set(s["seconds_by_step"]) == {"frames", "import", "validate", "data_docs"}
+
+
+# --------------------------------------------------------------------------
+# Kept suite outcomes
+
+
+class _Kept:
+    """Kept outcomes in memory, pickled as the run's cache pickles them."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, bytes] = {}
+
+    def get(self, key: str) -> object:
+        return pickle.loads(self.kept[key]) if key in self.kept else None
+
+    def put(self, key: str, value: object) -> None:
+        self.kept[key] = pickle.dumps(value)
+
+
+def _links_resolve(folder: Path, summary: dict) -> bool:
+    index = folder / summary["data_docs"]
+    links = set(re.findall(r'href="([^"#]+\.html)"', index.read_text(encoding="utf-8")))
+    return bool(links) and all((index.parent / link).is_file() for link in links)
+
+
+def test_a_suite_whose_frame_did_not_change_takes_its_kept_outcome(releases, tmp_path: Path) -> None:
+    """The defects release after the seed: the suites of the frames the
+    defects left as they were are not validated again, and the outcome is
+    the one a validation from scratch gives (`releases` validated both
+    without kept outcomes)."""
+    seed, defects = releases["seed"], releases["defects"]
+    kept = _Kept()
+    first = quality.validate_release(seed.tables, seed.manifest, tmp_path / "seed", quality.SUITES_DIR, kept)
+    assert first.summary["kept_suites"] == [] and first.results == seed.quality.results
+
+    q = quality.validate_release(defects.tables, defects.manifest, tmp_path / "defects", quality.SUITES_DIR, kept)
+    assert q.results == defects.quality.results and q.failed == defects.quality.failed
+
+    # Kept: exactly the suites whose frame pandas finds equal (and the
+    # parameters they read too: both releases have the same day).
+    assert quality.release_date(seed.manifest) == quality.release_date(defects.manifest)
+    before = quality.build_frames(seed.tables, seed.manifest)
+    after = quality.build_frames(defects.tables, defects.manifest)
+    equal = sorted(s.frame for s in quality.load_suites() if before[s.frame].equals(after[s.frame]))
+    assert q.summary["kept_suites"] == equal
+    assert {"pages", "markers", "spans", "input_coverage"}.isdisjoint(equal)  # where the defects are
+    assert len(equal) >= 5
+
+    # Its Data Docs: a validation page per suite (kept ones as rendered when
+    # they were validated), every link of the index resolves.
+    docs = tmp_path / "defects" / q.summary["data_docs"]
+    assert len(list((docs.parent / "validations").rglob("*.html"))) == len(quality.load_suites())
+    assert _links_resolve(tmp_path / "defects", q.summary)
+
+    again = quality.validate_release(defects.tables, defects.manifest, tmp_path / "again", quality.SUITES_DIR, kept)
+    assert again.summary["kept_suites"] == sorted(s.frame for s in quality.load_suites())
+    assert again.results == defects.quality.results and _links_resolve(tmp_path / "again", again.summary)
+
+
+def test_a_suite_that_reads_the_release_date_is_validated_again_on_another_day(releases, tmp_path: Path) -> None:
+    seed = releases["seed"]
+    kept = _Kept()
+    quality.validate_release(seed.tables, seed.manifest, tmp_path / "today", quality.SUITES_DIR, kept)
+    started = dt.datetime.fromisoformat(str(seed.manifest["started"])) + dt.timedelta(days=1)
+    tomorrow = {**seed.manifest, "started": started.isoformat()}
+    q = quality.validate_release(seed.tables, tomorrow, tmp_path / "tomorrow", quality.SUITES_DIR, kept)
+    dated = {s.frame for s in quality.load_suites() if "release_date" in quality.parameters_read(s)}
+    assert dated and q.summary["kept_suites"] == sorted({s.frame for s in quality.load_suites()} - dated)
+    assert q.results == quality.validate_release(seed.tables, tomorrow, tmp_path / "fresh").results
+
+
+@pytest.mark.parametrize("change", ["null for the string None", "a list item", "a column's type", "row order",
+                                    "a column's name"])
+def test_a_frame_fingerprint_changes_with_any_value_type_name_or_order(change: str) -> None:
+    def frame() -> pd.DataFrame:
+        return pd.DataFrame({"text": ["None", "b", "c"], "codes": [["5.1.2e"], [], None],
+                             "page": pd.array([1, None, 3], dtype="Int64")})
+
+    changed = frame()
+    if change == "null for the string None":
+        changed.loc[0, "text"] = None
+    elif change == "a list item":
+        changed.at[0, "codes"] = ["5.1.2a"]
+    elif change == "a column's type":
+        changed["page"] = changed["page"].astype("Float64")
+    elif change == "row order":
+        changed = changed.iloc[[1, 0, 2]].reset_index(drop=True)
+    else:
+        changed = changed.rename(columns={"page": "pagina"})
+    assert quality.frame_fingerprint(frame()) == quality.frame_fingerprint(frame())
+    assert quality.frame_fingerprint(changed) != quality.frame_fingerprint(frame())
 
 
 # --------------------------------------------------------------------------

@@ -18,6 +18,7 @@ Data Docs stay with it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import re
@@ -26,7 +27,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
@@ -483,8 +484,9 @@ def _short(value: Any, limit: int = 120) -> Any:
 
 
 def summarise(results: list[dict[str, Any]], timings: dict[str, float], docs: str | None,
-              ge_version: str) -> QualityResult:
-    """The gate's decision and the manifest's summary of it."""
+              ge_version: str, kept: list[str] | None = None) -> QualityResult:
+    """The gate's decision and the manifest's summary of it; `kept`: the
+    frames whose suite outcome was reused from an earlier run."""
     failed = [r["name"] for r in results if not r["success"] and r["severity"] == "error"]
     warnings = [r["name"] for r in results if not r["success"] and r["severity"] == "warning"]
     summary = {
@@ -498,8 +500,94 @@ def summarise(results: list[dict[str, Any]], timings: dict[str, float], docs: st
         "seconds_by_step": {k: round(v, 2) for k, v in timings.items()},
         "data_docs": docs,
         "great_expectations": ge_version,
+        "kept_suites": sorted(kept or []),
     }
     return QualityResult(ok=not failed, summary=summary, failed=failed, results=results)
+
+
+# --------------------------------------------------------------------------
+# Kept outcomes: a suite whose frame did not change is not validated again
+
+
+class KeptOutcomes(Protocol):
+    """Where suite outcomes are kept between runs, by `suite_key`
+    (`flows.run.cache.SuiteCache`; the flow passes None for `--full`)."""
+
+    def get(self, key: str) -> Any: ...
+
+    def put(self, key: str, value: Any) -> None: ...
+
+
+@dataclass(frozen=True)
+class KeptSuite:
+    """One suite's outcome as validated: its entries of quality.json and
+    Great Expectations' result (for the Data Docs), under the run and batch
+    it was validated in."""
+
+    entries: list[dict[str, Any]]
+    validation: str  # as the results store holds it (serialised)
+    run_name: str
+    run_time: str
+    batch: str
+    pages: dict[str, bytes]  # its Data Docs pages, by path under the site
+
+
+def suite_pages(docs_dir: Path, frame: str) -> dict[str, bytes]:
+    """A suite's pages in a Data Docs site: its expectations page and the
+    page of its validation (the site keeps them under the suite's name)."""
+    files = [docs_dir / "expectations" / f"{frame}.html", *(docs_dir / "validations" / frame).rglob("*.html")]
+    return {f.relative_to(docs_dir).as_posix(): f.read_bytes() for f in files if f.is_file()}
+
+
+def parameters_read(suite: Suite) -> list[str]:
+    """The run-time parameters (`{ "$PARAMETER" = name }`) a suite's rules read."""
+    names: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if "$PARAMETER" in value:
+                names.add(value["$PARAMETER"])
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    for rule in suite.rules:
+        walk(rule.kwargs)
+    return sorted(names)
+
+
+def _canonical(value: Any) -> str:
+    # Strings as they are; anything else (None, NA, lists, numbers in an
+    # object column) as its repr behind a NUL, so the string "None" and a
+    # null differ.
+    return value if isinstance(value, str) else "\0" + repr(value)
+
+
+def frame_fingerprint(frame: pd.DataFrame) -> bytes:
+    """A hash of a frame's columns, types and values in row order. pandas
+    hashes the values; object columns (lists among them, which it cannot
+    hash) are made strings first."""
+    h = hashlib.sha256()
+    for name, column in frame.items():
+        h.update(f"{name}\0{column.dtype}\0".encode())
+        values = column.map(_canonical).astype(object) if column.dtype == object else column
+        h.update(pd.util.hash_pandas_object(values, index=False).to_numpy().tobytes())
+    return h.digest()
+
+
+def suite_key(suite: Suite, frame: pd.DataFrame, params: dict[str, Any], ge_version: str) -> str:
+    """What a suite's outcome depends on: its rules, the parameters they
+    read (a date rule reads the release's day), the Great Expectations
+    version and its frame's content. The caller's store adds the code
+    version. Equal keys validate to equal outcomes."""
+    rules = [[r.name, r.type, _plain(r.kwargs), r.severity, r.why, _plain(list(r.when))] for r in suite.rules]
+    used = {name: _plain(params.get(name)) for name in parameters_read(suite)}
+    h = hashlib.sha256(json.dumps([ge_version, suite.frame, list(suite.index), rules, used],
+                                  sort_keys=True).encode())
+    h.update(frame_fingerprint(frame))
+    return h.hexdigest()
 
 
 # --------------------------------------------------------------------------
@@ -564,13 +652,19 @@ def check_suites_against_frames(suites: list[Suite], frames: Frames) -> None:
 
 
 def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], workdir: Path,
-                     suites_dir: Path = SUITES_DIR) -> QualityResult:
+                     suites_dir: Path = SUITES_DIR, kept: KeptOutcomes | None = None) -> QualityResult:
     """Validate a release's tables; write the Data Docs under
     `workdir/quality/` and every outcome to `workdir/quality.json`.
 
     A failed expectation of severity "error" makes `ok` False (the flow then
     sets the release aside); warnings are reported only. An expectation that
-    cannot run (a column that is not there) counts as failed."""
+    cannot run (a column that is not there) counts as failed.
+
+    With `kept`, a suite whose key (`suite_key`) has an outcome there takes
+    it instead of running: it shows in the Data Docs under the run that
+    validated it. A run adding one document to a release changes some
+    frames (pages, documents, findings) and leaves others (memo fields,
+    Kamervragen, the inventory) as they were."""
     t0 = time.perf_counter()
     suites = load_suites(suites_dir)
     frames = build_frames(tables, manifest)
@@ -581,6 +675,10 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
     gx = import_great_expectations()
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
 
     t_import = time.perf_counter()
 
@@ -603,11 +701,26 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
     run_id = RunIdentifier(run_name=str(manifest.get("release", "release")),
                            run_time=dt.datetime.now(dt.UTC))
     results: list[dict[str, Any]] = []
+    validated: dict[str, tuple[str, list[dict[str, Any]], Any]] = {}  # frame -> key, entries, outcome
+    kept_pages: dict[str, dict[str, bytes]] = {}  # frame -> its kept Data Docs pages
+    store = context.validation_results_store
     for s in suites:
         # Built whole, then stored once: adding expectations to a stored
         # suite one by one stores it again each time.
         suite = context.suites.add(gx.ExpectationSuite(name=s.frame, meta={"about": s.about},
                                                        expectations=[_expectation(r) for r in s.rules]))
+        key = suite_key(s, frames[s.frame], params, gx.__version__) if kept is not None else ""
+        held = kept.get(key) if kept is not None else None
+        if isinstance(held, KeptSuite):
+            # Into the store's backend as it was serialised: through the
+            # store it would be parsed and serialised again for nothing.
+            ident = ValidationResultIdentifier(ExpectationSuiteIdentifier(name=s.frame),
+                                               RunIdentifier(held.run_name, dt.datetime.fromisoformat(held.run_time)),
+                                               held.batch)
+            store.store_backend.set(store.key_to_tuple(ident), held.validation)
+            results.extend(held.entries)
+            kept_pages[s.frame] = held.pages
+            continue
         vd = context.validation_definitions.add(gx.ValidationDefinition(name=s.frame, data=batch, suite=suite))
         outcome = vd.run(batch_parameters={"dataframe": frames[s.frame]}, expectation_parameters=params,
                          result_format=COUNTS_ONLY, run_id=run_id)
@@ -622,25 +735,45 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
                                             "unexpected_index_column_names": list(s.index),
                                             "return_unexpected_index_query": False},
                              run_id=run_id)
+        entries = []
         for r in outcome.results:
             cfg = r.expectation_config
             assert cfg is not None  # every result of a validation definition carries its expectation
             rule = next(x for x in s.rules if x.full_name == cfg.meta["name"])
-            results.append({
+            entries.append({
                 "name": rule.full_name, "frame": s.frame, "table": s.frame, "derived": s.frame not in tables,
                 "expectation": rule.type, "kwargs": _plain(rule.kwargs), "when": _plain(list(rule.when)),
                 "severity": rule.severity, "success": bool(r.success), "why": rule.why,
                 "observed": _observed(s, r.result or {}),
                 "error": _exception_message(r.exception_info),
             })
+        results.extend(entries)
+        validated[s.frame] = (key, entries, outcome)
     t_run = time.perf_counter()
-    context.build_data_docs()
+    # Only the pages of the suites validated now are rendered (most of the
+    # Data Docs' time); a kept suite's pages are the ones rendered when it
+    # was validated, from the same result. The index lists them all. (With
+    # every suite kept the list is empty, and Great Expectations renders
+    # every page again from the kept results: the same pages.)
+    validation_ids = {frame: ValidationResultIdentifier(ExpectationSuiteIdentifier(name=frame), run_id, outcome.batch_id)
+                      for frame, (_, _, outcome) in validated.items()}
+    context.build_data_docs(resource_identifiers=[*validation_ids.values(),
+                                                  *(ExpectationSuiteIdentifier(name=f) for f in validated)])
+    for pages in kept_pages.values():
+        for name, content in pages.items():
+            (docs_dir / name).parent.mkdir(parents=True, exist_ok=True)
+            (docs_dir / name).write_bytes(content)
+    if kept is not None:
+        for frame, (key, entries, outcome) in validated.items():
+            kept.put(key, KeptSuite(entries, store.store_backend.get(store.key_to_tuple(validation_ids[frame])),
+                                    run_id.run_name or "", run_id.run_time.isoformat(), str(outcome.batch_id),
+                                    suite_pages(docs_dir, frame)))
     t_docs = time.perf_counter()
     timings = {"frames": t_frames - t0, "import": t_import - t_frames, "validate": t_run - t_import,
                "data_docs": t_docs - t_run}
     docs = docs_dir / "index.html"
     quality = summarise(results, timings, str(docs.relative_to(workdir.resolve())) if docs.exists() else None,
-                        gx.__version__)
+                        gx.__version__, list(kept_pages))
     (workdir / "quality.json").write_text(
         json.dumps({"summary": quality.summary, "expectations": results}, indent=2, ensure_ascii=False),
         encoding="utf-8")

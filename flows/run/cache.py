@@ -264,6 +264,22 @@ class QualityCache(KeptStore):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+class SuiteCache(KeptStore):
+    """Each quality suite's outcome, kept by `checks.quality.validate.suite_key`
+    (its rules, the parameters they read, its frame's content): a release
+    whose tables changed in part validates again only the suites whose
+    frame changed. Handed to the quality process, which reads and writes it."""
+
+    def _path(self, key: str) -> Path:
+        return self.folder("quality-suites") / key[:2] / f"{key}.pickle"
+
+    def get(self, key: str) -> Any:
+        return _read_pickle(self._path(key))
+
+    def put(self, key: str, value: Any) -> None:
+        _write_atomically(self._path(key), value)
+
+
 class CropCache(KeptStore):
     """The report's page crops of findings, kept by `report.crop_key`:
     rendering a page is most of the report's cost when many documents have

@@ -50,6 +50,7 @@ from flows.run.cache import (
     LexiconStore,
     QualityCache,
     ResultCache,
+    SuiteCache,
     cache_dir,
     lexicon_digest,
     quality_key,
@@ -338,12 +339,15 @@ def finish_documents_task(pool: Units, name: str, pending: Held[list[DocumentRes
 
 
 @task(name="quality", cache_policy=NO_CACHE)
-def quality_task(pool: Units, tables: Held[dict], manifest: Held[dict], staging: Path, timeout: float) -> Any:
+def quality_task(pool: Units, tables: Held[dict], manifest: Held[dict], staging: Path, timeout: float,
+                 kept: SuiteCache | None) -> Any:
     from checks.quality.validate import (
+        SUITES_DIR,
         validate_release,  # Great Expectations: imported in the quality process
     )
 
-    future = pool.validate(validate_release, tables.value, manifest.value, staging, timeout=timeout)
+    future = pool.validate(validate_release, tables.value, manifest.value, staging, SUITES_DIR, kept,
+                           timeout=timeout)
     try:
         return future.result()
     except BaseException as e:
@@ -479,8 +483,9 @@ def release(paths: list[Path], options: RunOptions, pool: Units,
         key = quality_key(validations.version, manifest)
         reused = None if options.full else validations.get(key, staging)
         if reused is None:
+            suites = None if options.full else SuiteCache.for_run(options)
             quality = cast("QualityResult", quality_task(pool, Held(tables), Held(manifest), staging,
-                                                         options.doc_timeout))
+                                                         options.doc_timeout, suites))
             validations.put(key, staging, quality)
         else:
             quality = cast("QualityResult", reused)
