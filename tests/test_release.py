@@ -278,7 +278,7 @@ def test_quality_step_failure_keeps_its_message_out_of_the_log(tmp_path: Path) -
     from flows.run.pool import WorkerPool
 
     with WorkerPool(RunOptions(workers=1)) as pool, pytest.raises(RuntimeError) as e:
-        quality_task.fn(pool, Held({"documents": "Jan Jansen"}), Held({}), tmp_path, 60)
+        quality_task.fn(pool, Held({"documents": "Jan Jansen"}), Held({}), tmp_path, 60, None)
     # Only the error's type comes through, never its message.
     assert str(e.value) == "the quality step failed (AttributeError; message withheld)"
 

@@ -36,8 +36,11 @@ class WorkerPool:
 
     pebble gives every work unit a time limit and kills a worker that
     exceeds it, so a hostile PDF cannot stall the run; it replaces a worker
-    that died. "spawn": forking a process that runs Prefect's threads can
-    copy a held lock into the child and hang it."""
+    that died. No worker is forked from the run's process: forking a
+    process that runs Prefect's threads can copy a held lock into the child
+    and hang it. The quality process is spawned; the document workers are
+    forked from a forkserver, a fresh single-threaded process that loads
+    what every worker needs once (`flows/run/preload.py`)."""
 
     # Slots, not a __dict__: Prefect stores a flow's parameters, and an
     # object it cannot take apart is stored as its type name only, instead
@@ -67,9 +70,12 @@ class WorkerPool:
         """The document workers (started by the first unit), counting the unit."""
         with self._lock:
             if self._documents is None:
+                # One forkserver per process, started here: the workers it
+                # forks later have the environment it started with.
+                forkserver = multiprocessing.get_context("forkserver")
+                forkserver.set_forkserver_preload(["flows.run.preload"])
                 self._documents = ProcessPool(max_workers=self._options.workers, initializer=start_worker,
-                                              initargs=(self._options.memory_limit_mb,),
-                                              context=multiprocessing.get_context("spawn"))
+                                              initargs=(self._options.memory_limit_mb,), context=forkserver)
             self.units_run += 1
             return self._documents
 

@@ -209,22 +209,27 @@ def prepare_pages(inp: ingest.Input, pages: list[Page], said: dict[str, int], op
     return result
 
 
-def start_worker(limit_mb: int) -> None:
-    """Worker initialiser: limit memory, then load what every document
-    needs (PDF backend, name lists), once per worker and while the flow is
-    still starting, not inside the first document's time. The corrector
-    (a second of loading) waits for the first document with OCR text: a
-    release of born-digital documents never needs it."""
-    limit_memory(limit_mb)
+def warm_up() -> None:
+    """Load what every document needs (PDF backend, name lists), not
+    inside the first document's time. The corrector (a second of loading)
+    waits for the first document with OCR text: a release of born-digital
+    documents never needs it."""
     try:
         from flows.stages.extract import pdf  # noqa: F401 - imported for its start-up cost
 
         scan_personal_data("Warm-up met Jan de Vries, j.devries@example.nl.")
     except Exception:  # a warm-up that fails leaves the loading to the first document
         pass
-    # What is loaded now lives as long as the worker: out of the collector's
-    # sight, a full collection no longer walks the name lists every time.
+    # What is loaded now lives as long as the process: out of the
+    # collector's sight, a full collection no longer walks the name lists.
     gc.freeze()
+
+
+def start_worker(limit_mb: int) -> None:
+    """Worker initialiser: limit memory, then warm up (a no-op in a worker
+    forked from the warmed-up forkserver, `flows/run/preload.py`)."""
+    limit_memory(limit_mb)
+    warm_up()
 
 
 def limit_memory(limit_mb: int) -> None:
