@@ -167,10 +167,17 @@ class _Kept:
         self.kept[key] = pickle.dumps(value)
 
 
-def _links_resolve(folder: Path, summary: dict) -> bool:
+def _index_lists_every_page(folder: Path, summary: dict) -> bool:
+    """The Data Docs index links a validation page and an expectations page
+    of every suite, and each is in the site."""
     index = folder / summary["data_docs"]
-    links = set(re.findall(r'href="([^"#]+\.html)"', index.read_text(encoding="utf-8")))
-    return bool(links) and all((index.parent / link).is_file() for link in links)
+    text = index.read_text(encoding="utf-8")
+    frames = sorted(s.frame for s in quality.load_suites())
+    listed = {section: sorted(set(re.findall(rf'{section}/([a-z_]+)[^"\\]*?\.html', text)))
+              for section in ("validations", "expectations")}
+    pages = set(re.findall(r'(?:validations|expectations)/[^"\\]*?\.html', text))
+    return listed == {"validations": frames, "expectations": frames} and all(
+        (index.parent / page).is_file() for page in pages)
 
 
 def test_a_suite_whose_frame_did_not_change_takes_its_kept_outcome(releases, tmp_path: Path) -> None:
@@ -182,6 +189,7 @@ def test_a_suite_whose_frame_did_not_change_takes_its_kept_outcome(releases, tmp
     kept = _Kept()
     first = quality.validate_release(seed.tables, seed.manifest, tmp_path / "seed", quality.SUITES_DIR, kept)
     assert first.summary["kept_suites"] == [] and first.results == seed.quality.results
+    assert _index_lists_every_page(tmp_path / "seed", first.summary)
 
     q = quality.validate_release(defects.tables, defects.manifest, tmp_path / "defects", quality.SUITES_DIR, kept)
     assert q.results == defects.quality.results and q.failed == defects.quality.failed
@@ -196,15 +204,16 @@ def test_a_suite_whose_frame_did_not_change_takes_its_kept_outcome(releases, tmp
     assert {"pages", "markers", "spans", "input_coverage"}.isdisjoint(equal)  # where the defects are
     assert len(equal) >= 5
 
-    # Its Data Docs: a validation page per suite (kept ones as rendered when
-    # they were validated), every link of the index resolves.
+    # Its Data Docs: a validation and an expectations page per suite (kept
+    # ones as rendered before), every link of the index resolves.
     docs = tmp_path / "defects" / q.summary["data_docs"]
-    assert len(list((docs.parent / "validations").rglob("*.html"))) == len(quality.load_suites())
-    assert _links_resolve(tmp_path / "defects", q.summary)
+    for section in ("validations", "expectations"):
+        assert len(list((docs.parent / section).rglob("*.html"))) == len(quality.load_suites())
+    assert _index_lists_every_page(tmp_path / "defects", q.summary)
 
     again = quality.validate_release(defects.tables, defects.manifest, tmp_path / "again", quality.SUITES_DIR, kept)
     assert again.summary["kept_suites"] == sorted(s.frame for s in quality.load_suites())
-    assert again.results == defects.quality.results and _links_resolve(tmp_path / "again", again.summary)
+    assert again.results == defects.quality.results and _index_lists_every_page(tmp_path / "again", again.summary)
 
 
 def test_a_suite_that_reads_the_release_date_is_validated_again_on_another_day(releases, tmp_path: Path) -> None:

@@ -529,14 +529,13 @@ class KeptSuite:
     run_name: str
     run_time: str
     batch: str
-    pages: dict[str, bytes]  # its Data Docs pages, by path under the site
+    pages: dict[str, bytes]  # its validation's Data Docs page, by path under the site
 
 
-def suite_pages(docs_dir: Path, frame: str) -> dict[str, bytes]:
-    """A suite's pages in a Data Docs site: its expectations page and the
-    page of its validation (the site keeps them under the suite's name)."""
-    files = [docs_dir / "expectations" / f"{frame}.html", *(docs_dir / "validations" / frame).rglob("*.html")]
-    return {f.relative_to(docs_dir).as_posix(): f.read_bytes() for f in files if f.is_file()}
+def validation_pages(docs_dir: Path, frame: str) -> dict[str, bytes]:
+    """The page of a suite's validation in a Data Docs site (the site keeps
+    it under the suite's name), by path under the site."""
+    return {f.relative_to(docs_dir).as_posix(): f.read_bytes() for f in (docs_dir / "validations" / frame).rglob("*.html")}
 
 
 def parameters_read(suite: Suite) -> list[str]:
@@ -577,17 +576,55 @@ def frame_fingerprint(frame: pd.DataFrame) -> bytes:
     return h.digest()
 
 
-def suite_key(suite: Suite, frame: pd.DataFrame, params: dict[str, Any], ge_version: str) -> str:
-    """What a suite's outcome depends on: its rules, the parameters they
-    read (a date rule reads the release's day), the Great Expectations
-    version and its frame's content. The caller's store adds the code
-    version. Equal keys validate to equal outcomes."""
+def definition_key(suite: Suite, ge_version: str) -> str:
+    """What a suite's expectations page depends on: the suite as written and
+    the Great Expectations version. The caller's store adds the code version."""
     rules = [[r.name, r.type, _plain(r.kwargs), r.severity, r.why, _plain(list(r.when))] for r in suite.rules]
+    return hashlib.sha256(json.dumps([ge_version, suite.frame, suite.about, list(suite.index), rules],
+                                     sort_keys=True).encode()).hexdigest()
+
+
+def suite_key(suite: Suite, frame: pd.DataFrame, params: dict[str, Any], ge_version: str) -> str:
+    """What a suite's outcome depends on: the suite (`definition_key`), the
+    parameters its rules read (a date rule reads the release's day) and its
+    frame's content. Equal keys validate to equal outcomes."""
     used = {name: _plain(params.get(name)) for name in parameters_read(suite)}
-    h = hashlib.sha256(json.dumps([ge_version, suite.frame, list(suite.index), rules, used],
-                                  sort_keys=True).encode())
+    h = hashlib.sha256(json.dumps([definition_key(suite, ge_version), used], sort_keys=True).encode())
     h.update(frame_fingerprint(frame))
     return h.hexdigest()
+
+
+def _write_data_docs(context: Any, docs_dir: Path, suites: list[Suite], ge_version: str,
+                     validated: dict[str, Any], kept_pages: dict[str, bytes], kept: KeptOutcomes | None) -> None:
+    """Render the Data Docs pages that are not kept (rendering is most of
+    the Data Docs' time) and write the kept ones. A suite's expectations
+    page depends on the suite only, its validation page on its result: a
+    kept page is the one rendered from the same suite or result. The index
+    is rendered and lists every suite and validation. `validated`: the
+    validation id of each suite validated in this run."""
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+    pages = dict(kept_pages)
+    to_render = list(validated.values())
+    for s in suites:
+        page = kept.get(f"expectations-{definition_key(s, ge_version)}") if kept is not None else None
+        if isinstance(page, bytes):
+            pages[f"expectations/{s.frame}.html"] = page
+        else:
+            to_render.append(ExpectationSuiteIdentifier(name=s.frame))
+    # Written first: the index lists the pages the site has.
+    for name, content in pages.items():
+        (docs_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (docs_dir / name).write_bytes(content)
+    # An empty list would render every page: with every page kept, one is
+    # rendered again (the same page).
+    context.build_data_docs(resource_identifiers=to_render or [ExpectationSuiteIdentifier(name=s.frame) for s in suites[:1]])
+    if kept is not None:
+        for ident in to_render:
+            if isinstance(ident, ExpectationSuiteIdentifier):
+                suite = next(s for s in suites if s.frame == ident.name)
+                kept.put(f"expectations-{definition_key(suite, ge_version)}",
+                         (docs_dir / "expectations" / f"{ident.name}.html").read_bytes())
 
 
 # --------------------------------------------------------------------------
@@ -702,7 +739,8 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
                            run_time=dt.datetime.now(dt.UTC))
     results: list[dict[str, Any]] = []
     validated: dict[str, tuple[str, list[dict[str, Any]], Any]] = {}  # frame -> key, entries, outcome
-    kept_pages: dict[str, dict[str, bytes]] = {}  # frame -> its kept Data Docs pages
+    kept_pages: dict[str, bytes] = {}  # the kept suites' validation pages, by path
+    reused: list[str] = []
     store = context.validation_results_store
     for s in suites:
         # Built whole, then stored once: adding expectations to a stored
@@ -719,7 +757,8 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
                                                held.batch)
             store.store_backend.set(store.key_to_tuple(ident), held.validation)
             results.extend(held.entries)
-            kept_pages[s.frame] = held.pages
+            kept_pages.update(held.pages)
+            reused.append(s.frame)
             continue
         vd = context.validation_definitions.add(gx.ValidationDefinition(name=s.frame, data=batch, suite=suite))
         outcome = vd.run(batch_parameters={"dataframe": frames[s.frame]}, expectation_parameters=params,
@@ -750,30 +789,20 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
         results.extend(entries)
         validated[s.frame] = (key, entries, outcome)
     t_run = time.perf_counter()
-    # Only the pages of the suites validated now are rendered (most of the
-    # Data Docs' time); a kept suite's pages are the ones rendered when it
-    # was validated, from the same result. The index lists them all. (With
-    # every suite kept the list is empty, and Great Expectations renders
-    # every page again from the kept results: the same pages.)
     validation_ids = {frame: ValidationResultIdentifier(ExpectationSuiteIdentifier(name=frame), run_id, outcome.batch_id)
                       for frame, (_, _, outcome) in validated.items()}
-    context.build_data_docs(resource_identifiers=[*validation_ids.values(),
-                                                  *(ExpectationSuiteIdentifier(name=f) for f in validated)])
-    for pages in kept_pages.values():
-        for name, content in pages.items():
-            (docs_dir / name).parent.mkdir(parents=True, exist_ok=True)
-            (docs_dir / name).write_bytes(content)
+    _write_data_docs(context, docs_dir, suites, gx.__version__, validation_ids, kept_pages, kept)
     if kept is not None:
         for frame, (key, entries, outcome) in validated.items():
             kept.put(key, KeptSuite(entries, store.store_backend.get(store.key_to_tuple(validation_ids[frame])),
                                     run_id.run_name or "", run_id.run_time.isoformat(), str(outcome.batch_id),
-                                    suite_pages(docs_dir, frame)))
+                                    validation_pages(docs_dir, frame)))
     t_docs = time.perf_counter()
     timings = {"frames": t_frames - t0, "import": t_import - t_frames, "validate": t_run - t_import,
                "data_docs": t_docs - t_run}
     docs = docs_dir / "index.html"
     quality = summarise(results, timings, str(docs.relative_to(workdir.resolve())) if docs.exists() else None,
-                        gx.__version__, list(kept_pages))
+                        gx.__version__, reused)
     (workdir / "quality.json").write_text(
         json.dumps({"summary": quality.summary, "expectations": results}, indent=2, ensure_ascii=False),
         encoding="utf-8")
