@@ -510,8 +510,9 @@ def summarise(results: list[dict[str, Any]], timings: dict[str, float], docs: st
 
 
 class KeptOutcomes(Protocol):
-    """Where suite outcomes are kept between runs, by `suite_key`
-    (`flows.run.cache.SuiteCache`; the flow passes None for `--full`)."""
+    """Where suite outcomes (by `suite_key`) and expectations pages (by
+    `definition_key`) are kept between runs (`flows.run.cache.SuiteCache`;
+    the flow passes None for `--full`)."""
 
     def get(self, key: str) -> Any: ...
 
