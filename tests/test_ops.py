@@ -5,6 +5,7 @@ diff), through the real flow with a Prefect test server; what a run shows
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -21,6 +22,7 @@ from test_classify import GAZETTE, KAMERBRIEF
 from flows.model import RunOptions
 from flows.model.tables import TABLES
 from flows.run import units
+from flows.run.cache import SuiteCache
 from flows.run.flow import TASKS_PER_WORKER, batch_name, batches, run, summary
 from flows.run.pool import WorkerPool
 from flows.run.progress import Bars, LogLines, Progress, make_progress
@@ -157,6 +159,17 @@ def test_incremental_runs_redo_only_what_changed_and_publish_what_a_full_run_pub
         assert tables_text(out / "latest") == incremental
         assert manifest(out)["quality"]["kept_suites"] == []
         assert json.loads((out / "latest" / "quality.json").read_text(encoding="utf-8"))["expectations"] == outcomes
+
+
+def test_full_run_keeps_suite_outcomes_without_reading_them(tmp_path: Path) -> None:
+    """`--full` validates every suite again and keeps what it found, so a
+    bad kept outcome is replaced, not reused by the next run."""
+    kept = SuiteCache(tmp_path, "version")
+    kept.put("key", "outcome")
+    full = dataclasses.replace(kept, reuse=False)
+    assert full.get("key") is None
+    full.put("key", "new outcome")
+    assert kept.get("key") == "new outcome"
 
 
 def test_a_large_corpus_is_read_in_a_few_tasks_per_worker_and_a_small_one_in_a_task_each() -> None:

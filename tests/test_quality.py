@@ -190,6 +190,10 @@ def test_a_suite_whose_frame_did_not_change_takes_its_kept_outcome(releases, tmp
     first = quality.validate_release(seed.tables, seed.manifest, tmp_path / "seed", quality.SUITES_DIR, kept)
     assert first.summary["kept_suites"] == [] and first.results == seed.quality.results
     assert _index_lists_every_page(tmp_path / "seed", first.summary)
+    # Each suite's expectations page is kept once, by the suite alone.
+    suites = quality.load_suites()
+    assert sorted(k for k in kept.kept if k.startswith("expectations-")) == sorted(
+        f"expectations-{quality.definition_key(s, defects.quality.summary['great_expectations'])}" for s in suites)
 
     q = quality.validate_release(defects.tables, defects.manifest, tmp_path / "defects", quality.SUITES_DIR, kept)
     assert q.results == defects.quality.results and q.failed == defects.quality.failed
@@ -228,8 +232,8 @@ def test_a_suite_that_reads_the_release_date_is_validated_again_on_another_day(r
     assert q.results == quality.validate_release(seed.tables, tomorrow, tmp_path / "fresh").results
 
 
-@pytest.mark.parametrize("change", ["null for the string None", "a list item", "a column's type", "row order",
-                                    "a column's name"])
+@pytest.mark.parametrize("change", ["null for the string None", "a string spelled as a null is hashed",
+                                    "a list item", "a column's type", "row order", "a column's name"])
 def test_a_frame_fingerprint_changes_with_any_value_type_name_or_order(change: str) -> None:
     def frame() -> pd.DataFrame:
         return pd.DataFrame({"text": ["None", "b", "c"], "codes": [["5.1.2e"], [], None],
@@ -238,6 +242,8 @@ def test_a_frame_fingerprint_changes_with_any_value_type_name_or_order(change: s
     changed = frame()
     if change == "null for the string None":
         changed.loc[0, "text"] = None
+    elif change == "a string spelled as a null is hashed":
+        changed.at[2, "codes"] = quality._canonical(None)
     elif change == "a list item":
         changed.at[0, "codes"] = ["5.1.2a"]
     elif change == "a column's type":
@@ -267,6 +273,19 @@ def test_expectation_with_unknown_severity_is_refused(tmp_path: Path) -> None:
         'kwargs = { column = "page" }\nseverity = "fatal"\nwhy = "-"\n', encoding="utf-8")
     with pytest.raises(quality.SuiteError, match="severity"):
         quality.load_suites(tmp_path)
+
+
+def test_a_parameter_that_is_not_a_parameters_name_is_refused(releases, tmp_path: Path) -> None:
+    """Great Expectations would evaluate "now()": a kept outcome could not
+    be keyed by its value."""
+    shutil.copy(quality.SUITES_DIR / "parameters.toml", tmp_path)
+    (tmp_path / "pages.toml").write_text(
+        'frame = "pages"\n[[expect]]\nname = "x"\ntype = "expect_column_max_to_be_between"\n'
+        'kwargs = { column = "page", max_value = { "$PARAMETER" = "now()" } }\nseverity = "error"\nwhy = "-"\n',
+        encoding="utf-8")
+    r = releases["seed"]
+    with pytest.raises(quality.SuiteError, match=r"pages\.toml.*now\(\)"):
+        quality.validate_release(r.tables, r.manifest, tmp_path / "release", suites_dir=tmp_path)
 
 
 def test_expectation_that_cannot_run_fails_the_gate_and_says_why(releases, tmp_path: Path) -> None:

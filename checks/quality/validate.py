@@ -559,16 +559,16 @@ def parameters_read(suite: Suite) -> list[str]:
 
 
 def _canonical(value: Any) -> str:
-    # Strings as they are; anything else (None, NA, lists, numbers in an
-    # object column) as its repr behind a NUL, so the string "None" and a
-    # null differ.
-    return value if isinstance(value, str) else "\0" + repr(value)
+    # A string and anything else (None, NA, lists, numbers in an object
+    # column, as their repr) tagged apart: the string "None" is no null.
+    return "s" + value if isinstance(value, str) else "r" + repr(value)
 
 
 def frame_fingerprint(frame: pd.DataFrame) -> bytes:
     """A hash of a frame's columns, types and values in row order. pandas
-    hashes the values; object columns (lists among them, which it cannot
-    hash) are made strings first."""
+    hashes the values (64 bits a row: it tells changed data apart, it is
+    no defence against rows made to collide); object columns (lists among
+    them, which it cannot hash) are made tagged strings first."""
     h = hashlib.sha256()
     for name, column in frame.items():
         h.update(f"{name}\0{column.dtype}\0".encode())
@@ -621,11 +621,10 @@ def _write_data_docs(context: Any, docs_dir: Path, suites: list[Suite], ge_versi
     # rendered again (the same page).
     context.build_data_docs(resource_identifiers=to_render or [ExpectationSuiteIdentifier(name=s.frame) for s in suites[:1]])
     if kept is not None:
-        for ident in to_render:
-            if isinstance(ident, ExpectationSuiteIdentifier):
-                suite = next(s for s in suites if s.frame == ident.name)
-                kept.put(f"expectations-{definition_key(suite, ge_version)}",
-                         (docs_dir / "expectations" / f"{ident.name}.html").read_bytes())
+        for suite in suites:
+            page = docs_dir / "expectations" / f"{suite.frame}.html"
+            if ExpectationSuiteIdentifier(name=suite.frame) in to_render and page.is_file():
+                kept.put(f"expectations-{definition_key(suite, ge_version)}", page.read_bytes())
 
 
 # --------------------------------------------------------------------------
@@ -677,6 +676,16 @@ def _exception_message(info: dict[str, Any] | None) -> str | None:
     return "; ".join(m for m in messages if m) or None
 
 
+def check_parameters(suites: list[Suite], params: dict[str, Any]) -> None:
+    """A `$PARAMETER` names one of the run-time parameters. Great
+    Expectations would also evaluate an expression there ("now()"), whose
+    value no kept outcome could be keyed by."""
+    for s in suites:
+        unknown = [name for name in parameters_read(s) if name not in params]
+        if unknown:
+            raise SuiteError(f"{s.frame}.toml: $PARAMETER {unknown} is not a parameter (known: {sorted(params)})")
+
+
 def check_suites_against_frames(suites: list[Suite], frames: Frames) -> None:
     """A suite for a frame that does not exist, or an index column a frame
     lacks, is a mistake in the suite files: say so instead of validating
@@ -708,6 +717,7 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
     frames = build_frames(tables, manifest)
     check_suites_against_frames(suites, frames)
     params = load_parameters(manifest, suites_dir)
+    check_parameters(suites, params)
 
     t_frames = time.perf_counter()
     gx = import_great_expectations()
@@ -795,9 +805,11 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
     _write_data_docs(context, docs_dir, suites, gx.__version__, validation_ids, kept_pages, kept)
     if kept is not None:
         for frame, (key, entries, outcome) in validated.items():
-            kept.put(key, KeptSuite(entries, store.store_backend.get(store.key_to_tuple(validation_ids[frame])),
-                                    run_id.run_name or "", run_id.run_time.isoformat(), str(outcome.batch_id),
-                                    validation_pages(docs_dir, frame)))
+            pages = validation_pages(docs_dir, frame)
+            if pages:  # a page that failed to render is rendered again, not kept missing
+                kept.put(key, KeptSuite(entries, store.store_backend.get(store.key_to_tuple(validation_ids[frame])),
+                                        run_id.run_name or "", run_id.run_time.isoformat(), str(outcome.batch_id),
+                                        pages))
     t_docs = time.perf_counter()
     timings = {"frames": t_frames - t0, "import": t_import - t_frames, "validate": t_run - t_import,
                "data_docs": t_docs - t_run}

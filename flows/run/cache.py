@@ -63,10 +63,11 @@ from flows.release.report import Crop
 # folders) change how the work runs, not what it returns.
 RESULT_OPTIONS = ("allow_findings",)
 
-# Libraries whose output lands in the rows: a new version may extract,
-# OCR or recognise differently.
+# Libraries whose output lands in the rows or the validation: a new
+# version may extract, OCR, recognise or validate differently.
 LIBRARIES = ("pdfminer.six", "ocrmypdf", "pikepdf", "pypdfium2", "opencv-python-headless", "rapidfuzz", "wordfreq",
-             "deduce", "python-stdnum", "phonenumbers", "charset-normalizer", "pillow", "numpy")
+             "deduce", "python-stdnum", "phonenumbers", "charset-normalizer", "pillow", "numpy",
+             "great-expectations", "pandas", "pyarrow")
 SOURCE_SUFFIXES = {".py", ".toml", ".json", ".j2"}
 
 
@@ -264,17 +265,22 @@ class QualityCache(KeptStore):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+@dataclass(frozen=True)
 class SuiteCache(KeptStore):
     """Each quality suite's outcome, kept by `checks.quality.validate.suite_key`
     (its rules, the parameters they read, its frame's content): a release
     whose tables changed in part validates again only the suites whose
-    frame changed. Handed to the quality process, which reads and writes it."""
+    frame changed. Handed to the quality process, which reads and writes
+    it. `reuse=False` (`--full`): nothing is read, every outcome is kept
+    anew."""
+
+    reuse: bool = True
 
     def _path(self, key: str) -> Path:
         return self.folder("quality-suites") / key[:2] / f"{key}.pickle"
 
     def get(self, key: str) -> Any:
-        return _read_pickle(self._path(key))
+        return _read_pickle(self._path(key)) if self.reuse else None
 
     def put(self, key: str, value: Any) -> None:
         _write_atomically(self._path(key), value)

@@ -25,6 +25,7 @@ With `--dask` the document tasks run on a Dask cluster instead
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import math
@@ -340,7 +341,7 @@ def finish_documents_task(pool: Units, name: str, pending: Held[list[DocumentRes
 
 @task(name="quality", cache_policy=NO_CACHE)
 def quality_task(pool: Units, tables: Held[dict], manifest: Held[dict], staging: Path, timeout: float,
-                 kept: SuiteCache | None) -> Any:
+                 kept: SuiteCache) -> Any:
     from checks.quality.validate import (
         SUITES_DIR,
         validate_release,  # Great Expectations: imported in the quality process
@@ -483,7 +484,7 @@ def release(paths: list[Path], options: RunOptions, pool: Units,
         key = quality_key(validations.version, manifest)
         reused = None if options.full else validations.get(key, staging)
         if reused is None:
-            suites = None if options.full else SuiteCache.for_run(options)
+            suites = dataclasses.replace(SuiteCache.for_run(options), reuse=not options.full)
             quality = cast("QualityResult", quality_task(pool, Held(tables), Held(manifest), staging,
                                                          options.doc_timeout, suites))
             validations.put(key, staging, quality)

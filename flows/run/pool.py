@@ -9,7 +9,12 @@ workers and hand their units to `InProcessUnits` there: the same
 The pool is an object owned by whoever runs the release (`run` makes one
 per run; a caller that runs several releases, such as the tests or a
 server, may keep one for all of them). Nothing of it lives in module or
-class variables.
+class variables, except the forkserver its document workers are forked
+from: there is one per process (multiprocessing's), started by the first
+pool that needs workers, and it keeps what it loaded and the environment
+it started with (`LAKMOES_SALT`, the state folder) for the process's
+lifetime. A `lakmoes run` is one process; `lakmoes serve` runs each flow
+in a process of its own.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ class WorkerPool:
     that died. No worker is forked from the run's process: forking a
     process that runs Prefect's threads can copy a held lock into the child
     and hang it. The quality process is spawned; the document workers are
-    forked from a forkserver, a fresh single-threaded process that loads
+    forked from a forkserver, a fresh process without Prefect that loads
     what every worker needs once (`flows/run/preload.py`)."""
 
     # Slots, not a __dict__: Prefect stores a flow's parameters, and an
