@@ -193,7 +193,7 @@ def test_a_suite_whose_frame_did_not_change_takes_its_kept_outcome(releases, tmp
     # Each suite's expectations page is kept once, by the suite alone.
     suites = quality.load_suites()
     assert sorted(k for k in kept.kept if k.startswith("expectations-")) == sorted(
-        f"expectations-{quality.definition_key(s, defects.quality.summary['great_expectations'])}" for s in suites)
+        quality.page_key(s) for s in suites)
 
     q = quality.validate_release(defects.tables, defects.manifest, tmp_path / "defects", quality.SUITES_DIR, kept)
     assert q.results == defects.quality.results and q.failed == defects.quality.failed

@@ -484,9 +484,9 @@ def _short(value: Any, limit: int = 120) -> Any:
 
 
 def summarise(results: list[dict[str, Any]], timings: dict[str, float], docs: str | None,
-              ge_version: str, kept: list[str] | None = None) -> QualityResult:
-    """The gate's decision and the manifest's summary of it; `kept`: the
-    frames whose suite outcome was reused from an earlier run."""
+              ge_version: str, kept_suites: list[str] | None = None) -> QualityResult:
+    """The gate's decision and the manifest's summary of it; `kept_suites`:
+    the frames whose suite outcome was reused from an earlier run."""
     failed = [r["name"] for r in results if not r["success"] and r["severity"] == "error"]
     warnings = [r["name"] for r in results if not r["success"] and r["severity"] == "warning"]
     summary = {
@@ -500,7 +500,7 @@ def summarise(results: list[dict[str, Any]], timings: dict[str, float], docs: st
         "seconds_by_step": {k: round(v, 2) for k, v in timings.items()},
         "data_docs": docs,
         "great_expectations": ge_version,
-        "kept_suites": sorted(kept or []),
+        "kept_suites": sorted(kept_suites or []),
     }
     return QualityResult(ok=not failed, summary=summary, failed=failed, results=results)
 
@@ -511,8 +511,9 @@ def summarise(results: list[dict[str, Any]], timings: dict[str, float], docs: st
 
 class KeptOutcomes(Protocol):
     """Where suite outcomes (by `suite_key`) and expectations pages (by
-    `definition_key`) are kept between runs (`flows.run.cache.SuiteCache`;
-    the flow passes None for `--full`)."""
+    `page_key`) are kept between runs: `flows.run.cache.SuiteCache`, whose
+    folder is named by the code and library versions, which these keys
+    leave out."""
 
     def get(self, key: str) -> Any: ...
 
@@ -577,26 +578,32 @@ def frame_fingerprint(frame: pd.DataFrame) -> bytes:
     return h.digest()
 
 
-def definition_key(suite: Suite, ge_version: str) -> str:
-    """What a suite's expectations page depends on: the suite as written and
-    the Great Expectations version. The caller's store adds the code version."""
+def definition_key(suite: Suite) -> str:
+    """What a suite's expectations page depends on: the suite as written.
+    (The code and library versions, Great Expectations' among them, are in
+    the store's own key: `flows.run.cache.version_key`.)"""
     rules = [[r.name, r.type, _plain(r.kwargs), r.severity, r.why, _plain(list(r.when))] for r in suite.rules]
-    return hashlib.sha256(json.dumps([ge_version, suite.frame, suite.about, list(suite.index), rules],
+    return hashlib.sha256(json.dumps([suite.frame, suite.about, list(suite.index), rules],
                                      sort_keys=True).encode()).hexdigest()
 
 
-def suite_key(suite: Suite, frame: pd.DataFrame, params: dict[str, Any], ge_version: str) -> str:
+def suite_key(suite: Suite, frame: pd.DataFrame, params: dict[str, Any]) -> str:
     """What a suite's outcome depends on: the suite (`definition_key`), the
     parameters its rules read (a date rule reads the release's day) and its
     frame's content. Equal keys validate to equal outcomes."""
     used = {name: _plain(params.get(name)) for name in parameters_read(suite)}
-    h = hashlib.sha256(json.dumps([definition_key(suite, ge_version), used], sort_keys=True).encode())
+    h = hashlib.sha256(json.dumps([definition_key(suite), used], sort_keys=True).encode())
     h.update(frame_fingerprint(frame))
     return h.hexdigest()
 
 
-def _write_data_docs(context: Any, docs_dir: Path, suites: list[Suite], ge_version: str,
-                     validated: dict[str, Any], kept_pages: dict[str, bytes], kept: KeptOutcomes | None) -> None:
+def page_key(suite: Suite) -> str:
+    """The key a suite's expectations page is kept by."""
+    return f"expectations-{definition_key(suite)}"
+
+
+def _write_data_docs(context: Any, docs_dir: Path, suites: list[Suite], validated: dict[str, Any],
+                     kept_pages: dict[str, bytes], kept: KeptOutcomes | None) -> None:
     """Render the Data Docs pages that are not kept (rendering is most of
     the Data Docs' time) and write the kept ones. A suite's expectations
     page depends on the suite only, its validation page on its result: a
@@ -606,25 +613,26 @@ def _write_data_docs(context: Any, docs_dir: Path, suites: list[Suite], ge_versi
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
     pages = dict(kept_pages)
-    to_render = list(validated.values())
+    unkept = []  # suites whose expectations page is rendered now
     for s in suites:
-        page = kept.get(f"expectations-{definition_key(s, ge_version)}") if kept is not None else None
+        page = kept.get(page_key(s)) if kept is not None else None
         if isinstance(page, bytes):
             pages[f"expectations/{s.frame}.html"] = page
         else:
-            to_render.append(ExpectationSuiteIdentifier(name=s.frame))
+            unkept.append(s)
     # Written first: the index lists the pages the site has.
     for name, content in pages.items():
         (docs_dir / name).parent.mkdir(parents=True, exist_ok=True)
         (docs_dir / name).write_bytes(content)
     # An empty list would render every page: with every page kept, one is
     # rendered again (the same page).
+    to_render = [*validated.values(), *(ExpectationSuiteIdentifier(name=s.frame) for s in unkept)]
     context.build_data_docs(resource_identifiers=to_render or [ExpectationSuiteIdentifier(name=s.frame) for s in suites[:1]])
     if kept is not None:
-        for suite in suites:
-            page = docs_dir / "expectations" / f"{suite.frame}.html"
-            if ExpectationSuiteIdentifier(name=suite.frame) in to_render and page.is_file():
-                kept.put(f"expectations-{definition_key(suite, ge_version)}", page.read_bytes())
+        for s in unkept:
+            page_file = docs_dir / "expectations" / f"{s.frame}.html"
+            if page_file.is_file():
+                kept.put(page_key(s), page_file.read_bytes())
 
 
 # --------------------------------------------------------------------------
@@ -758,7 +766,7 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
         # suite one by one stores it again each time.
         suite = context.suites.add(gx.ExpectationSuite(name=s.frame, meta={"about": s.about},
                                                        expectations=[_expectation(r) for r in s.rules]))
-        key = suite_key(s, frames[s.frame], params, gx.__version__) if kept is not None else ""
+        key = suite_key(s, frames[s.frame], params) if kept is not None else ""
         held = kept.get(key) if kept is not None else None
         if isinstance(held, KeptSuite):
             # Into the store's backend as it was serialised: through the
@@ -802,7 +810,7 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
     t_run = time.perf_counter()
     validation_ids = {frame: ValidationResultIdentifier(ExpectationSuiteIdentifier(name=frame), run_id, outcome.batch_id)
                       for frame, (_, _, outcome) in validated.items()}
-    _write_data_docs(context, docs_dir, suites, gx.__version__, validation_ids, kept_pages, kept)
+    _write_data_docs(context, docs_dir, suites, validation_ids, kept_pages, kept)
     if kept is not None:
         for frame, (key, entries, outcome) in validated.items():
             pages = validation_pages(docs_dir, frame)

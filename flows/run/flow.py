@@ -25,7 +25,6 @@ With `--dask` the document tasks run on a Dask cluster instead
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import logging
 import math
@@ -484,7 +483,7 @@ def release(paths: list[Path], options: RunOptions, pool: Units,
         key = quality_key(validations.version, manifest)
         reused = None if options.full else validations.get(key, staging)
         if reused is None:
-            suites = dataclasses.replace(SuiteCache.for_run(options), reuse=not options.full)
+            suites = replace(SuiteCache.for_run(options), reuse=not options.full)
             quality = cast("QualityResult", quality_task(pool, Held(tables), Held(manifest), staging,
                                                          options.doc_timeout, suites))
             validations.put(key, staging, quality)

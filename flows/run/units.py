@@ -226,8 +226,9 @@ def warm_up() -> None:
 
 
 def start_worker(limit_mb: int) -> None:
-    """Worker initialiser: limit memory, then warm up (a no-op in a worker
-    forked from the warmed-up forkserver, `flows/run/preload.py`)."""
+    """Worker initialiser: limit memory, then warm up (in a worker forked
+    from the forkserver, `flows/run/preload.py`, everything is loaded
+    already and this costs milliseconds)."""
     limit_memory(limit_mb)
     warm_up()
 
