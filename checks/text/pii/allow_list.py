@@ -20,6 +20,9 @@ from checks.text.pii.names import (
 from checks.text.pii.vocabulary import name_lists, normalise, vocab
 from flows.model import Document
 
+# Characters searched back from a party or an office for the name before
+# it: more than any name with its titles and initials.
+NAME_REACH = 120
 
 @dataclass(frozen=True)
 class AllowList:
@@ -120,12 +123,11 @@ def _allow_patterns() -> dict[str, re.Pattern[str]]:
     return {
         # "Jan Jansen, de nieuwe hoge vertegenwoordiger van het IMF": the
         # office follows the name after a comma, with at most three articles
-        # or adjectives of tenure between.
-        "apposed": re.compile(rf"(?P<name>{name}){office}"),
-        # The office part of "apposed" alone: where it occurs nowhere, no
-        # name stands before it, and the costly search for a name at every
-        # position of the text can be skipped.
+        # or adjectives of tenure between. Found from the office back, as
+        # names before a party are: trying a name at every position of the
+        # text cost more than all the other patterns together.
         "office": re.compile(office),
+        "name_before_office": re.compile(rf"(?P<name>{name})$"),
         # "het onafhankelijke advies van Jan Jansen": the author of an
         # independent advice or report, named in that public commission.
         "authored": re.compile(rf"(?i:(?<![\w-])(?:{authorship}))\s+(?P<name>{name})"),
@@ -169,13 +171,15 @@ def public_persons(text: str) -> set[str]:
         for n in ap["name"].finditer(re.sub(r"\([^)]*\)", " ", m.group("names"))):
             found |= _person_keys(n.group(0))
     titles = rf"(?i)^(?:(?:{patterns()['titles'].pattern})\s*)+"
-    for key in ("apposed", "authored", "to_parliament"):
-        if key == "apposed" and not ap["office"].search(text):
-            continue
+    for m in ap["office"].finditer(text):
+        before = ap["name_before_office"].search(text, max(0, m.start() - NAME_REACH), m.start())
+        if before:
+            found |= _person_keys(re.sub(titles, "", before.group("name")))
+    for key in ("authored", "to_parliament"):
         for m in ap[key].finditer(text):
             found |= _person_keys(re.sub(titles, "", m.group("name")))
     for m in ap["party"].finditer(text):
-        before = ap["name_before_party"].search(text, max(0, m.start() - 120), m.start())
+        before = ap["name_before_party"].search(text, max(0, m.start() - NAME_REACH), m.start())
         if before:
             found |= _person_keys(before.group("name"))
     for key in ("signed", "over_role"):
