@@ -260,3 +260,26 @@ def test_ocr_engine_messages_are_counted_instead_of_printed(capfd) -> None:
     assert capfd.readouterr().err == ""
     assert summary(dict(said)) == ("2× [tesseract] lots of diacritics - possibly poor OCR; "
                                    "1× [tesseract] Warning: Invalid resolution 0 dpi. Using 70 instead.")
+
+
+def test_a_pdf_longer_than_a_chunk_is_read_in_chunks_and_gives_the_rows_read_whole() -> None:
+    """The unit that reads a PDF whole refuses one of more than
+    `chunk_pages` pages before walking it; the run then extracts its
+    chunks in parallel, and the document comes out as if read whole."""
+    from flows.model.errors import TooManyPages
+    from flows.run.flow import extract_document
+    from flows.stages.extract.opening import page_count
+    from flows.stages.ingest import identify
+
+    inp = identify(ANSWERS_PDF)
+    pages = page_count(ANSWERS_PDF)
+    assert pages > 1
+    with pytest.raises(TooManyPages) as refused:
+        units.process_input(inp, RunOptions(), max_pages=pages - 1)
+    assert refused.value.pages == pages
+    with WorkerPool(RunOptions(workers=2)) as pool:
+        whole = extract_document(pool, inp, RunOptions(chunk_pages=pages))
+        chunked = extract_document(pool, inp, RunOptions(chunk_pages=1))
+    assert whole.quarantine is None and whole.rows["pages"]
+    for table in ("pages", "kamervragen", "findings", "markers"):
+        assert chunked.rows.get(table) == whole.rows.get(table), table

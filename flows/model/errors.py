@@ -64,6 +64,20 @@ class PdfError(InputError):
     """A PDF that cannot be read: an input error raised by the PDF backend."""
 
 
+class TooManyPages(LakmoesError):
+    """A PDF with more pages than one work unit reads whole: raised before
+    any page is walked, so that the run extracts it in chunks instead. The
+    unit that finds it out has opened the file once, where asking for the
+    page count first cost every PDF a second open and a round trip."""
+
+    def __init__(self, pages: int):
+        super().__init__(f"{pages} pages")
+        self.pages = pages
+
+    def __reduce__(self) -> tuple[type[TooManyPages], tuple[int]]:
+        return type(self), (self.pages,)
+
+
 class SuiteError(LakmoesError, ValueError):
     """A quality suite file that is not valid: a fault of lakmoes itself,
     found before any table is validated."""

@@ -42,7 +42,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.model import QuarantineEntry, RunOptions
-from flows.model.errors import ExitCode, InputError
+from flows.model.errors import ExitCode, InputError, TooManyPages
 from flows.release import publish, report
 from flows.run import diff, units
 from flows.run.cache import (
@@ -167,23 +167,22 @@ def extract_document(pool: Units, inp: ingest.Input, options: RunOptions) -> Doc
     holds no OCR text); a large PDF is extracted in chunks of pages that run
     in parallel. Raises InputError when a unit timed out, crashed or failed."""
     t = options.doc_timeout
-    if inp.media_type == "application/pdf":
-        pages = pool.run(units.count_pages, inp, timeout=t)
-        if pages > options.chunk_pages:
-            futures = [pool.submit(units.extract_chunk, inp, a, b, timeout=t)
-                       for a, b in units.chunks(pages, options.chunk_pages)]
-            try:
-                chunks = [pool.result(f, t) for f in futures]
-            except InputError:
-                for f in futures:
-                    f.cancel()  # the document is quarantined: its other chunks are wasted work
-                raise
-            said: Counter[str] = Counter()
-            for _, messages in chunks:
-                said.update(messages)
-            return pool.run(units.prepare_pages, inp, [p for pages, _ in chunks for p in pages], dict(said), options,
-                            timeout=t)
-    return pool.run(units.process_input, inp, options, timeout=t)
+    try:
+        return pool.run(units.process_input, inp, options, options.chunk_pages, timeout=t)
+    except TooManyPages as large:
+        futures = [pool.submit(units.extract_chunk, inp, a, b, timeout=t)
+                   for a, b in units.chunks(large.pages, options.chunk_pages)]
+    try:
+        chunks = [pool.result(f, t) for f in futures]
+    except InputError:
+        for f in futures:
+            f.cancel()  # the document is quarantined: its other chunks are wasted work
+        raise
+    said: Counter[str] = Counter()
+    for _, messages in chunks:
+        said.update(messages)
+    return pool.run(units.prepare_pages, inp, [p for pages, _ in chunks for p in pages], dict(said), options,
+                    timeout=t)
 
 
 def kept_results(inputs: list[ingest.Input], options: RunOptions, progress: Progress) -> dict[str, DocumentResult]:

@@ -31,7 +31,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from checks.quality.process import prepare_process
 from flows.model import RunOptions
-from flows.model.errors import InputError
+from flows.model.errors import InputError, TooManyPages
 from flows.run.units import start_worker, where
 
 
@@ -103,7 +103,7 @@ class WorkerPool:
             raise InputError("worker crashed", f"the worker process died (exit code {e.exitcode})") from e
         except MemoryError as e:
             raise InputError("out of memory", "the document needs more memory than a worker may use") from e
-        except InputError:
+        except (InputError, TooManyPages):
             raise
         except Exception as e:
             raise InputError("failed", where(e)) from e

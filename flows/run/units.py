@@ -25,7 +25,7 @@ from flows.model import (
     RunOptions,
     StageContext,
 )
-from flows.model.errors import InputError
+from flows.model.errors import InputError, TooManyPages
 from flows.release.rows import document_rows, held_document_rows
 from flows.run.stages import Stage, phase
 from flows.stages import ingest
@@ -128,7 +128,7 @@ def work_unit(stage: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def run(*args: Any, **kwargs: Any) -> Any:
             try:
                 return fn(*args, **kwargs)
-            except (InputError, MemoryError):
+            except (InputError, TooManyPages, MemoryError):
                 raise
             except Exception as e:
                 raise InputError(f"{stage} failed", where(e)) from None
@@ -166,12 +166,13 @@ def ocr_messages() -> Iterator[Counter[str]]:
 
 
 @work_unit("read")
-def process_input(inp: ingest.Input, options: RunOptions) -> DocumentResult:
+def process_input(inp: ingest.Input, options: RunOptions, max_pages: int | None = None) -> DocumentResult:
     """One whole document: read, extract, prepare (and finish, unless it
-    waits for the release lexicon)."""
+    waits for the release lexicon). A PDF of more than `max_pages` pages
+    raises TooManyPages, for the run to extract it in chunks."""
     with ocr_messages() as said:
         try:
-            doc = ingest.read_document(inp)
+            doc = ingest.read_document(inp, max_pages)
         except InputError as e:
             return quarantined(inp.path, inp.sha256, e, "ingest")
     result = prepare(doc, options)
@@ -188,13 +189,6 @@ def extract_chunk(inp: ingest.Input, first: int, last: int) -> tuple[list[Page],
     with ocr_messages() as said:
         pages = pdf.extract_pages(inp.path, first, last)
     return pages, dict(said)
-
-
-@work_unit("extract")
-def count_pages(inp: ingest.Input) -> int:
-    from flows.stages.extract.opening import page_count  # pdfminer is imported only when a PDF comes
-
-    return page_count(inp.path)
 
 
 @work_unit("prepare")

@@ -37,9 +37,10 @@ class Input:
 class Backend(Protocol):
     media_type: str
 
-    def read(self, doc: Document) -> None:
+    def read(self, doc: Document, max_pages: int | None = None) -> None:
         """Fill `doc.raw_text` (and `doc.pages` for paged formats) from the
-        file at `doc.path`, or raise InputError."""
+        file at `doc.path`, or raise InputError. A paged format raises
+        TooManyPages for a file of more than `max_pages` pages."""
 
 
 SUFFIXES = {".txt": "text/plain", ".text": "text/plain", ".pdf": "application/pdf", ".csv": CSV, ".xlsx": XLSX}
@@ -170,7 +171,7 @@ def _checked(text: str) -> str:
 class TextBackend:
     media_type = "text/plain"
 
-    def read(self, doc: Document) -> None:
+    def read(self, doc: Document, max_pages: int | None = None) -> None:
         try:
             data = Path(doc.path).read_bytes()
         except OSError as e:
@@ -181,18 +182,18 @@ class TextBackend:
 class PdfBackend:
     media_type = "application/pdf"
 
-    def read(self, doc: Document) -> None:
+    def read(self, doc: Document, max_pages: int | None = None) -> None:
         from flows.stages.extract import (
             pdf,  # pdfminer is imported only when a PDF comes
         )
 
-        attach_pages(doc, pdf.extract_pages(Path(doc.path)))
+        attach_pages(doc, pdf.extract_pages(Path(doc.path), max_pages=max_pages))
 
 
 class CsvBackend:
     media_type = CSV
 
-    def read(self, doc: Document) -> None:
+    def read(self, doc: Document, max_pages: int | None = None) -> None:
         try:
             data = Path(doc.path).read_bytes()
         except OSError as e:
@@ -204,7 +205,7 @@ class CsvBackend:
 class XlsxBackend:
     media_type = XLSX
 
-    def read(self, doc: Document) -> None:
+    def read(self, doc: Document, max_pages: int | None = None) -> None:
         doc.raw_text = xlsx_text(Path(doc.path))
 
 
@@ -233,13 +234,14 @@ BACKENDS: dict[str, Callable[[], Backend]] = {
 }
 
 
-def read_document(inp: Input) -> Document:
-    """Read one input into a Document with its raw text (and pages)."""
+def read_document(inp: Input, max_pages: int | None = None) -> Document:
+    """Read one input into a Document with its raw text (and pages); a PDF
+    of more than `max_pages` pages raises TooManyPages."""
     doc = Document(id=inp.sha256, path=str(inp.path), size=inp.size, media_type=inp.media_type)
     if inp.size == 0:
         raise InputError("empty file", "the file has no bytes")
     started = time.perf_counter()
-    BACKENDS[inp.media_type]().read(doc)
+    BACKENDS[inp.media_type]().read(doc, max_pages)
     doc.stage_seconds["extract"] = time.perf_counter() - started
     doc.text = doc.raw_text
     return doc

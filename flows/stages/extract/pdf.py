@@ -9,7 +9,7 @@ from pathlib import Path
 from pdfminer.pdfinterp import PDFResourceManager
 
 from flows.model import Page, PageImage
-from flows.model.errors import PdfError
+from flows.model.errors import PdfError, TooManyPages
 from flows.stages.extract.ocr import ocr_pages
 from flows.stages.extract.opening import open_document, pdf_pages, time_limit
 from flows.stages.extract.render import pixel_map
@@ -17,20 +17,28 @@ from flows.stages.extract.walk import needs_ocr, walk_page
 
 
 def extract_pages(path: Path, first: int = 1, last: int | None = None, *, ocr: bool = True,
-                  ocr_jobs: int | None = None, timeout: float | None = None) -> list[Page]:
+                  ocr_jobs: int | None = None, timeout: float | None = None,
+                  max_pages: int | None = None) -> list[Page]:
     """Pages `first`..`last` (1-based, inclusive) of a PDF: every page walked
     by pdfminer.six; pages without a usable text layer OCRed when `ocr`
     (otherwise they keep their pdfminer text and engine, for callers that
     only want geometry). Raises PdfError with a short reason for a file that
     cannot be read; `timeout` bounds the pdfminer part in seconds (main
-    thread only)."""
+    thread only). A file of more than `max_pages` pages raises TooManyPages
+    before any page is walked."""
     path = Path(path)
     out: list[Page] = []
     scans: list[Page] = []
     with time_limit(timeout), open_document(path) as doc:
         rsrcmgr = PDFResourceManager(caching=True)
+        listed = pdf_pages(doc)
+        if max_pages is not None:
+            every = list(listed)
+            if len(every) > max_pages:
+                raise TooManyPages(len(every))
+            listed = iter(every)
         number = 0
-        for number, pdfpage in enumerate(pdf_pages(doc), start=1):
+        for number, pdfpage in enumerate(listed, start=1):
             if number < first:
                 continue
             if last is not None and number > last:
