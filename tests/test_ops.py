@@ -283,3 +283,19 @@ def test_a_pdf_longer_than_a_chunk_is_read_in_chunks_and_gives_the_rows_read_who
     assert whole.quarantine is None and whole.rows["pages"]
     for table in ("pages", "kamervragen", "findings", "markers"):
         assert chunked.rows.get(table) == whole.rows.get(table), table
+
+
+def test_a_pdf_pdfminer_cannot_open_is_quarantined_by_the_extract_stage(tmp_path: Path) -> None:
+    """The unit that reads a PDF whole is also the one that finds it
+    damaged: the quarantine names the extract stage and the reason."""
+    from flows.run.flow import read_document
+    from flows.stages.ingest import identify
+
+    cut = tmp_path / "cut.pdf"
+    data = ANSWERS_PDF.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    with WorkerPool(RunOptions(workers=1)) as pool:
+        read = read_document(pool, identify(cut), RunOptions(), Progress())
+    assert read.result.quarantine is not None
+    assert (read.result.quarantine.stage, read.result.quarantine.source_path) == ("extract", str(cut))
+    assert read.result.quarantine.reason == "truncated or damaged"

@@ -203,8 +203,10 @@ def kept_results(inputs: list[ingest.Input], options: RunOptions, progress: Prog
 
 def read_document(pool: Units, inp: ingest.Input, options: RunOptions, progress: Progress) -> Read:
     """Extract and prepare a document that has no kept result, in the pool,
-    and keep the result. A document that fails is returned quarantined,
-    and not kept: the next run tries it again."""
+    and keep the result, a document the stages refused included (the same
+    bytes are refused again). A unit that failed (timed out, crashed, out
+    of memory) is returned quarantined and not kept: the next run tries
+    it again."""
     try:
         result = extract_document(pool, inp, options)
     except InputError as e:

@@ -25,7 +25,7 @@ from flows.model import (
     RunOptions,
     StageContext,
 )
-from flows.model.errors import InputError, TooManyPages
+from flows.model.errors import InputError, PdfError, TooManyPages
 from flows.release.rows import document_rows, held_document_rows
 from flows.run.stages import Stage, phase
 from flows.stages import ingest
@@ -174,7 +174,8 @@ def process_input(inp: ingest.Input, options: RunOptions, max_pages: int | None 
         try:
             doc = ingest.read_document(inp, max_pages)
         except InputError as e:
-            return quarantined(inp.path, inp.sha256, e, "ingest")
+            # A PDF pdfminer cannot open or walk is refused by the extract stage.
+            return quarantined(inp.path, inp.sha256, e, "extract" if isinstance(e, PdfError) else "ingest")
     result = prepare(doc, options)
     result.ocr_messages = dict(said)
     return result

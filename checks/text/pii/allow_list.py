@@ -24,6 +24,7 @@ from flows.model import Document
 # it: more than any name with its titles and initials.
 NAME_REACH = 120
 
+
 @dataclass(frozen=True)
 class AllowList:
     """Who and what may be named: public office holders named in the release
