@@ -299,3 +299,28 @@ def test_a_pdf_pdfminer_cannot_open_is_quarantined_by_the_extract_stage(tmp_path
     assert read.result.quarantine is not None
     assert (read.result.quarantine.stage, read.result.quarantine.source_path) == ("extract", str(cut))
     assert read.result.quarantine.reason == "truncated or damaged"
+
+
+def test_a_kept_validation_is_found_by_the_tables_content_not_by_how_they_were_built() -> None:
+    """The validation's key is taken from the tables in memory (so it can
+    begin before they are written): equal tables built apart give one key;
+    a value, a type or a column's name gives another."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from flows.run.cache import quality_key
+
+    manifest = {"inputs": [{"path": "a.pdf", "sha256": "a" * 64, "status": "published", "reason": None}],
+                "started": dt.datetime(2026, 12, 5, 9, tzinfo=dt.UTC)}
+
+    def key(rows: list[dict], schema: pa.Schema | None = None) -> str:
+        return quality_key("v", {"pages": pa.Table.from_pylist(rows, schema=schema)}, manifest)
+
+    rows = [{"page": 1, "text": "Vraag 1"}, {"page": 2, "text": None}]
+    assert key(rows) == key([dict(r) for r in rows])
+    assert key(rows) != key([rows[0], {"page": 2, "text": "Vraag 2"}])
+    assert key(rows) != key(rows, pa.schema([("page", pa.int32()), ("text", pa.string())]))
+    assert key(rows) != key([{"pagina": r["page"], "text": r["text"]} for r in rows])
+    assert key(rows) != quality_key("v", {"pages": pa.Table.from_pylist(rows)},
+                                    {**manifest, "started": dt.datetime(2026, 12, 6, 9, tzinfo=dt.UTC)})

@@ -231,6 +231,37 @@ def test_failed_run_leaves_no_release_and_latest_unchanged(prefect_api, tmp_path
     assert sorted((out / "releases").iterdir()) == releases
 
 
+def test_run_that_fails_while_its_release_is_validated_leaves_nothing_behind(prefect_api, tmp_path: Path,
+                                                                            monkeypatch) -> None:
+    """The tables are written while the quality process validates them: a
+    disk that fills up then stops the validation and discards the staging
+    folder; `latest` and the releases stay as they were."""
+    from flows.release import publish
+    from flows.run import flow
+
+    out = tmp_path / "out"
+    assert run([SEED], RunOptions(out=out)).exit_code == 0
+    before, releases = os.readlink(out / "latest"), sorted((out / "releases").iterdir())
+    begun = []
+    start_quality = flow.start_quality
+
+    def started(*args, **kwargs):
+        begun.append(start_quality(*args, **kwargs))
+        return begun[-1]
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(flow, "start_quality", started)
+    monkeypatch.setattr(publish, "write_tables", disk_full)
+    with pytest.raises(OSError):
+        run([SEED], RunOptions(out=out, full=True))
+    assert len(begun) == 1 and begun[0].cancelled()  # the validation had begun, and was stopped
+    assert not (out / ".staging").exists()
+    assert os.readlink(out / "latest") == before
+    assert sorted((out / "releases").iterdir()) == releases
+
+
 def test_lakmoes_run_command_exit_status_and_messages(prefect_api, tmp_path: Path) -> None:
     env = {**os.environ, "PREFECT_API_URL": prefect_api}
     missing = tmp_path / "bestaat-niet.txt"
@@ -274,11 +305,11 @@ def test_exit_status_follows_quality_then_publication_then_quarantine(quality_ok
 
 
 def test_quality_step_failure_keeps_its_message_out_of_the_log(tmp_path: Path) -> None:
-    from flows.run.flow import Held, quality_task
+    from flows.run.flow import Held, quality_task, start_quality
     from flows.run.pool import WorkerPool
 
     with WorkerPool(RunOptions(workers=1)) as pool, pytest.raises(RuntimeError) as e:
-        quality_task.fn(pool, Held({"documents": "Jan Jansen"}), Held({}), tmp_path, 60, None)
+        quality_task.fn(Held(start_quality(pool, {"documents": "Jan Jansen"}, {}, tmp_path, 60, None)))
     # Only the error's type comes through, never its message.
     assert str(e.value) == "the quality step failed (AttributeError; message withheld)"
 

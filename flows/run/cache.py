@@ -53,6 +53,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Self
 
+import pyarrow as pa
+
 import checks
 import flows
 from flows.model import DocumentResult, RunOptions
@@ -215,16 +217,26 @@ class LexiconStore(KeptStore):
             old.unlink(missing_ok=True)
 
 
-def quality_key(version: str, manifest: dict[str, Any]) -> str:
+def table_digest(table: pa.Table) -> str:
+    """A checksum of a table's schema and content: its Arrow IPC stream.
+    Taken from the table in memory, so that the validation can begin
+    before the table files are written."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as stream:
+        stream.write_table(table)
+    return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
+
+
+def quality_key(version: str, tables: dict[str, pa.Table], manifest: dict[str, Any]) -> str:
     """What a release's validation depends on: the code and suites (the
-    version key), every table's content (the checksum of its JSON lines),
-    the manifest's inputs and the release's day (suites compare dates with
+    version key), every table's schema and content (`table_digest`), the
+    manifest's inputs and the release's day (suites compare dates with
     it). Equal keys validate to equal outcomes."""
-    tables = {name: info["files"][f"{name}.jsonl"]["sha256"] for name, info in sorted(manifest["tables"].items())}
+    digests = {name: table_digest(table) for name, table in sorted(tables.items())}
     inputs = sorted((i.get("path"), i.get("sha256"), i.get("status"), i.get("reason")) for i in manifest["inputs"])
     started = manifest["started"]
     day = started.date().isoformat() if isinstance(started, dt.datetime) else str(started)[:10]
-    return hashlib.sha256(json.dumps([version, tables, inputs, day]).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([version, digests, inputs, day]).encode()).hexdigest()
 
 
 class QualityCache(KeptStore):

@@ -339,16 +339,23 @@ def finish_documents_task(pool: Units, name: str, pending: Held[list[DocumentRes
     return finished
 
 
-@task(name="quality", cache_policy=NO_CACHE)
-def quality_task(pool: Units, tables: Held[dict], manifest: Held[dict], staging: Path, timeout: float,
-                 kept: SuiteCache) -> Any:
+def start_quality(pool: Units, tables: dict[str, Any], manifest: dict[str, Any], staging: Path, timeout: float,
+                  kept: SuiteCache | None) -> Future[Any]:
+    """Begin validating the release in the quality process, so that the
+    run writes the tables and the diff meanwhile; `quality_task` waits for
+    it. The manifest goes as a copy: the run goes on adding to its own."""
     from checks.quality.validate import (
         SUITES_DIR,
         validate_release,  # Great Expectations: imported in the quality process
     )
 
-    future = pool.validate(validate_release, tables.value, manifest.value, staging, SUITES_DIR, kept,
-                           timeout=timeout)
+    return pool.validate(validate_release, tables, dict(manifest), staging, SUITES_DIR, kept, timeout=timeout)
+
+
+@task(name="quality", cache_policy=NO_CACHE)
+def quality_task(checking: Held[Future[Any]]) -> Any:
+    """The outcome of the validation `start_quality` began."""
+    future = checking.value
     try:
         return future.result()
     except BaseException as e:
@@ -471,22 +478,25 @@ def release(paths: list[Path], options: RunOptions, pool: Units,
     out = options.out
     release_id = publish.new_release_id(started)
     staging = publish.stage(out, release_id)
+    checking: Future[Any] | None = None
     try:
         manifest = publish.new_manifest(release_id, started, records, options, tables)
         previous = diff.previous_release(out)
         before = diff.previous_inputs(previous)
         note_work(manifest, {str(inp.path): w for inp, w in zip(inputs, work, strict=True)}, before, options)
         manifest["ocr_messages"] = dict(said.most_common())
-        manifest["tables"] = publish.write_tables(tables, staging)
-        diff.write_diff(staging, diff.release_diff(previous, before, manifest["inputs"], tables))
         crops = start_crops(tables, options, pool)
         validations = QualityCache.for_run(options)
-        key = quality_key(validations.version, manifest)
+        key = quality_key(validations.version, tables, manifest)
         reused = None if options.full else validations.get(key, staging)
         if reused is None:
             suites = replace(SuiteCache.for_run(options), reuse=not options.full)
-            quality = cast("QualityResult", quality_task(pool, Held(tables), Held(manifest), staging,
-                                                         options.doc_timeout, suites))
+            checking = start_quality(pool, tables, manifest, staging, options.doc_timeout, suites)
+        # Written while the quality process validates the same tables.
+        manifest["tables"] = publish.write_tables(tables, staging)
+        diff.write_diff(staging, diff.release_diff(previous, before, manifest["inputs"], tables))
+        if checking is not None:
+            quality = cast("QualityResult", quality_task(Held(checking)))
             validations.put(key, staging, quality)
         else:
             quality = cast("QualityResult", reused)
@@ -502,6 +512,8 @@ def release(paths: list[Path], options: RunOptions, pool: Units,
         final = publish_task(staging, out, quality.ok and bool(tables["inputs"].num_rows))
         shown.advance("release", "publish", status=final.parent.name)
     except BaseException:
+        if checking is not None:
+            checking.cancel()  # pebble kills the validation before its folder is discarded
         publish.discard(staging)
         raise
 
