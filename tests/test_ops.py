@@ -324,3 +324,24 @@ def test_a_kept_validation_is_found_by_the_tables_content_not_by_how_they_were_b
     assert key(rows) != key([{"pagina": r["page"], "text": r["text"]} for r in rows])
     assert key(rows) != quality_key("v", {"pages": pa.Table.from_pylist(rows)},
                                     {**manifest, "started": dt.datetime(2026, 12, 6, 9, tzinfo=dt.UTC)})
+
+
+def test_stopping_the_validation_leaves_no_process_writing_and_the_next_one_starts_afresh(tmp_path: Path) -> None:
+    """A run that fails while its release is validated discards the release
+    folder: the validation must be gone by then, not only marked cancelled."""
+    import time
+
+    from tests.fixtures import slow_units
+
+    count = tmp_path / "count.txt"
+    with WorkerPool(RunOptions(workers=1)) as pool:
+        pool.validate(slow_units.keep_writing, str(count), 60.0, timeout=120)
+        deadline = time.monotonic() + 90
+        while not count.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the quality process imports Great Expectations first
+        assert count.exists()
+        pool.stop_validation()
+        seen = count.read_text(encoding="utf-8")
+        time.sleep(0.5)
+        assert count.read_text(encoding="utf-8") == seen
+        assert pool.validate(len, [1, 2], timeout=120).result() == 2

@@ -184,6 +184,15 @@ def test_person_with_a_public_office_in_apposition_is_public():
     assert ("name", "Joris Wendelaar") in kinds(text)
 
 
+def test_apposition_needs_the_comma_right_after_the_name_and_takes_its_text():
+    """The office follows the name on the same line; a name and its office
+    are read once, so the next name does not begin inside them."""
+    assert public_persons("Overleg met Joris Wendelaar\n, ambassadeur in Berlijn.") == set()
+    found = public_persons("Overleg met Piet de Vries, Kamerlid Joris Wendelaar, burgemeester van Ede.")
+    assert {"piet de vries", "joris wendelaar"} <= found
+    assert not any("kamerlid" in name for name in found)
+
+
 def test_chair_of_an_internal_team_in_apposition_stays_personal():
     for text in (
         "Overleg met Joris Wendelaar, voorzitter van het projectteam, over de planning.",

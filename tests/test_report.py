@@ -170,6 +170,27 @@ def test_crop_paints_over_text_a_reader_could_see(tmp_path: Path) -> None:
     assert _colours(inside) == {(60, 60, 60)}
 
 
+def test_crop_shows_no_outline_of_a_box_that_lies_just_above_it(tmp_path: Path) -> None:
+    """A redaction box whose outline ends a fraction of a pixel above the
+    crop's region is not drawn into the crop's top row."""
+    import pypdfium2 as pdfium
+
+    pdf = redaction_pdfs.build("highlight", tmp_path)
+    box = list(redaction_pdfs._name_box(700))
+    doc = pdfium.PdfDocument(str(pdf))
+    top = doc[0].get_cropbox()[3]
+    doc.close()
+    s = report.CROP_SCALE
+    region_top = int((top - box[3]) * s - report.CROP_MARGIN[1] * s)
+    # The box's lower edge 2.58 pixels above the region: its outline, 2 pixels out, ends 0.58 above it.
+    y0 = top - (region_top - 2.58) / s
+    near = [[box[0], y0, box[2], y0 + 10]]
+    crop = _png(report.crop_finding(pdf, 1, box, near).data_uri).convert("RGB")
+    assert (41, 128, 185) not in {crop.getpixel((x, 0)) for x in range(crop.width)}
+    drawn = _png(report.crop_finding(pdf, 1, box, [[box[0], box[3] + 5, box[2], box[3] + 15]]).data_uri).convert("RGB")
+    assert (41, 128, 185) in _colours(drawn)  # a box inside the region is outlined
+
+
 def test_crop_paints_over_the_finding_when_the_mediabox_is_offset(tmp_path: Path) -> None:
     """Finding boxes are in pdfminer's coordinates, counted from the MediaBox's corner."""
     import pikepdf

@@ -90,7 +90,7 @@ def crop_finding(pdf_path: Path, page: int, box: list[float], boxes: list[list[f
     there cannot be read in the image either, and outlined in red; the
     page's redaction boxes nearby outlined in blue.
 
-    With `obscure` the whole page is coarsened until no text can be read
+    With `obscure` the region is coarsened until no text can be read
     before anything is drawn: the lines around a finding in a document the
     gate held back are as unpublished as the finding itself (a name under
     a box often has an e-mail address on the next line)."""
@@ -119,8 +119,10 @@ def crop_finding(pdf_path: Path, page: int, box: list[float], boxes: list[list[f
         small = (max(1, image.width // OBSCURE_FACTOR), max(1, image.height // OBSCURE_FACTOR))
         image = image.resize(small, Image.Resampling.BOX).resize(image.size, Image.Resampling.NEAREST)
 
-    def shifted(x: float, y: float) -> tuple[float, float]:
-        return x - left, y - top
+    def shifted(x: float, y: float) -> tuple[int, int]:
+        # Pillow truncates a coordinate toward zero: truncated before the
+        # shift, an outline just above or left of the region stays outside it.
+        return int(x) - left, int(y) - top
 
     draw = ImageDraw.Draw(image)
     for b in boxes or []:

@@ -25,6 +25,7 @@ With `--dask` the document tasks run on a Dask cluster instead
 from __future__ import annotations
 
 import asyncio
+import copy
 import datetime as dt
 import logging
 import math
@@ -343,25 +344,25 @@ def start_quality(pool: Units, tables: dict[str, Any], manifest: dict[str, Any],
                   kept: SuiteCache | None) -> Future[Any]:
     """Begin validating the release in the quality process, so that the
     run writes the tables and the diff meanwhile; `quality_task` waits for
-    it. The manifest goes as a copy: the run goes on adding to its own."""
+    it. The manifest goes as a copy, taken now: pebble sends the arguments
+    from a thread of its own, while the run goes on adding to its own."""
     from checks.quality.validate import (
         SUITES_DIR,
         validate_release,  # Great Expectations: imported in the quality process
     )
 
-    return pool.validate(validate_release, tables, dict(manifest), staging, SUITES_DIR, kept, timeout=timeout)
+    return pool.validate(validate_release, tables, copy.deepcopy(manifest), staging, SUITES_DIR, kept, timeout=timeout)
 
 
 @task(name="quality", cache_policy=NO_CACHE)
 def quality_task(checking: Held[Future[Any]]) -> Any:
-    """The outcome of the validation `start_quality` began."""
+    """The outcome of the validation `start_quality` began. A validation
+    that is still running when this fails (an interrupt) is stopped by the
+    flow, before it discards the release (`Units.stop_validation`)."""
     future = checking.value
     try:
         return future.result()
     except BaseException as e:
-        # Stops the validation (pebble kills its worker) before the flow
-        # discards the staging folder it is writing into.
-        future.cancel()
         if isinstance(e, Exception) and not isinstance(e, FutureTimeout):
             # Re-raised here, the message would reach Prefect's log; it can
             # quote a value of the tables, personal data included.
@@ -513,7 +514,7 @@ def release(paths: list[Path], options: RunOptions, pool: Units,
         shown.advance("release", "publish", status=final.parent.name)
     except BaseException:
         if checking is not None:
-            checking.cancel()  # pebble kills the validation before its folder is discarded
+            pool.stop_validation()  # no validation may write into the folder discarded next
         publish.discard(staging)
         raise
 

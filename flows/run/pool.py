@@ -53,20 +53,19 @@ class WorkerPool:
     __slots__ = ("_documents", "_lock", "_options", "_quality", "units_run")
 
     def __init__(self, options: RunOptions):
-        spawn = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()
         # The quality step imports Great Expectations at once, while the
         # documents are read: in the run's process the import would hold
         # the interpreter lock that Prefect's start needs. One process: a
         # second one's import slowed the run's start more than its half of
         # the validation saved (measured).
-        self._quality = ProcessPool(max_workers=1, initializer=prepare_process, context=spawn)
-        self._quality.schedule(prepare_process)
+        self._quality: ProcessPool | None = None
+        self._validator()
         # The document workers start with the first work unit: a rerun that
         # takes every document from the cache starts none, and their
         # warm-up does not compete with the quality process's import.
         self._options = options
         self._documents: ProcessPool | None = None
-        self._lock = threading.Lock()
         # Work units handed to the document workers: the cache's evidence
         # (a rerun over an unchanged corpus hands them none).
         self.units_run = 0
@@ -108,9 +107,29 @@ class WorkerPool:
         except Exception as e:
             raise InputError("failed", where(e)) from e
 
+    def _validator(self) -> ProcessPool:
+        """The quality process, started (and its import begun) when there is none."""
+        with self._lock:
+            if self._quality is None:
+                self._quality = ProcessPool(max_workers=1, initializer=prepare_process,
+                                            context=multiprocessing.get_context("spawn"))
+                self._quality.schedule(prepare_process)
+            return self._quality
+
     def validate(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Future[Any]:
         """Run the quality step in its own process (pebble replaces it if it died)."""
-        return self._quality.schedule(fn, args=args, timeout=timeout)
+        return self._validator().schedule(fn, args=args, timeout=timeout)
+
+    def stop_validation(self) -> None:
+        """Kill the quality process and wait until it is gone. Cancelling a
+        running validation only marks it: pebble kills its process a moment
+        later, while the run that failed would already be discarding the
+        folder it writes into. The next validation starts a new process."""
+        with self._lock:
+            quality, self._quality = self._quality, None
+        if quality is not None:
+            quality.stop()
+            quality.join()
 
     def close(self, now: bool = False) -> None:
         """Stop both pools; `now` kills the workers (the run failed, and
@@ -159,10 +178,34 @@ class InProcessUnits:
         return WorkerPool.result(future, timeout)
 
     def validate(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Future[Any]:
-        return self.submit(fn, *args, timeout=timeout)
+        """The quality step, run in this process when its outcome is asked
+        for: inside the flow's quality task, where an interrupt stops it."""
+        return _WhenAsked(fn, args)
+
+    def stop_validation(self) -> None:
+        """Nothing runs until asked for (`validate`)."""
 
     def close(self, now: bool = False) -> None:
         """Nothing to stop: the cluster is the Dask runner's."""
+
+
+class _WhenAsked(Future[Any]):
+    """A future whose function runs in the caller's thread at the first
+    `result()`."""
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...]):
+        super().__init__()
+        self._call: tuple[Callable[..., Any], tuple[Any, ...]] | None = (fn, args)
+
+    def result(self, timeout: float | None = None) -> Any:
+        if self._call is not None:
+            fn, args = self._call
+            self._call = None
+            try:
+                self.set_result(fn(*args))
+            except BaseException as e:
+                self.set_exception(e)
+        return super().result(timeout)
 
 
 # Where a run's work units go: its own worker processes, or a Dask worker.

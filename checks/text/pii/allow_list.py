@@ -128,7 +128,7 @@ def _allow_patterns() -> dict[str, re.Pattern[str]]:
         # names before a party are: trying a name at every position of the
         # text cost more than all the other patterns together.
         "office": re.compile(office),
-        "name_before_office": re.compile(rf"(?P<name>{name})$"),
+        "name_before_office": re.compile(rf"(?P<name>{name})\Z"),
         # "het onafhankelijke advies van Jan Jansen": the author of an
         # independent advice or report, named in that public commission.
         "authored": re.compile(rf"(?i:(?<![\w-])(?:{authorship}))\s+(?P<name>{name})"),
@@ -172,10 +172,12 @@ def public_persons(text: str) -> set[str]:
         for n in ap["name"].finditer(re.sub(r"\([^)]*\)", " ", m.group("names"))):
             found |= _person_keys(n.group(0))
     titles = rf"(?i)^(?:(?:{patterns()['titles'].pattern})\s*)+"
+    taken = 0  # a name and its office take their text: the next name begins after them
     for m in ap["office"].finditer(text):
-        before = ap["name_before_office"].search(text, max(0, m.start() - NAME_REACH), m.start())
+        before = ap["name_before_office"].search(text, max(taken, m.start() - NAME_REACH), m.start())
         if before:
             found |= _person_keys(re.sub(titles, "", before.group("name")))
+            taken = m.end()
     for key in ("authored", "to_parliament"):
         for m in ap[key].finditer(text):
             found |= _person_keys(re.sub(titles, "", m.group("name")))
