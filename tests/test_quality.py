@@ -143,6 +143,40 @@ def test_a_quality_process_without_sqlalchemy_gives_the_same_outcomes(releases, 
     assert there["results"] == json.loads(json.dumps(release.quality.results, default=str))
 
 
+@pytest.mark.parametrize("name", ["seed", "defects"])
+def test_a_quality_process_with_a_forked_helper_gives_the_same_outcomes_and_pages(releases, tmp_path: Path,
+                                                                                  name: str) -> None:
+    """The quality process validates with a forked copy of itself
+    (`helper`): both take suites, and the outcomes, the kept suites and the
+    Data Docs are those one process gives. In a process of its own, as the
+    run's quality process: single-threaded, so it may fork."""
+    release = releases[name]
+    for table, data in release.tables.items():
+        pq.write_table(data, tmp_path / f"{table}.parquet")
+    (tmp_path / "manifest.json").write_text(json.dumps(release.manifest, default=str), encoding="utf-8")
+    code = ("import json, os, sys; from pathlib import Path; import pyarrow.parquet as pq; "
+            "from checks.quality.process import prepare_process; prepare_process(); "
+            "from checks.quality import validate as v; d = Path(sys.argv[1]); "
+            "share = v._validate_share; pids = []; "
+            "v._validate_share = lambda r, s: (out := share(r, s), out and pids.append((os.getpid(), len(out))))[0]; "
+            "tables = {p.stem: pq.read_table(p) for p in d.glob('*.parquet')}; "
+            "q = v.validate_release(tables, json.loads((d / 'manifest.json').read_text()), d / 'out', helper=True); "
+            "print(json.dumps({'results': q.results, 'summary': q.summary, 'pid': os.getpid(), 'pids': pids}))")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
+                          check=True)
+    there = json.loads(done.stdout)
+    # The helper's call returns in the helper, whose list this process never
+    # sees: this process validated some suites, and not all of them.
+    assert [pid for pid, _ in there["pids"]] == [there["pid"]]
+    assert 0 < there["pids"][0][1] < len(quality.load_suites())
+    assert there["results"] == json.loads(json.dumps(release.quality.results, default=str))
+    assert there["summary"]["ok"] is release.quality.ok and there["summary"]["kept_suites"] == []
+    docs = tmp_path / "out" / there["summary"]["data_docs"]
+    for section in ("validations", "expectations"):
+        assert len(list((docs.parent / section).rglob("*.html"))) == len(quality.load_suites())
+    assert _index_lists_every_page(tmp_path / "out", there["summary"])
+
+
 def test_summary_fits_in_the_manifest(releases) -> None:
     s = releases["defects"].quality.summary
     assert json.loads(json.dumps(s)) == s

@@ -271,7 +271,9 @@ def test_correction_that_touches_personal_data_is_shown_masked() -> None:
     rows = report.correction_rows(tables)
     assert [(r["before"], r["after"], r["masked"]) for r in rows] == [("J*****", "J*****", True),
                                                                       ("bijiage", "bijlage", False)]
-    html = report.render_html(report.report_context(tables, {"inputs": [], "release": "t"}, None))
+    manifest = {"inputs": [], "release": "t"}
+    body = report.render_body(report.body_context(tables, manifest))
+    html = report.render_html(report.report_context(tables, manifest, None, body))
     assert "Jansen" not in html and "Jamsen" not in html and "bijlage" in html
 
 
@@ -390,9 +392,8 @@ def test_report_shows_the_inventory_check_as_the_tables_give_it() -> None:
                {**where, "entry": 1, "number": "2", "judgement": "deels_openbaar"}]
     missing = {**where, "finding_id": "f1", "check": "inventory_document_missing", "severity": "medium",
                "message": "entry 2 of the inventory list (deels_openbaar) has no document in the release"}
-    context = report.report_context(_tables(inventory=entries, findings=[missing]), {"inputs": []}, None)
+    context = report.body_context(_tables(inventory=entries, findings=[missing]), {"inputs": []})
     assert context["inventory"] == {"listed": 2, "found": 1, "missing": 1, "mismatched": 0, "not_expected": 0,
                                     "unlisted": 0}
-    html = report.render_html(context)
-    assert '<div class="n" id="inventory-missing">1</div>' in html
-    assert "inventory-check" not in report.render_html(report.report_context(_tables(), {"inputs": []}, None))
+    assert '<div class="n" id="inventory-missing">1</div>' in report.render_body(context)
+    assert "inventory-check" not in report.render_body(report.body_context(_tables(), {"inputs": []}))

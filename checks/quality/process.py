@@ -58,6 +58,9 @@ def prepare_process() -> None:
     from tqdm import tqdm
 
     tqdm.set_lock(threading.RLock())
+    # No monitor thread either: the process stays single-threaded, so it
+    # can fork a helper to validate with (`checks.quality.share`).
+    tqdm.monitor_interval = 0
     for name in ABSENT_IN_QUALITY_PROCESS:
         # None in sys.modules: Python's way of saying "not installed" to `import`.
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]

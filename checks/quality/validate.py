@@ -21,11 +21,13 @@ import datetime as dt
 import hashlib
 import json
 import math
+import os
 import re
+import tempfile
 import time
 import tomllib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,6 +35,7 @@ import pandas as pd
 import pyarrow as pa
 
 from checks.quality.process import import_great_expectations
+from checks.quality.share import shared
 from flows.model.errors import SuiteError
 from flows.registry.grounds import registry
 from flows.registry.memo_fields import memo_spec
@@ -602,37 +605,31 @@ def page_key(suite: Suite) -> str:
     return f"expectations-{definition_key(suite)}"
 
 
-def _write_data_docs(context: Any, docs_dir: Path, suites: list[Suite], validated: dict[str, Any],
-                     kept_pages: dict[str, bytes], kept: KeptOutcomes | None) -> None:
-    """Render the Data Docs pages that are not kept (rendering is most of
-    the Data Docs' time) and write the kept ones. A suite's expectations
-    page depends on the suite only, its validation page on its result: a
-    kept page is the one rendered from the same suite or result. The index
-    is rendered and lists every suite and validation. `validated`: the
-    validation id of each suite validated in this run."""
+@dataclass(frozen=True)
+class SuiteOutcome:
+    """A suite's outcome as one process of the validation hands it over:
+    validated now or taken from `kept` (`reused`), with its expectations
+    page when it was rendered now."""
+
+    key: str  # `suite_key` ("" without a store of kept outcomes)
+    outcome: KeptSuite
+    reused: bool
+    expectations_page: bytes | None
+
+
+def _write_data_docs(context: Any, docs_dir: Path, suites: list[Suite], pages: dict[str, bytes]) -> None:
+    """Write the Data Docs pages rendered by the processes that validated
+    (and those kept) and render the index, which lists every suite and
+    validation of `context`'s stores."""
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
-    pages = dict(kept_pages)
-    unkept = []  # suites whose expectations page is rendered now
-    for s in suites:
-        page = kept.get(page_key(s)) if kept is not None else None
-        if isinstance(page, bytes):
-            pages[f"expectations/{s.frame}.html"] = page
-        else:
-            unkept.append(s)
     # Written first: the index lists the pages the site has.
     for name, content in pages.items():
         (docs_dir / name).parent.mkdir(parents=True, exist_ok=True)
         (docs_dir / name).write_bytes(content)
-    # An empty list would render every page: with every page kept, one is
-    # rendered again (the same page).
-    to_render = [*validated.values(), *(ExpectationSuiteIdentifier(name=s.frame) for s in unkept)]
-    context.build_data_docs(resource_identifiers=to_render or [ExpectationSuiteIdentifier(name=s.frame) for s in suites[:1]])
-    if kept is not None:
-        for s in unkept:
-            page_file = docs_dir / "expectations" / f"{s.frame}.html"
-            if page_file.is_file():
-                kept.put(page_key(s), page_file.read_bytes())
+    # The index is built with the pages named here; none named would render
+    # every page, so one is rendered again (the same page).
+    context.build_data_docs(resource_identifiers=[ExpectationSuiteIdentifier(name=s.frame) for s in suites[:1]])
 
 
 # --------------------------------------------------------------------------
@@ -706,8 +703,133 @@ def check_suites_against_frames(suites: list[Suite], frames: Frames) -> None:
             raise SuiteError(f"{s.frame}.toml: index columns {missing} are not in the frame")
 
 
+def _new_context(gx: Any, docs_dir: Path) -> Any:
+    """An in-memory Great Expectations context whose Data Docs site is
+    `docs_dir`. In memory: a file-backed context reads its YAML
+    configuration again on every access to a setting (hundreds of times per
+    release) and writes every suite and result to files nobody reads; the
+    Data Docs are the record."""
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    context.update_data_docs_site("local_site", {
+        "class_name": "SiteBuilder", "show_how_to_buttons": False,
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
+    return context
+
+
+def _add_suite(gx: Any, context: Any, s: Suite) -> Any:
+    # Built whole, then stored once: adding expectations to a stored suite
+    # one by one stores it again each time.
+    return context.suites.add(gx.ExpectationSuite(name=s.frame, meta={"about": s.about},
+                                                  expectations=[_expectation(r) for r in s.rules]))
+
+
+def _entries(s: Suite, outcome: Any, tables: dict[str, pa.Table]) -> list[dict[str, Any]]:
+    """A suite's rows of quality.json, from its validation result."""
+    entries = []
+    for r in outcome.results:
+        cfg = r.expectation_config
+        assert cfg is not None  # every result of a validation definition carries its expectation
+        rule = next(x for x in s.rules if x.full_name == cfg.meta["name"])
+        entries.append({
+            "name": rule.full_name, "frame": s.frame, "table": s.frame, "derived": s.frame not in tables,
+            "expectation": rule.type, "kwargs": _plain(rule.kwargs), "when": _plain(list(rule.when)),
+            "severity": rule.severity, "success": bool(r.success), "why": rule.why,
+            "observed": _observed(s, r.result or {}),
+            "error": _exception_message(r.exception_info),
+        })
+    return entries
+
+
+@dataclass(frozen=True)
+class _Release:
+    """What every process of one release's validation reads."""
+
+    tables: dict[str, pa.Table]
+    suites: list[Suite]
+    frames: Frames
+    params: dict[str, Any]
+    run_id: Any  # Great Expectations' RunIdentifier
+    kept: KeptOutcomes | None
+    sites: Path  # each process renders its pages in a site of its own under here
+
+
+def _validate_share(release: _Release, share: Iterator[int]) -> dict[int, SuiteOutcome]:
+    """Validate the suites whose indices this process takes from `share`
+    (or take their kept outcomes), then render their Data Docs pages in a
+    site of this process's own. Runs in the quality process and in its
+    forked helper (`checks.quality.share`)."""
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    gx = import_great_expectations()
+    site = release.sites / str(os.getpid())
+    context = _new_context(gx, site)
+    # One asset and batch definition for every frame: each run is handed its
+    # own dataframe.
+    batch = (context.data_sources.add_pandas("release").add_dataframe_asset("frame")
+             .add_batch_definition_whole_dataframe("whole frame"))
+    kept, params, run_id = release.kept, release.params, release.run_id
+    out: dict[int, SuiteOutcome] = {}
+    validated: dict[int, tuple[str, list[dict[str, Any]], Any]] = {}  # index -> key, entries, outcome
+    unkept_pages: list[int] = []  # suites whose expectations page is rendered now
+    for i in share:
+        s = release.suites[i]
+        frame = release.frames[s.frame]
+        page_kept = kept is not None and isinstance(kept.get(page_key(s)), bytes)
+        if not page_kept:
+            unkept_pages.append(i)
+        key = suite_key(s, frame, params) if kept is not None else ""
+        held = kept.get(key) if kept is not None else None
+        if isinstance(held, KeptSuite):
+            out[i] = SuiteOutcome(key, held, True, None)
+            if not page_kept:  # its expectations page is rendered from the suite
+                _add_suite(gx, context, s)
+            continue
+        vd = context.validation_definitions.add(gx.ValidationDefinition(name=s.frame, data=batch,
+                                                                        suite=_add_suite(gx, context, s)))
+        outcome = vd.run(batch_parameters={"dataframe": frame}, expectation_parameters=params,
+                         result_format=COUNTS_ONLY, run_id=run_id)
+        # Counts first: the failing values and rows (a quarter of the
+        # validation's time) are fetched only for a suite where a rule
+        # fails. The second run's result replaces the first in the Data
+        # Docs (same suite, run and batch). A sensitive frame's values are
+        # never fetched: they could be personal data in clear.
+        if not outcome.success and s.frame not in SENSITIVE_FRAMES:
+            outcome = vd.run(batch_parameters={"dataframe": frame}, expectation_parameters=params,
+                             result_format={"result_format": "COMPLETE", "partial_unexpected_count": MAX_ROWS,
+                                            "unexpected_index_column_names": list(s.index),
+                                            "return_unexpected_index_query": False},
+                             run_id=run_id)
+        validated[i] = (key, _entries(s, outcome, release.tables), outcome)
+    ids = {i: ValidationResultIdentifier(ExpectationSuiteIdentifier(name=release.suites[i].frame), run_id,
+                                         outcome.batch_id)
+           for i, (_, _, outcome) in validated.items()}
+    to_render = [*ids.values(), *(ExpectationSuiteIdentifier(name=release.suites[i].frame) for i in unkept_pages)]
+    if to_render:
+        context.build_data_docs(resource_identifiers=to_render)
+    store = context.validation_results_store
+    for i, (key, entries, outcome) in validated.items():
+        frame_name = release.suites[i].frame
+        out[i] = SuiteOutcome(key, KeptSuite(entries, store.store_backend.get(store.key_to_tuple(ids[i])),
+                                             run_id.run_name or "", run_id.run_time.isoformat(),
+                                             str(outcome.batch_id), validation_pages(site, frame_name)),
+                              False, None)
+    for i in unkept_pages:
+        page_file = site / "expectations" / f"{release.suites[i].frame}.html"
+        if page_file.is_file():
+            out[i] = replace(out[i], expectations_page=page_file.read_bytes())
+    return out
+
+
 def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], workdir: Path,
-                     suites_dir: Path = SUITES_DIR, kept: KeptOutcomes | None = None) -> QualityResult:
+                     suites_dir: Path = SUITES_DIR, kept: KeptOutcomes | None = None,
+                     helper: bool = False) -> QualityResult:
     """Validate a release's tables; write the Data Docs under
     `workdir/quality/` and every outcome to `workdir/quality.json`.
 
@@ -719,7 +841,11 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
     it instead of running: it shows in the Data Docs under the run that
     validated it. A run adding one document to a release changes some
     frames (pages, documents, findings) and leaves others (memo fields,
-    Kamervragen, the inventory) as they were."""
+    Kamervragen, the inventory) as they were.
+
+    With `helper`, a forked copy of this process validates half of the
+    suites (`checks.quality.share`: the quality process, single-threaded,
+    on a machine with a core to spare); the outcomes are the same."""
     t0 = time.perf_counter()
     suites = load_suites(suites_dir)
     frames = build_frames(tables, manifest)
@@ -730,100 +856,60 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
     t_frames = time.perf_counter()
     gx = import_great_expectations()
     from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
         ValidationResultIdentifier,
     )
 
     t_import = time.perf_counter()
+    run_id = RunIdentifier(run_name=str(manifest.get("release", "release")),
+                           run_time=dt.datetime.now(dt.UTC))
+    # The largest frames first: taken last, one would leave a process alone at the end.
+    order = sorted(range(len(suites)), key=lambda i: -len(frames[suites[i].frame]) * len(suites[i].rules))
+    with tempfile.TemporaryDirectory(prefix="lakmoes-quality-") as sites:
+        release = _Release(tables, [suites[i] for i in order], frames, params, run_id, kept, Path(sites))
+        done = shared(len(order), lambda share: _validate_share(release, share), helper)
+    outcomes = {suites[order[j]].frame: o for j, o in done.items()}
+    t_run = time.perf_counter()
 
-    # In memory: a file-backed context reads its YAML configuration again
-    # on every access to a setting (hundreds of times per release) and writes every
-    # suite and result to files nobody reads; the Data Docs are the record.
     # Absolute: an in-memory context has no folder to resolve a relative
     # one against (`lakmoes run --out published`).
     docs_dir = (workdir / "quality" / "data_docs").resolve()
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    context.update_data_docs_site("local_site", {
-        "class_name": "SiteBuilder", "show_how_to_buttons": False,
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
-    # One asset and batch definition for every frame: each run is handed its
-    # own dataframe.
-    batch = (context.data_sources.add_pandas("release").add_dataframe_asset("frame")
-             .add_batch_definition_whole_dataframe("whole frame"))
-    run_id = RunIdentifier(run_name=str(manifest.get("release", "release")),
-                           run_time=dt.datetime.now(dt.UTC))
-    results: list[dict[str, Any]] = []
-    validated: dict[str, tuple[str, list[dict[str, Any]], Any]] = {}  # frame -> key, entries, outcome
-    kept_pages: dict[str, bytes] = {}  # the kept suites' validation pages, by path
-    reused: list[str] = []
+    context = _new_context(gx, docs_dir)
     store = context.validation_results_store
+    results: list[dict[str, Any]] = []
+    pages: dict[str, bytes] = {}
     for s in suites:
-        # Built whole, then stored once: adding expectations to a stored
-        # suite one by one stores it again each time.
-        suite = context.suites.add(gx.ExpectationSuite(name=s.frame, meta={"about": s.about},
-                                                       expectations=[_expectation(r) for r in s.rules]))
-        key = suite_key(s, frames[s.frame], params) if kept is not None else ""
-        held = kept.get(key) if kept is not None else None
-        if isinstance(held, KeptSuite):
-            # Into the store's backend as it was serialised: through the
-            # store it would be parsed and serialised again for nothing.
-            ident = ValidationResultIdentifier(ExpectationSuiteIdentifier(name=s.frame),
-                                               RunIdentifier(held.run_name, dt.datetime.fromisoformat(held.run_time)),
-                                               held.batch)
-            store.store_backend.set(store.key_to_tuple(ident), held.validation)
-            results.extend(held.entries)
-            kept_pages.update(held.pages)
-            reused.append(s.frame)
-            continue
-        vd = context.validation_definitions.add(gx.ValidationDefinition(name=s.frame, data=batch, suite=suite))
-        outcome = vd.run(batch_parameters={"dataframe": frames[s.frame]}, expectation_parameters=params,
-                         result_format=COUNTS_ONLY, run_id=run_id)
-        # Counts first: the failing values and rows (a quarter of the
-        # validation's time) are fetched only for a suite where a rule
-        # fails. The second run's result replaces the first in the Data
-        # Docs (same suite, run and batch). A sensitive frame's values are
-        # never fetched: they could be personal data in clear.
-        if not outcome.success and s.frame not in SENSITIVE_FRAMES:
-            outcome = vd.run(batch_parameters={"dataframe": frames[s.frame]}, expectation_parameters=params,
-                             result_format={"result_format": "COMPLETE", "partial_unexpected_count": MAX_ROWS,
-                                            "unexpected_index_column_names": list(s.index),
-                                            "return_unexpected_index_query": False},
-                             run_id=run_id)
-        entries = []
-        for r in outcome.results:
-            cfg = r.expectation_config
-            assert cfg is not None  # every result of a validation definition carries its expectation
-            rule = next(x for x in s.rules if x.full_name == cfg.meta["name"])
-            entries.append({
-                "name": rule.full_name, "frame": s.frame, "table": s.frame, "derived": s.frame not in tables,
-                "expectation": rule.type, "kwargs": _plain(rule.kwargs), "when": _plain(list(rule.when)),
-                "severity": rule.severity, "success": bool(r.success), "why": rule.why,
-                "observed": _observed(s, r.result or {}),
-                "error": _exception_message(r.exception_info),
-            })
-        results.extend(entries)
-        validated[s.frame] = (key, entries, outcome)
-    t_run = time.perf_counter()
-    validation_ids = {frame: ValidationResultIdentifier(ExpectationSuiteIdentifier(name=frame), run_id, outcome.batch_id)
-                      for frame, (_, _, outcome) in validated.items()}
-    _write_data_docs(context, docs_dir, suites, validation_ids, kept_pages, kept)
+        o = outcomes[s.frame]
+        _add_suite(gx, context, s)
+        # Into the store's backend as it was serialised: through the store
+        # it would be parsed and serialised again for nothing.
+        ident = ValidationResultIdentifier(ExpectationSuiteIdentifier(name=s.frame),
+                                           RunIdentifier(o.outcome.run_name,
+                                                         dt.datetime.fromisoformat(o.outcome.run_time)),
+                                           o.outcome.batch)
+        store.store_backend.set(store.key_to_tuple(ident), o.outcome.validation)
+        results.extend(o.outcome.entries)
+        pages.update(o.outcome.pages)
+        expectations_page = o.expectations_page if o.expectations_page is not None else (
+            kept.get(page_key(s)) if kept is not None else None)
+        if isinstance(expectations_page, bytes):
+            pages[f"expectations/{s.frame}.html"] = expectations_page
+    _write_data_docs(context, docs_dir, suites, pages)
     if kept is not None:
-        for frame, (key, entries, outcome) in validated.items():
-            pages = validation_pages(docs_dir, frame)
-            if pages:  # a page that failed to render is rendered again, not kept missing
-                kept.put(key, KeptSuite(entries, store.store_backend.get(store.key_to_tuple(validation_ids[frame])),
-                                        run_id.run_name or "", run_id.run_time.isoformat(), str(outcome.batch_id),
-                                        pages))
+        for s in suites:
+            o = outcomes[s.frame]
+            # A page that failed to render is rendered again, not kept missing.
+            if not o.reused and o.outcome.pages:
+                kept.put(o.key, o.outcome)
+            if o.expectations_page is not None:
+                kept.put(page_key(s), o.expectations_page)
     t_docs = time.perf_counter()
     timings = {"frames": t_frames - t0, "import": t_import - t_frames, "validate": t_run - t_import,
                "data_docs": t_docs - t_run}
     docs = docs_dir / "index.html"
     quality = summarise(results, timings, str(docs.relative_to(workdir.resolve())) if docs.exists() else None,
-                        gx.__version__, reused)
+                        gx.__version__, [s.frame for s in suites if outcomes[s.frame].reused])
     (workdir / "quality.json").write_text(
         json.dumps({"summary": quality.summary, "expectations": results}, indent=2, ensure_ascii=False),
         encoding="utf-8")

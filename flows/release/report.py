@@ -35,7 +35,7 @@ from checks.masking import mask
 from flows.registry.grounds import registry
 from flows.stages.extract.render import pixel_map
 
-TEMPLATE = Path(__file__).with_name("report.html.j2")
+TEMPLATES = Path(__file__).parent  # report.html.j2, and report_body.html.j2 inside it
 SEVERITY_COLOURS = {"high": "#c0392b", "medium": "#e67e22", "low": "#d4ac0d", "info": "#7f8c8d"}
 CROP_MARGIN = (96.0, 30.0)  # points of page shown left/right and above/below a finding: the line it is on
 CROP_SCALE = 2.0  # pixels per point (144 dpi): small print stays legible
@@ -374,27 +374,19 @@ def release_state(quality_ok: bool, inputs: list[dict[str, Any]], quarantine: li
     return ReleaseState("published", f"Published: all {published} input(s), nothing held back.")
 
 
-def report_context(tables: dict[str, pa.Table], manifest: dict[str, Any], quality: Any,
-                   crops: Crops | None = None) -> dict[str, Any]:
-    """Everything the template shows, as plain data; `crops` as the flow
-    rendered them (by default rendered here)."""
+def body_context(tables: dict[str, pa.Table], manifest: dict[str, Any], crops: Crops | None = None) -> dict[str, Any]:
+    """What the report's body shows (every section but the quality gate's),
+    as plain data; `crops` as the flow rendered them (by default rendered
+    here). Nothing of it waits for the validation."""
     inputs = manifest.get("inputs", [])
     status = Counter(i.get("status") for i in inputs)
     docs = document_rows(tables)
     findings = _rows(tables, "findings")
     by_sev = Counter(f["severity"] for f in findings)
     crop_of, crops_left_out = crops if crops is not None else finding_crops(tables)
-    results = list(getattr(quality, "results", None) or [])
-    results.sort(key=lambda r: (r["success"], r["severity"] != "error", r["name"]))
     markers = Counter(m["ground_code"] or "none" for m in _rows(tables, "markers"))
     grounds = registry().grounds
-    state = release_state(bool(getattr(quality, "ok", False)), inputs, _rows(tables, "quarantine"))
     return {
-        "release": manifest.get("release", ""),
-        "state": state,
-        "started": _dt(manifest.get("started")),
-        "finished": _dt(manifest.get("finished")),
-        "versions": manifest.get("versions", {}),
         "inputs": inputs,
         "counts": {
             "inputs": len(inputs),
@@ -421,12 +413,6 @@ def report_context(tables: dict[str, pa.Table], manifest: dict[str, Any], qualit
         "crops": crop_of,
         "crops_left_out": crops_left_out,
         "corrections": correction_rows(tables),
-        "quality": {
-            "ran": quality is not None,
-            "ok": bool(getattr(quality, "ok", False)),
-            "summary": getattr(quality, "summary", {}) or {},
-            "results": results,
-        },
         "charts": {
             "findings": stacked_bar_chart(
                 "Findings per document", [(d["name"], d["findings"]) for d in docs], SEVERITIES,
@@ -436,23 +422,65 @@ def report_context(tables: dict[str, pa.Table], manifest: dict[str, Any], qualit
                 ("withheld",), {"withheld": "#34495e"}, fmt="{:.1f}%", max_value=100.0),
         },
         "severities": SEVERITIES,
+        "name": _name,
+    }
+
+
+def _template(name: str) -> Any:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return env.get_template(name)
+
+
+def render_body(context: dict[str, Any]) -> Any:
+    """The report's body (`body_context`) as HTML, to be placed in the page
+    unescaped. Rendered apart so that the flow renders it while the
+    release is validated: with thousands of findings it is most of the
+    report's time."""
+    from markupsafe import Markup
+
+    return Markup(_template("report_body.html.j2").render(**context))
+
+
+def report_context(tables: dict[str, pa.Table], manifest: dict[str, Any], quality: Any, body: Any) -> dict[str, Any]:
+    """The page around the body (`render_body`): the release, its state and
+    the quality gate's outcome."""
+    results = list(getattr(quality, "results", None) or [])
+    results.sort(key=lambda r: (r["success"], r["severity"] != "error", r["name"]))
+    state = release_state(bool(getattr(quality, "ok", False)), manifest.get("inputs", []),
+                          _rows(tables, "quarantine"))
+    return {
+        "release": manifest.get("release", ""),
+        "state": state,
+        "started": _dt(manifest.get("started")),
+        "finished": _dt(manifest.get("finished")),
+        "versions": manifest.get("versions", {}),
+        "body": body,
+        "quality": {
+            "ran": quality is not None,
+            "ok": bool(getattr(quality, "ok", False)),
+            "summary": getattr(quality, "summary", {}) or {},
+            "results": results,
+        },
+        "severities": SEVERITIES,
         "severity_colours": SEVERITY_COLOURS,
         "name": _name,
     }
 
 
 def render_html(context: dict[str, Any]) -> str:
-    import jinja2
-
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-                             lstrip_blocks=True)
-    return env.from_string(TEMPLATE.read_text(encoding="utf-8")).render(**context)
+    return str(_template("report.html.j2").render(**context))
 
 
 def write_report(release_dir: Path, tables: dict[str, pa.Table], manifest: dict[str, Any], quality: Any,
-                 crops: Crops | None = None) -> Path:
-    """Write `release_dir/report.html` and return its path."""
-    html = render_html(report_context(tables, manifest, quality, crops))
+                 crops: Crops | None = None, body: Any = None) -> Path:
+    """Write `release_dir/report.html` and return its path; `body` as
+    `render_body` made it (by default made here, with `crops`)."""
+    if body is None:
+        body = render_body(body_context(tables, manifest, crops))
+    html = render_html(report_context(tables, manifest, quality, body))
     path = Path(release_dir) / "report.html"
     tmp = path.with_suffix(f".html.{os.getpid()}.tmp")
     tmp.write_text(html, encoding="utf-8")

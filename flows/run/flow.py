@@ -351,7 +351,12 @@ def start_quality(pool: Units, tables: dict[str, Any], manifest: dict[str, Any],
         validate_release,  # Great Expectations: imported in the quality process
     )
 
-    return pool.validate(validate_release, tables, copy.deepcopy(manifest), staging, SUITES_DIR, kept, timeout=timeout)
+    # The quality process validates with a forked helper when there is a
+    # core to spare; on Dask it is the run's own process, which runs
+    # Prefect's threads and must not fork.
+    helper = isinstance(pool, WorkerPool) and pool.cores > 1
+    return pool.validate(validate_release, tables, copy.deepcopy(manifest), staging, SUITES_DIR, kept, helper,
+                         timeout=timeout)
 
 
 @task(name="quality", cache_policy=NO_CACHE)
@@ -493,9 +498,11 @@ def release(paths: list[Path], options: RunOptions, pool: Units,
         if reused is None:
             suites = replace(SuiteCache.for_run(options), reuse=not options.full)
             checking = start_quality(pool, tables, manifest, staging, options.doc_timeout, suites)
-        # Written while the quality process validates the same tables.
+        # Written, and the report's body rendered, while the quality process
+        # validates the same tables.
         manifest["tables"] = publish.write_tables(tables, staging)
         diff.write_diff(staging, diff.release_diff(previous, before, manifest["inputs"], tables))
+        body = report.render_body(report.body_context(tables, manifest, crops()))
         if checking is not None:
             quality = cast("QualityResult", quality_task(Held(checking)))
             validations.put(key, staging, quality)
@@ -505,7 +512,7 @@ def release(paths: list[Path], options: RunOptions, pool: Units,
         shown.advance("release", "quality", status="passed" if quality.ok else "failed")
         manifest["finished"] = dt.datetime.now(dt.UTC)
         publish.write_manifest(staging, manifest)
-        report.write_report(staging, tables, manifest, quality, crops())
+        report.write_report(staging, tables, manifest, quality, body=body)
         publish_artifacts(tables, manifest, quality)
         shown.advance("release", "report")
         # A run that published no document (a mistyped path, a folder of

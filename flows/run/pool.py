@@ -83,6 +83,11 @@ class WorkerPool:
             self.units_run += 1
             return self._documents
 
+    @property
+    def cores(self) -> int:
+        """The document workers a run may have (one per core by default)."""
+        return self._options.workers
+
     def submit(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Future[Any]:
         """Run a work unit in a document worker; killed after `timeout` seconds."""
         return self._workers().schedule(fn, args=args, timeout=timeout)
