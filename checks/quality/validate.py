@@ -812,7 +812,7 @@ def _validate_share(release: _Release, share: Iterator[int]) -> dict[int, SuiteO
            for i, (_, _, outcome) in validated.items()}
     to_render = [*ids.values(), *(ExpectationSuiteIdentifier(name=release.suites[i].frame) for i in unkept_pages)]
     if to_render:
-        context.build_data_docs(resource_identifiers=to_render)
+        context.build_data_docs(resource_identifiers=to_render, build_index=False)  # the index is the assembly's
     store = context.validation_results_store
     for i, (key, entries, outcome) in validated.items():
         frame_name = release.suites[i].frame
