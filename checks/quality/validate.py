@@ -10,9 +10,12 @@ rows that break it, like any other.
 
 Everything except `validate_release` is plain pandas and runs without Great
 Expectations, whose import costs seconds; it is imported only inside that
-function (`import_great_expectations`). One in-memory context per release,
-one run id, one Data Docs build into the release's staging directory, so the
-Data Docs stay with it.
+function (`import_great_expectations`). One run id per release; each
+process that validates (the quality process, and with `helper` its forked
+copy: `checks/quality/share.py`) renders its suites' Data Docs pages in an
+in-memory context of its own, and one more context assembles the site, with
+its one index, in the release's staging directory, so the Data Docs stay
+with it.
 """
 
 from __future__ import annotations
