@@ -8,9 +8,11 @@ session.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import tracemalloc
+import zlib
 from pathlib import Path
 
 import img2pdf
@@ -184,6 +186,27 @@ def test_only_scanned_pages_are_ocred(release: tuple[Path, int, list[Page]]) -> 
         assert p.text.strip() and p.ocr_words
 
 
+HELVETICA_WITHOUT_ENCODING = b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
+
+
+def test_a_font_without_encoding_reads_the_same_after_a_page_was_ocred(release: tuple[Path, int, list[Page]],
+                                                                       tmp_path: Path) -> None:
+    """Importing OCRmyPDF replaces a pdfminer.six method for the whole
+    process (a simple font with neither /ToUnicode nor /Encoding would then
+    read as "(cid:N)"). `release` OCRed pages in this process; the text
+    extracted now is the one a fresh worker extracts, through the font's
+    built-in encoding."""
+    from pdfminer.pdffont import PDFSimpleFont
+
+    _, n_answers, pages = release
+    assert any(p.engine == "tesseract" for p in pages[n_answers:])
+    path = tmp_path / "standard-font.pdf"
+    path.write_bytes(bad_pdfs.one_page(b"BT /F1 12 Tf 72 700 Td (Rapport over de uitvoering) Tj ET",
+                                       HELVETICA_WITHOUT_ENCODING))
+    assert "Rapport over de uitvoering" in extract_pages(path, ocr=False)[0].text
+    assert PDFSimpleFont.__init__.__module__ == "pdfminer.pdffont"
+
+
 def test_scanned_memo_yields_stamps_and_header_fields(release: tuple[Path, int, list[Page]]) -> None:
     _, n_answers, pages = release
     memo = "\n".join(p.text for p in pages[n_answers:])
@@ -243,9 +266,12 @@ def test_bad_pdf_gives_its_reason(name: str, tmp_path: Path) -> None:
     assert e.value.reason == reason
 
 
-def test_decompression_bomb_is_refused_without_inflating_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("armour", [None, "ASCII85Decode", "ASCIIHexDecode"])
+def test_decompression_bomb_is_refused_without_inflating_it(tmp_path: Path, armour: str | None) -> None:
+    """Bare, or under the text armour ReportLab puts on every page (which
+    pdfminer would undo and then inflate in one piece)."""
     path = tmp_path / "bomb.pdf"
-    path.write_bytes(bad_pdfs.decompression_bomb(megabytes=300))
+    path.write_bytes(bad_pdfs.decompression_bomb(megabytes=300, armour=armour))
     tracemalloc.start()
     try:
         with pytest.raises(PdfError, match="decompression bomb"):
@@ -254,6 +280,22 @@ def test_decompression_bomb_is_refused_without_inflating_it(tmp_path: Path) -> N
     finally:
         tracemalloc.stop()
     assert peak < 100 * 2**20
+
+
+@pytest.mark.parametrize("armour", ["ASCII85Decode", "ASCIIHexDecode"])
+def test_a_content_stream_under_text_armour_reads_as_the_bare_one(tmp_path: Path, armour: str) -> None:
+    """The armour is undone before the capped inflation: the page's glyphs
+    are those of the same content stream written bare."""
+    content = b"BT /F1 12 Tf 72 700 Td (Rapport over de uitvoering) Tj ET"
+    resources = HELVETICA_WITHOUT_ENCODING
+    packed = zlib.compress(content)
+    text = base64.a85encode(packed) + b"~>" if armour == "ASCII85Decode" else packed.hex().encode() + b">"
+    bare, armoured = tmp_path / "bare.pdf", tmp_path / "armoured.pdf"
+    bare.write_bytes(bad_pdfs.one_page(content, resources))
+    armoured.write_bytes(bad_pdfs.one_page(text, resources, b"/Filter [/" + armour.encode() + b" /FlateDecode]"))
+    a, b = extract_pages(bare, ocr=False), extract_pages(armoured, ocr=False)
+    assert "Rapport over de uitvoering" in a[0].text
+    assert [(g.text, g.bbox) for g in a[0].glyphs] == [(g.text, g.bbox) for g in b[0].glyphs]
 
 
 # The alarm can land in a weakref callback, where Python prints the

@@ -8,11 +8,32 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
+
+from pdfminer.pdffont import PDFSimpleFont
 
 from flows.model import OcrWord, Page
 from flows.model.errors import PdfError
 from flows.stages.extract.limits import OCR_ENGINE, OCR_LANGUAGES
+
+# pdfminer.six's own, taken before OCRmyPDF is imported (see `_hocr_pipeline`).
+PDFMINER_SIMPLE_FONT_INIT = PDFSimpleFont.__init__
+
+
+def _hocr_pipeline() -> Any:
+    """OCRmyPDF's hOCR pipeline, without the change its import makes to
+    pdfminer.six: it replaces `PDFSimpleFont.__init__` for the whole
+    process, so that a font with neither /ToUnicode nor /Encoding reads as
+    "(cid:N)" instead of through its built-in encoding. In a worker that
+    had OCRed a page, a born-digital PDF would then read differently than
+    in a fresh one. pdfminer's own is put back: OCRmyPDF's use of it
+    (telling whether a page has text already) decides nothing here, as
+    lakmoes forces OCR on the pages it chose."""
+    from ocrmypdf.api import _pdf_to_hocr
+
+    PDFSimpleFont.__init__ = PDFMINER_SIMPLE_FONT_INIT  # type: ignore[method-assign]
+    return _pdf_to_hocr
 
 
 def tesseract_version() -> str:
@@ -100,7 +121,7 @@ def ocr_pages(path: Path, pages: list[Page], jobs: int | None = None) -> None:
     if not pages:
         return
     version = tesseract_version()
-    from ocrmypdf.api import _pdf_to_hocr
+    _pdf_to_hocr = _hocr_pipeline()
     from ocrmypdf.exceptions import ExitCodeException, MissingDependencyError
 
     plugin = Path(__file__).with_name("ocr_plugin.py")

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
+from pdfminer.ascii85 import ascii85decode, asciihexdecode
 from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
@@ -119,24 +120,41 @@ def inflate_bounded(data: bytes, limit: int = MAX_STREAM_BYTES) -> bytes:
     return b"".join(parts)
 
 
+# Text armour some producers put around a compressed stream (ReportLab's
+# default: ASCII85 over Flate). Undone here with pdfminer's own decoders,
+# so that the Flate stage behind it is inflated with the cap as well.
+ARMOUR = {"ASCII85Decode": ascii85decode, "A85": ascii85decode, "ASCIIHexDecode": asciihexdecode,
+          "AHx": asciihexdecode}
+FLATE = ("FlateDecode", "Fl")
+
+
 def _guard_stream(stream: PDFStream) -> None:
-    """Decode a content or form stream ourselves when it is plain Flate (the
-    common case), with a size cap, so pdfminer never inflates a bomb; other
-    filter chains get the cap checked on their Flate stage."""
+    """Decode a content or form stream ourselves when it is Flate, bare or
+    under text armour (the common cases), with a size cap, so pdfminer
+    never inflates a bomb; other filter chains get the cap checked on their
+    Flate stage."""
     if stream.data is not None or stream.rawdata is None:
         return
     raw = stream.rawdata
     if stream.decipher and stream.objid is not None and stream.genno is not None:
         raw = stream.decipher(stream.objid, stream.genno, raw, stream.attrs)
     filters = stream.get_filters()
-    names = [f.name if isinstance(f, PSLiteral) else str(f) for f, _ in filters]
-    if names in (["FlateDecode"], ["Fl"]) and not (filters[0][1] or {}).get("Predictor"):
+    names = [pdf_name(f) for f, _ in filters]
+    armour = 0
+    while armour < len(names) and names[armour] in ARMOUR:
+        raw = ARMOUR[names[armour]](raw)  # shrinks: 5 characters to 4 bytes, 2 to 1
+        armour += 1
+    rest, params = names[armour:], filters[armour][1] if armour < len(filters) else None
+    if len(rest) == 1 and rest[0] in FLATE and not (params or {}).get("Predictor"):
         stream.data = inflate_bounded(raw)
         stream.rawdata = None
-    elif names and names[0] in ("FlateDecode", "Fl"):
+    elif rest and rest[0] in FLATE:
         inflate_bounded(raw)
     elif len(raw) > MAX_STREAM_BYTES:
         raise PdfError("decompression bomb", f"a stream is larger than {MAX_STREAM_BYTES // 2**20} MB")
+    elif armour and not rest:
+        stream.data = raw
+        stream.rawdata = None
 
 
 def guard_page(page: PDFPage) -> None:
