@@ -282,6 +282,22 @@ def test_decompression_bomb_is_refused_without_inflating_it(tmp_path: Path, armo
     assert peak < 100 * 2**20
 
 
+@pytest.mark.parametrize("where", ["ToUnicode", "FontFile2"])
+def test_a_bomb_in_a_font_stream_is_refused_without_inflating_it(tmp_path: Path, where: str) -> None:
+    """pdfminer decodes a font's CMap and program when it loads the font:
+    they are bounded like the page's content."""
+    path = tmp_path / "font-bomb.pdf"
+    path.write_bytes(bad_pdfs.font_stream_bomb(where, megabytes=300))
+    tracemalloc.start()
+    try:
+        with pytest.raises(PdfError, match="decompression bomb"):
+            extract_pages(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 100 * 2**20
+
+
 @pytest.mark.parametrize("armour", ["ASCII85Decode", "ASCIIHexDecode"])
 def test_a_content_stream_under_text_armour_reads_as_the_bare_one(tmp_path: Path, armour: str) -> None:
     """The armour is undone before the capped inflation: the page's glyphs

@@ -157,14 +157,48 @@ def _guard_stream(stream: PDFStream) -> None:
         stream.rawdata = None
 
 
+# Where a font keeps the streams pdfminer decodes when it loads the font:
+# its Unicode and encoding CMaps, and its embedded font program.
+FONT_STREAMS = ("ToUnicode", "Encoding")
+DESCRIPTOR_STREAMS = ("FontFile", "FontFile2", "FontFile3")
+
+
+def _font_streams(font: Any, descendant: bool = False) -> Iterator[PDFStream]:
+    """The streams of a font dictionary, a composite font's descendant
+    font's included."""
+    if not isinstance(font, dict):
+        return
+    for key in FONT_STREAMS:
+        if isinstance(value := resolve1(font.get(key)), PDFStream):
+            yield value
+    descriptor = resolve1(font.get("FontDescriptor"))
+    if isinstance(descriptor, dict):
+        for key in DESCRIPTOR_STREAMS:
+            if isinstance(value := resolve1(descriptor.get(key)), PDFStream):
+                yield value
+    descendants = resolve1(font.get("DescendantFonts"))
+    if not descendant and isinstance(descendants, list):
+        for d in descendants:
+            yield from _font_streams(resolve1(d), descendant=True)
+
+
 def guard_page(page: PDFPage) -> None:
-    """Bound the content streams and the form XObjects of a page (recursively,
-    each once) before pdfminer decodes them."""
+    """Bound the content streams, the form XObjects (recursively, each once)
+    and the fonts' streams of a page before pdfminer decodes them: a font's
+    CMap or program inflated whole is as much a bomb as a page's content."""
     seen: set[int] = set()
+
+    def font_streams(resources: Any) -> None:
+        fonts = resolve1((resolve1(resources) or {}).get("Font")) if resources else None
+        if isinstance(fonts, dict):
+            for ref in fonts.values():
+                for s in _font_streams(resolve1(ref)):
+                    _guard_stream(s)
 
     def form_streams(resources: Any, depth: int) -> None:
         if depth > MAX_FORM_DEPTH:
             raise PdfError("too deeply nested", f"forms nested deeper than {MAX_FORM_DEPTH}")
+        font_streams(resources)
         xobjects = resolve1((resolve1(resources) or {}).get("XObject")) if resources else None
         if not isinstance(xobjects, dict):
             return
