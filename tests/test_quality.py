@@ -121,24 +121,34 @@ def test_great_expectations_starts_without_scipy_stats_and_loads_it_when_used() 
     assert done.stdout.split() == ["_LazyModule", "False", "0.5"]
 
 
+def _validated_in_a_quality_process(release: qr.Release, folder: Path, validate: str, report: str) -> dict:
+    """Validate `release` in a process of its own started as the run's
+    quality process is (`prepare_process`, single-threaded). `validate`
+    is the call, with `tables`, `manifest` and the work folder `d` at hand
+    and `v` the validate module; `report` the JSON printed after it."""
+    for table, data in release.tables.items():
+        pq.write_table(data, folder / f"{table}.parquet")
+    (folder / "manifest.json").write_text(json.dumps(release.manifest, default=str), encoding="utf-8")
+    code = ("import json, os, sys; from pathlib import Path; import pyarrow.parquet as pq; "
+            "from checks.quality.process import prepare_process; prepare_process(); "
+            "from checks.quality import validate as v; d = Path(sys.argv[1]); "
+            "tables = {p.stem: pq.read_table(p) for p in d.glob('*.parquet')}; "
+            "manifest = json.loads((d / 'manifest.json').read_text()); "
+            f"q = {validate}; print(json.dumps({report}))")
+    done = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, cwd=ROOT,
+                          check=True)
+    return json.loads(done.stdout)
+
+
 @pytest.mark.parametrize("name", ["seed", "defects"])
 def test_a_quality_process_without_sqlalchemy_gives_the_same_outcomes(releases, tmp_path: Path, name: str) -> None:
     """A quality process imports Great Expectations as if its SQL extra were
     absent (`ABSENT_IN_QUALITY_PROCESS`): every outcome is the one this
     process, where SQLAlchemy is importable, found."""
     release = releases[name]
-    for table, data in release.tables.items():
-        pq.write_table(data, tmp_path / f"{table}.parquet")
-    (tmp_path / "manifest.json").write_text(json.dumps(release.manifest, default=str), encoding="utf-8")
-    code = ("import json, sys; from pathlib import Path; import pyarrow.parquet as pq; "
-            "from checks.quality.process import prepare_process; prepare_process(); "
-            "from checks.quality.validate import validate_release; d = Path(sys.argv[1]); "
-            "tables = {p.stem: pq.read_table(p) for p in d.glob('*.parquet')}; "
-            "q = validate_release(tables, json.loads((d / 'manifest.json').read_text()), d / 'out'); "
-            "print(json.dumps({'sqlalchemy': sys.modules['sqlalchemy'] is not None, 'results': q.results}))")
-    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
-                          check=True)
-    there = json.loads(done.stdout)
+    there = _validated_in_a_quality_process(
+        release, tmp_path, "v.validate_release(tables, manifest, d / 'out')",
+        "{'sqlalchemy': sys.modules['sqlalchemy'] is not None, 'results': q.results}")
     assert there["sqlalchemy"] is False
     assert there["results"] == json.loads(json.dumps(release.quality.results, default=str))
 
@@ -148,25 +158,18 @@ def test_a_quality_process_with_a_forked_helper_gives_the_same_outcomes_and_page
                                                                                   name: str) -> None:
     """The quality process validates with a forked copy of itself
     (`helper`): both take suites, and the outcomes, the kept suites and the
-    Data Docs are those one process gives. In a process of its own, as the
-    run's quality process: single-threaded, so it may fork."""
+    Data Docs are those one process gives."""
     release = releases[name]
-    for table, data in release.tables.items():
-        pq.write_table(data, tmp_path / f"{table}.parquet")
-    (tmp_path / "manifest.json").write_text(json.dumps(release.manifest, default=str), encoding="utf-8")
-    code = ("import json, os, sys; from pathlib import Path; import pyarrow.parquet as pq; "
-            "from checks.quality.process import prepare_process; prepare_process(); "
-            "from checks.quality import validate as v; d = Path(sys.argv[1]); "
-            "share = v._validate_share; pids = []; "
-            "v._validate_share = lambda r, s: (out := share(r, s), out and pids.append((os.getpid(), len(out))))[0]; "
-            "tables = {p.stem: pq.read_table(p) for p in d.glob('*.parquet')}; "
-            "q = v.validate_release(tables, json.loads((d / 'manifest.json').read_text()), d / 'out', helper=True); "
-            "print(json.dumps({'results': q.results, 'summary': q.summary, 'pid': os.getpid(), 'pids': pids}))")
-    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
-                          check=True)
-    there = json.loads(done.stdout)
-    # The helper's call returns in the helper, whose list this process never
-    # sees: this process validated some suites, and not all of them.
+    # Each call of a share is recorded with its process and its count; the
+    # helper's is recorded in the helper, whose list this process never sees.
+    validate = ("(share := v._validate_share, pids := [], "
+                "setattr(v, '_validate_share', lambda r, s: (out := share(r, s), "
+                "out and pids.append((os.getpid(), len(out))))[0]), "
+                "v.validate_release(tables, manifest, d / 'out', helper=True))[-1]")
+    there = _validated_in_a_quality_process(
+        release, tmp_path, validate,
+        "{'results': q.results, 'summary': q.summary, 'pid': os.getpid(), 'pids': pids}")
+    # This process validated some suites, and not all of them.
     assert [pid for pid, _ in there["pids"]] == [there["pid"]]
     assert 0 < there["pids"][0][1] < len(quality.load_suites())
     assert there["results"] == json.loads(json.dumps(release.quality.results, default=str))

@@ -612,12 +612,14 @@ def page_key(suite: Suite) -> str:
 class SuiteOutcome:
     """A suite's outcome as one process of the validation hands it over:
     validated now or taken from `kept` (`reused`), with its expectations
-    page when it was rendered now."""
+    page, rendered now (`new_page`) or kept (None when it failed to
+    render)."""
 
     key: str  # `suite_key` ("" without a store of kept outcomes)
     outcome: KeptSuite
     reused: bool
-    expectations_page: bytes | None
+    expectations_page: bytes | None = None
+    new_page: bool = False
 
 
 def _write_data_docs(context: Any, docs_dir: Path, suites: list[Suite], pages: dict[str, bytes]) -> None:
@@ -781,17 +783,20 @@ def _validate_share(release: _Release, share: Iterator[int]) -> dict[int, SuiteO
     out: dict[int, SuiteOutcome] = {}
     validated: dict[int, tuple[str, list[dict[str, Any]], Any]] = {}  # index -> key, entries, outcome
     unkept_pages: list[int] = []  # suites whose expectations page is rendered now
+    kept_pages: dict[int, bytes] = {}  # index -> the expectations page kept for the suite
     for i in share:
         s = release.suites[i]
         frame = release.frames[s.frame]
-        page_kept = kept is not None and isinstance(kept.get(page_key(s)), bytes)
-        if not page_kept:
+        page = kept.get(page_key(s)) if kept is not None else None
+        if isinstance(page, bytes):
+            kept_pages[i] = page
+        else:
             unkept_pages.append(i)
         key = suite_key(s, frame, params) if kept is not None else ""
         held = kept.get(key) if kept is not None else None
         if isinstance(held, KeptSuite):
-            out[i] = SuiteOutcome(key, held, True, None)
-            if not page_kept:  # its expectations page is rendered from the suite
+            out[i] = SuiteOutcome(key, held, True, kept_pages.get(i))
+            if i not in kept_pages:  # its expectations page is rendered from the suite
                 _add_suite(gx, context, s)
             continue
         vd = context.validation_definitions.add(gx.ValidationDefinition(name=s.frame, data=batch,
@@ -822,11 +827,11 @@ def _validate_share(release: _Release, share: Iterator[int]) -> dict[int, SuiteO
         out[i] = SuiteOutcome(key, KeptSuite(entries, store.store_backend.get(store.key_to_tuple(ids[i])),
                                              run_id.run_name or "", run_id.run_time.isoformat(),
                                              str(outcome.batch_id), validation_pages(site, frame_name)),
-                              False, None)
+                              False, kept_pages.get(i))
     for i in unkept_pages:
         page_file = site / "expectations" / f"{release.suites[i].frame}.html"
         if page_file.is_file():
-            out[i] = replace(out[i], expectations_page=page_file.read_bytes())
+            out[i] = replace(out[i], expectations_page=page_file.read_bytes(), new_page=True)
     return out
 
 
@@ -894,10 +899,8 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
         store.store_backend.set(store.key_to_tuple(ident), o.outcome.validation)
         results.extend(o.outcome.entries)
         pages.update(o.outcome.pages)
-        expectations_page = o.expectations_page if o.expectations_page is not None else (
-            kept.get(page_key(s)) if kept is not None else None)
-        if isinstance(expectations_page, bytes):
-            pages[f"expectations/{s.frame}.html"] = expectations_page
+        if o.expectations_page is not None:
+            pages[f"expectations/{s.frame}.html"] = o.expectations_page
     _write_data_docs(context, docs_dir, suites, pages)
     if kept is not None:
         for s in suites:
@@ -905,7 +908,7 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
             # A page that failed to render is rendered again, not kept missing.
             if not o.reused and o.outcome.pages:
                 kept.put(o.key, o.outcome)
-            if o.expectations_page is not None:
+            if o.new_page and o.expectations_page is not None:
                 kept.put(page_key(s), o.expectations_page)
     t_docs = time.perf_counter()
     timings = {"frames": t_frames - t0, "import": t_import - t_frames, "validate": t_run - t_import,

@@ -354,7 +354,7 @@ def start_quality(pool: Units, tables: dict[str, Any], manifest: dict[str, Any],
     # The quality process validates with a forked helper when there is a
     # core to spare; on Dask it is the run's own process, which runs
     # Prefect's threads and must not fork.
-    helper = isinstance(pool, WorkerPool) and pool.cores > 1
+    helper = isinstance(pool, WorkerPool) and pool.worker_count > 1
     return pool.validate(validate_release, tables, copy.deepcopy(manifest), staging, SUITES_DIR, kept, helper,
                          timeout=timeout)
 

@@ -84,7 +84,7 @@ class WorkerPool:
             return self._documents
 
     @property
-    def cores(self) -> int:
+    def worker_count(self) -> int:
         """The document workers a run may have (one per core by default)."""
         return self._options.workers
 
