@@ -23,6 +23,7 @@ from flows.model import RunOptions
 from flows.model.tables import TABLES
 from flows.run import units
 from flows.run.cache import SuiteCache
+from flows.run.diff import table_diff
 from flows.run.flow import TASKS_PER_WORKER, batch_name, batches, run, summary
 from flows.run.pool import WorkerPool
 from flows.run.progress import Bars, LogLines, Progress, make_progress
@@ -170,6 +171,39 @@ def test_full_run_keeps_suite_outcomes_without_reading_them(tmp_path: Path) -> N
     assert full.get("key") is None
     full.put("key", "new outcome")
     assert kept.get("key") == "new outcome"
+
+
+def test_the_tasks_of_a_run_share_one_prefect_api_client(prefect_api, corpus: Path, tmp_path: Path,
+                                                        monkeypatch) -> None:
+    """Each API client loads the CA bundle (tens of ms of CPU): a run makes
+    a few, not two for every task run."""
+    from prefect.client.orchestration import SyncPrefectClient
+
+    made = []
+    init = SyncPrefectClient.__init__
+
+    def counted(self, *args, **kwargs):
+        made.append(self)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncPrefectClient, "__init__", counted)
+    options = RunOptions(out=tmp_path / "out", workers=2)
+    with WorkerPool(options) as pool:
+        assert run([corpus], options, pool).exit_code == 0
+    clients = len(made)
+    assert len(document_task_runs()) >= len(list(corpus.iterdir()))  # a task per document, and more
+    assert clients <= 2
+
+
+def test_table_diff_matches_rows_per_input_by_position() -> None:
+    before = [{"source_path": "a.pdf", "n": 1}, {"source_path": "a.pdf", "n": 2}, {"source_path": "b.pdf", "n": 1}]
+    now = [{"source_path": "a.pdf", "n": 1}, {"source_path": "a.pdf", "n": 3}, {"source_path": "a.pdf", "n": 4},
+           {"source_path": "c.pdf", "n": 1}]
+    assert table_diff(before, now) == {"added": 2, "changed": 1, "removed": 1, "unchanged": 1}
+    assert table_diff([], now) == {"added": 4, "changed": 0, "removed": 0, "unchanged": 0}
+    # Key order is not a change; a value of another type is.
+    assert table_diff([{"n": 1, "source_path": "a"}], [{"source_path": "a", "n": 1}])["unchanged"] == 1
+    assert table_diff([{"source_path": "a", "n": 1}], [{"source_path": "a", "n": "1"}])["changed"] == 1
 
 
 def test_a_large_corpus_is_read_in_a_few_tasks_per_worker_and_a_small_one_in_a_task_each() -> None:

@@ -51,21 +51,23 @@ def _canonical(row: dict[str, Any]) -> str:
     return json.dumps(row, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _by_input(rows: list[dict[str, Any]]) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = defaultdict(list)
+def _by_input(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        grouped[str(row.get("source_path") or "")].append(_canonical(row))
+        grouped[str(row.get("source_path") or "")].append(row)
     return grouped
 
 
 def table_diff(before: list[dict[str, Any]], now: list[dict[str, Any]]) -> dict[str, int]:
-    """Rows added, changed, removed and unchanged, matched per input by position."""
+    """Rows added, changed, removed and unchanged, matched per input by
+    position. Only rows with a counterpart are put in canonical form to be
+    compared: a first release, or a new input, is counted without it."""
     counts = {"added": 0, "changed": 0, "removed": 0, "unchanged": 0}
     old, new = _by_input(before), _by_input(now)
     for source in old.keys() | new.keys():
         a, b = old.get(source, []), new.get(source, [])
         for x, y in zip(a, b, strict=False):
-            counts["unchanged" if x == y else "changed"] += 1
+            counts["unchanged" if _canonical(x) == _canonical(y) else "changed"] += 1
         counts["added"] += max(0, len(b) - len(a))
         counts["removed"] += max(0, len(a) - len(b))
     return counts
