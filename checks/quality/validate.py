@@ -851,9 +851,10 @@ def validate_release(tables: dict[str, pa.Table], manifest: dict[str, Any], work
     frames (pages, documents, findings) and leaves others (memo fields,
     Kamervragen, the inventory) as they were.
 
-    With `helper`, a forked copy of this process validates half of the
-    suites (`checks.quality.share`: the quality process, single-threaded,
-    on a machine with a core to spare); the outcomes are the same."""
+    With `helper`, a forked copy of this process takes suites too, each
+    process the next one as soon as it is free (`checks.quality.share`:
+    the quality process, single-threaded, on a machine with a core to
+    spare); the outcomes are the same."""
     t0 = time.perf_counter()
     suites = load_suites(suites_dir)
     frames = build_frames(tables, manifest)
