@@ -24,6 +24,7 @@ from pdfminer.utils import apply_matrix_rect, decode_text
 from flows.model import Annotation, Glyph, Page, PageImage, Shape
 from flows.model.errors import PdfError
 from flows.stages.extract.colours import IndexedSpace, clamp, components_to_rgb, to_rgb
+from flows.stages.extract.content import execute
 from flows.stages.extract.limits import (
     MAX_CID_SHARE,
     MAX_FORM_DEPTH,
@@ -77,6 +78,9 @@ class _Interpreter(PDFPageInterpreter):
         assert isinstance(interp, _Interpreter)
         interp._inherit = cast(_GState, self.graphicstate).copy()  # _Interpreter's states are _GStates
         return interp
+
+    def execute(self, streams: Any) -> None:
+        execute(self, streams)
 
     def init_state(self, ctm: Any) -> None:
         super().init_state(ctm)
