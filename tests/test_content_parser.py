@@ -13,12 +13,13 @@ from pdfminer.pdfdocument import PDFDocument
 from pdfminer.pdfinterp import PDFContentParser, PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
-from pdfminer.pdftypes import PDFStream, stream_value
+from pdfminer.pdftypes import PDFObjRef, PDFStream, stream_value
 from pdfminer.psexceptions import PSEOF
+from pdfminer.psparser import LIT
 from reportlab.pdfgen.canvas import Canvas
 
 from flows.stages.extract import walk
-from flows.stages.extract.content import ContentParser
+from flows.stages.extract.content import ContentParser, DocumentParser
 from flows.stages.extract.opening import guard_page
 
 # Tokens of every kind the fast path reads and of kinds it leaves to
@@ -135,6 +136,47 @@ def test_real_pdfs_tokenise_as_pdfminer_reads_them(real_data: Path) -> None:
             for page in PDFPage.create_pages(PDFDocument(PDFParser(f))):
                 streams = [stream_value(s) for s in page.contents]
                 assert _tokens(ContentParser, streams) == _tokens(PDFContentParser, streams), path.name
+
+
+def _plain(obj: Any) -> Any:
+    """An object of a PDF file as plain data (streams and references
+    compare by identity)."""
+    if isinstance(obj, PDFStream):
+        return ("stream", _plain(obj.attrs), obj.rawdata)
+    if isinstance(obj, PDFObjRef):
+        return ("ref", obj.objid)
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    return (type(obj).__name__, obj)
+
+
+def _objects(path: Path, parser_class: type[PDFParser]) -> dict[int, Any]:
+    """Every object the file's cross-reference tables name, as read through
+    `parser_class`."""
+    out: dict[int, Any] = {}
+    with path.open("rb") as f:
+        doc = PDFDocument(parser_class(f), password="")
+        for xref in doc.xrefs:
+            for objid in xref.get_objids():
+                try:
+                    out[objid] = _plain(doc.getobj(objid))
+                except Exception as e:  # the same failure on the same object
+                    out[objid] = ("error", type(e).__name__)
+    return out
+
+
+def test_the_objects_of_a_pdf_file_read_as_pdfminer_reads_them(tmp_path: Path) -> None:
+    pdf = _pdf(tmp_path / "page.pdf")
+    objects = _objects(pdf, DocumentParser)
+    assert objects == _objects(pdf, PDFParser)
+    assert any(isinstance(o, dict) and o.get("Type") == ("PSLiteral", LIT("Page")) for o in objects.values())
+
+
+def test_the_objects_of_real_pdfs_read_as_pdfminer_reads_them(real_data: Path) -> None:
+    for path in sorted(real_data.rglob("*.pdf")):
+        assert _objects(path, DocumentParser) == _objects(path, PDFParser), path.name
 
 
 @pytest.mark.parametrize("count", [0, 1])

@@ -1,20 +1,22 @@
-"""Reading a page's content streams: pdfminer.six's own parser, with a fast
-path for the tokens that make up nearly all of a content stream.
+"""Reading a PDF's objects and its pages' content streams: pdfminer.six's
+own parsers, with a fast path for the tokens that make up nearly all of
+them.
 
-pdfminer's content parser is a character-level state machine: every number,
-name and operator goes through a regular-expression search per state, a
-token queue and a result queue, each step logged at debug level. On the
-bench's born-digital pages that was a fifth of a document worker's time.
-`ContentParser.nextobject` reads a token that stands whole in the buffer
-with one match of one pattern (and an array of such tokens, as a `TJ`
-takes, with one match per item), and returns it as pdfminer would: the
-same value, the same position. Anything else (dictionaries, nested arrays,
-names with `#` escapes, strings with nested parentheses, comments, inline
-images, a token cut by the buffer's or the stream's end) goes to
-pdfminer's own state machine, which is left in the state it expects: the
-fast path is taken only between tokens, at the top level, with nothing
-queued.
-`tests/test_content_parser.py` compares both token for token.
+pdfminer's tokenizer is a character-level state machine: every number,
+name and operator goes through a regular-expression search per state and a
+token queue, each step logged at debug level, and its content parser then
+pushes, flushes and queues every operand again. On the bench's
+born-digital pages that was a fifth of a document worker's time.
+`FastTokens.nexttoken` reads a token that stands whole in the buffer with
+one match of one pattern, and returns what pdfminer's tokenizer returns:
+the same token at the same position. `ContentParser.nextobject` does the
+same one step up, for an operand, an operator or a plain array (a `TJ`'s)
+at the top level. Anything else (names with `#` escapes, strings with
+nested parentheses, comments, inline images, a token cut by the buffer's
+or the stream's end) goes to pdfminer's own state machine, which is left
+in the state it expects: the fast path is taken only between tokens, with
+nothing queued. `tests/test_content_parser.py` compares both token for
+token and object for object.
 """
 
 from __future__ import annotations
@@ -25,11 +27,16 @@ from typing import Any
 
 from pdfminer import settings
 from pdfminer.pdfinterp import PDFContentParser, PDFInterpreterError
+from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import PDFStream, stream_value
 from pdfminer.psexceptions import PSEOF
 from pdfminer.psparser import (
     ESC_STRING,
     HEX_PAIR,
+    KEYWORD_ARRAY_BEGIN,
+    KEYWORD_ARRAY_END,
+    KEYWORD_DICT_BEGIN,
+    KEYWORD_DICT_END,
     KWD,
     LIT,
     SPC,
@@ -55,20 +62,27 @@ _TOKEN = re.compile(
     | /(?P<name>[^#/%\[\]()<>{}\s]*+)(?=[/%\[\]()<>{}\s])
     | (?P<keyword>[A-Za-z][^#/%\[\]()<>{}\s]*+)(?=[#/%\[\]()<>{}\s])
     | \((?P<string>(?:[^()\\]|\\(?:[0-7]{1,3}|[\s\S]))*+)\)
+    | (?P<dict_begin><<)
+    | (?P<dict_end>>>)
     | <(?P<hex>[0-9A-Fa-f\s]*+)>(?=[^>])
-    | (?P<open>\[)
-    | (?P<close>\])
+    | (?P<array_begin>\[)
+    | (?P<array_end>\])
     )""",
     re.VERBOSE,
 )
+_STRUCTURE = {"dict_begin": KEYWORD_DICT_BEGIN, "dict_end": KEYWORD_DICT_END,
+              "array_begin": KEYWORD_ARRAY_BEGIN, "array_end": KEYWORD_ARRAY_END}
+# Tokens whose position is that of the delimiter before the group.
+_DELIMITED = ("name", "string", "hex")
+
 # A backslash escape in a literal string, read as pdfminer reads it: up to
 # three octal digits, a named escape, a line break that continues the
 # string (dropped), or any other character (dropped with its backslash).
 _ESCAPE = re.compile(rb"\\(?:([0-7]{1,3})|(\r\n)|([\s\S]))")
 
-# Operators the fast path leaves to pdfminer: its parser reads an inline
-# image's data itself between these.
-_INLINE_IMAGE = (b"BI", b"ID")
+# Operators after which pdfminer's content parser reads an inline image's
+# data itself: `ContentParser.nextobject` leaves them to it.
+_INLINE_IMAGE = (KWD(b"BI"), KWD(b"ID"))
 
 
 class _Unreadable(Exception):
@@ -86,26 +100,21 @@ def _unescape(m: re.Match[bytes]) -> bytes:
     return b""
 
 
-def _value(m: re.Match[bytes]) -> Any:
-    """The value pdfminer makes of the token `m` matched, or None for a
-    token the fast path leaves to pdfminer."""
-    kind = m.lastgroup
-    raw = m.group(kind) if kind else None
-    if raw is None or kind in ("open", "close"):
-        return None
+def _token(m: re.Match[bytes], kind: str) -> Any:
+    """The token pdfminer's tokenizer makes of what `m` matched, or None for
+    one it fails on (left to it)."""
+    raw = m.group(kind)
     if kind == "int":
         return int(raw)
     if kind == "float":
         return float(raw)
+    if kind == "keyword":
+        return True if raw == b"true" else False if raw == b"false" else KWD(raw)
     if kind == "name":
         try:
             return LIT(str(raw, "utf-8"))
         except UnicodeDecodeError:
             return LIT(raw)
-    if kind == "keyword":
-        if raw in _INLINE_IMAGE:
-            return None
-        return True if raw == b"true" else False if raw == b"false" else KWD(raw)
     if kind == "string":
         if b"\\" not in raw:
             return raw
@@ -113,30 +122,72 @@ def _value(m: re.Match[bytes]) -> Any:
             return _ESCAPE.sub(_unescape, raw)
         except _Unreadable:
             return None
-    return HEX_PAIR.sub(lambda h: bytes((int(h.group(0), 16),)), SPC.sub(b"", raw))
+    if kind == "hex":
+        return HEX_PAIR.sub(lambda h: bytes((int(h.group(0), 16),)), SPC.sub(b"", raw))
+    return _STRUCTURE[kind]
+
+
+def _position(m: re.Match[bytes], kind: str) -> int:
+    return m.start(kind) - 1 if kind in _DELIMITED else m.start(kind)
+
+
+def _item(m: re.Match[bytes], kind: str) -> Any:
+    """`_token`, or None for a token that builds or ends a structure or
+    starts an inline image: the fast path of `nextobject` takes only
+    tokens pdfminer's `nextobject` hands on as they are."""
+    if kind in _STRUCTURE:
+        return None
+    value = _token(m, kind)
+    return None if kind == "keyword" and value in _INLINE_IMAGE else value
 
 
 def _array(buf: bytes, i: int) -> tuple[list[Any], int] | None:
     """The items of an array whose `[` ends at `i` and whose items are all
-    tokens of the fast path (a `TJ` array: most of a real PDF's text), and
-    where it ends; None for any other array (nested, holding a dictionary),
-    or one the buffer cuts, left to pdfminer."""
+    plain tokens (a `TJ` array: most of a real PDF's text), and where it
+    ends; None for any other array (nested, holding a dictionary), or one
+    the buffer cuts, left to pdfminer."""
     items: list[Any] = []
     while True:
         m = _TOKEN.match(buf, i)
-        if m is None:
+        kind = m.lastgroup if m is not None else None
+        if m is None or kind is None:
             return None
-        if m.lastgroup == "close":
+        if kind == "array_end":
             return items, m.end()
-        value = _value(m)
+        value = _item(m, kind)
         if value is None:
             return None
         items.append(value)
         i = m.end()
 
 
-class ContentParser(PDFContentParser):
-    """pdfminer's content parser with the fast path of the module docstring."""
+class FastTokens(PSBaseParser):
+    """pdfminer's tokenizer with the fast path: a token that stands whole in
+    the buffer, between tokens, with none queued, in one match."""
+
+    def nexttoken(self) -> tuple[int, Any]:
+        if (not self._tokens and not self.eof and self.charpos < len(self.buf)
+                and self._parse1.__func__ is PSBaseParser._parse_main):  # type: ignore[attr-defined]
+            m = _TOKEN.match(self.buf, self.charpos)
+            kind = m.lastgroup if m is not None else None
+            if m is not None and kind is not None:
+                token = _token(m, kind)
+                if token is not None:
+                    self.charpos = m.end()
+                    return self.bufpos + _position(m, kind), token
+        return super().nexttoken()
+
+
+class DocumentParser(FastTokens, PDFParser):
+    """pdfminer's parser of a PDF file's objects, with the fast tokenizer:
+    its dictionaries (pages, fonts, resources) are read token by token."""
+
+
+class ContentParser(FastTokens, PDFContentParser):
+    """pdfminer's content parser with the fast tokenizer, and the same fast
+    path one step up: an operand, an operator or a plain array at the top
+    level is handed on in one step, as pdfminer's `nextobject` would hand
+    it on after pushing, flushing and queueing it."""
 
     def nextobject(self) -> tuple[int, Any]:
         if (not self.results and not self.context and not self._tokens and not self.eof
@@ -144,17 +195,15 @@ class ContentParser(PDFContentParser):
             m = _TOKEN.match(self.buf, self.charpos)
             kind = m.lastgroup if m is not None else None
             if m is not None and kind is not None:
-                start = m.start(kind)
-                if kind == "open":
+                if kind == "array_begin":
                     array = _array(self.buf, m.end())
                     if array is not None:
                         self.charpos = array[1]
-                        return self.bufpos + start, array[0]
-                value = _value(m)
+                        return self.bufpos + _position(m, kind), array[0]
+                value = _item(m, kind)
                 if value is not None:
                     self.charpos = m.end()
-                    # A name, string or hex string starts at its delimiter.
-                    return self.bufpos + (start if kind in ("int", "float", "keyword") else start - 1), value
+                    return self.bufpos + _position(m, kind), value
         return super().nextobject()
 
 

@@ -14,11 +14,11 @@ from typing import Any, cast
 from pdfminer.ascii85 import ascii85decode, asciihexdecode
 from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfpage import PDFPage
-from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import PDFObjRef, PDFStream, resolve1
 from pdfminer.psparser import PSLiteral
 
 from flows.model.errors import PdfError
+from flows.stages.extract.content import DocumentParser
 from flows.stages.extract.limits import MAX_FORM_DEPTH, MAX_STREAM_BYTES
 
 
@@ -67,7 +67,7 @@ def open_document(path: Path) -> Iterator[PDFDocument]:
     _check_header_and_tail(path)
     with path.open("rb") as fp:
         try:
-            doc = PDFDocument(PDFParser(fp), password="")
+            doc = PDFDocument(DocumentParser(fp), password="")
         except (PDFPasswordIncorrect, PDFEncryptionError) as e:
             raise PdfError("encrypted", type(e).__name__) from e
         except PdfError:
