@@ -38,6 +38,8 @@ PIECES = [
     b"BI /W 2 /H 1 /BPC 8 /CS /G ID \x01) EI", b"BI", b"ID",
 ]
 SEPARATORS = [b" ", b"\n", b"\r\n", b"\t", b"", b"  \x00 ", b"\r"]
+# What damage is made of: the characters a PDF's syntax turns on.
+DAMAGE = b" \n\r\t\x00()[]<>{}/%#\\0123456789.-+aeRTJ'\"\xff"
 
 
 class _Small(PDFContentParser):
@@ -126,6 +128,53 @@ def test_a_page_walked_with_the_fast_execute_is_the_page_pdfminer_walks(tmp_path
     pdf = _pdf(tmp_path / "page.pdf")
     assert _walked(pdf, walk._Interpreter) == _walked(pdf, _PdfminerExecute)
     assert _walked(pdf, walk._Interpreter)[0][0], "the page has glyphs"
+
+
+def _damaged(data: bytes, rnd: random.Random) -> bytes:
+    """`data` with a few bytes replaced, inserted or deleted, from an
+    alphabet of the characters a PDF's syntax turns on."""
+    out = bytearray(data)
+    for _ in range(rnd.randint(1, 10)):
+        i = rnd.randrange(len(out))
+        op = rnd.random()
+        if op < 0.5:
+            out[i] = rnd.choice(DAMAGE)
+        elif op < 0.75:
+            out.insert(i, rnd.choice(DAMAGE))
+        else:
+            del out[i]
+    return bytes(out)
+
+
+
+def test_damaged_content_streams_tokenise_as_pdfminer_reads_them(tmp_path: Path) -> None:
+    with _pdf(tmp_path / "page.pdf").open("rb") as f:
+        page = next(PDFPage.create_pages(PDFDocument(PDFParser(f))))
+        data = b"".join(stream_value(s).get_data() for s in page.contents)
+    rnd = random.Random(11)
+    for _ in range(400):
+        damaged = _damaged(data, rnd)
+        cut = rnd.randrange(1, len(damaged) + 1)
+        streams = [damaged[:cut], damaged[cut:]] if cut < len(damaged) else [damaged]
+        for slow, fast in ((PDFContentParser, ContentParser), (_Small, _SmallFast)):
+            assert _tokens(fast, _streams(streams)) == _tokens(slow, _streams(streams)), damaged
+
+
+def test_the_objects_of_damaged_pdf_files_read_as_pdfminer_reads_them(tmp_path: Path) -> None:
+    data = _pdf(tmp_path / "page.pdf").read_bytes()
+    rnd = random.Random(12)
+    damaged = tmp_path / "damaged.pdf"
+    for _ in range(150):
+        damaged.write_bytes(_damaged(data, rnd))
+        assert _readable(damaged, DocumentParser) == _readable(damaged, PDFParser)
+
+
+def _readable(path: Path, parser_class: type[PDFParser]) -> Any:
+    """`_objects`, or the error that stops reading the file at all."""
+    try:
+        return _objects(path, parser_class)
+    except Exception as e:
+        return ("error", type(e).__name__)
 
 
 def test_real_pdfs_tokenise_as_pdfminer_reads_them(real_data: Path) -> None:
