@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, cast
 
 from pdfminer import settings
 from pdfminer.pdfinterp import PDFContentParser, PDFInterpreterError
@@ -127,6 +127,11 @@ def _token(m: re.Match[bytes], kind: str) -> Any:
     return _STRUCTURE[kind]
 
 
+def _kind(m: re.Match[bytes]) -> str:
+    """Which alternative of `_TOKEN` matched (one always does)."""
+    return cast(str, m.lastgroup)
+
+
 def _position(m: re.Match[bytes], kind: str) -> int:
     return m.start(kind) - 1 if kind in _DELIMITED else m.start(kind)
 
@@ -149,9 +154,9 @@ def _array(buf: bytes, i: int) -> tuple[list[Any], int] | None:
     items: list[Any] = []
     while True:
         m = _TOKEN.match(buf, i)
-        kind = m.lastgroup if m is not None else None
-        if m is None or kind is None:
+        if m is None:
             return None
+        kind = _kind(m)
         if kind == "array_end":
             return items, m.end()
         value = _item(m, kind)
@@ -165,16 +170,21 @@ class FastTokens(PSBaseParser):
     """pdfminer's tokenizer with the fast path: a token that stands whole in
     the buffer, between tokens, with none queued, in one match."""
 
+    def _match(self) -> re.Match[bytes] | None:
+        """`_TOKEN` matched at the current position, when pdfminer's state
+        allows the fast path: between tokens, none queued, in the buffer."""
+        if (self._tokens or self.eof or self.charpos >= len(self.buf)
+                or self._parse1.__func__ is not PSBaseParser._parse_main):  # type: ignore[attr-defined]
+            return None
+        return _TOKEN.match(self.buf, self.charpos)
+
     def nexttoken(self) -> tuple[int, Any]:
-        if (not self._tokens and not self.eof and self.charpos < len(self.buf)
-                and self._parse1.__func__ is PSBaseParser._parse_main):  # type: ignore[attr-defined]
-            m = _TOKEN.match(self.buf, self.charpos)
-            kind = m.lastgroup if m is not None else None
-            if m is not None and kind is not None:
-                token = _token(m, kind)
-                if token is not None:
-                    self.charpos = m.end()
-                    return self.bufpos + _position(m, kind), token
+        if (m := self._match()) is not None:
+            kind = _kind(m)
+            token = _token(m, kind)
+            if token is not None:
+                self.charpos = m.end()
+                return self.bufpos + _position(m, kind), token
         return super().nexttoken()
 
 
@@ -190,20 +200,17 @@ class ContentParser(FastTokens, PDFContentParser):
     it on after pushing, flushing and queueing it."""
 
     def nextobject(self) -> tuple[int, Any]:
-        if (not self.results and not self.context and not self._tokens and not self.eof
-                and self.charpos < len(self.buf) and self._parse1.__func__ is PSBaseParser._parse_main):  # type: ignore[attr-defined]
-            m = _TOKEN.match(self.buf, self.charpos)
-            kind = m.lastgroup if m is not None else None
-            if m is not None and kind is not None:
-                if kind == "array_begin":
-                    array = _array(self.buf, m.end())
-                    if array is not None:
-                        self.charpos = array[1]
-                        return self.bufpos + _position(m, kind), array[0]
-                value = _item(m, kind)
-                if value is not None:
-                    self.charpos = m.end()
-                    return self.bufpos + _position(m, kind), value
+        if not self.results and not self.context and (m := self._match()) is not None:
+            kind = _kind(m)
+            if kind == "array_begin":
+                array = _array(self.buf, m.end())
+                if array is not None:
+                    self.charpos = array[1]
+                    return self.bufpos + _position(m, kind), array[0]
+            value = _item(m, kind)
+            if value is not None:
+                self.charpos = m.end()
+                return self.bufpos + _position(m, kind), value
         return super().nextobject()
 
 
