@@ -246,11 +246,11 @@ def throughput(work: Path, pages: int, env: dict[str, str], repeat: int) -> dict
     return whole_run(folder, digital, pages, work / "born-digital-out", env, "throughput", repeat)
 
 
-def real_copies(source: Path, folder: Path, pages: int) -> list[Path]:
+def real_copies(source: Path, folder: Path, pages: int) -> tuple[list[Path], int]:
     """Copies of the PDFs in `source` until they hold at least `pages`
     pages. Each copy ends with a comment of its own after the file's end
     marker, where a reader ignores it, so that its hash (and so its place
-    in the cache, and the duplicate check) is its own."""
+    in the cache, and the duplicate check) is its own; and their pages."""
     from flows.stages.extract.opening import page_count
 
     originals = sorted(source.glob("*.pdf"))
@@ -267,7 +267,7 @@ def real_copies(source: Path, folder: Path, pages: int) -> list[Path]:
             files.append(target)
             total += counts[f]
         copy += 1
-    return files
+    return files, total
 
 
 def real_throughput(work: Path, source: Path, pages: int, env: dict[str, str]) -> dict[str, object]:
@@ -275,8 +275,8 @@ def real_throughput(work: Path, source: Path, pages: int, env: dict[str, str]) -
     far richer than the generated ones, so pdfminer's own work per page
     weighs more against lakmoes' work per page and per document."""
     folder = work / "real"
-    files = real_copies(source, folder, pages)
-    return whole_run(folder, files, pdf_pages(files), work / "real-out", env, "real_throughput")
+    files, total = real_copies(source, folder, pages)
+    return whole_run(folder, files, total, work / "real-out", env, "real_throughput")
 
 
 def main(argv: list[str] | None = None) -> int:

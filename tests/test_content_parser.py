@@ -21,6 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 from flows.stages.extract import walk
 from flows.stages.extract.content import ContentParser, DocumentParser
 from flows.stages.extract.opening import guard_page
+from tests.fixtures.bad_pdfs import one_page
 
 # Tokens of every kind the fast path reads and of kinds it leaves to
 # pdfminer (arrays, dictionaries, `#` escapes, nested parentheses, comments,
@@ -231,16 +232,9 @@ def test_the_objects_of_real_pdfs_read_as_pdfminer_reads_them(real_data: Path) -
 @pytest.mark.parametrize("count", [0, 1])
 def test_an_operator_short_of_operands_or_unknown_is_skipped_as_pdfminer_skips_it(tmp_path: Path, count: int) -> None:
     # `Td` with one operand, an operator nobody knows, then real text.
-    stream = (b"BT /F1 12 Tf " + b"5 " * count + b"Td foo 72 700 Td (Hallo) Tj ET")
-    pdf = _pdf(tmp_path / "page.pdf")
-    import pikepdf
-
-    with pikepdf.open(pdf, allow_overwriting_input=True) as p:
-        page = p.pages[0]
-        page.obj.Contents = p.make_stream(stream)
-        page.obj.Resources.Font = pikepdf.Dictionary(F1=p.make_indirect(pikepdf.Dictionary(
-            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)))
-        p.save(pdf)
+    pdf = tmp_path / "page.pdf"
+    pdf.write_bytes(one_page(b"BT /F1 12 Tf " + b"5 " * count + b"Td foo 72 700 Td (Hallo) Tj ET",
+                             resources=b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"))
     fast, slow = _walked(pdf, walk._Interpreter), _walked(pdf, _PdfminerExecute)
     assert fast == slow
     assert "".join(g.text for g in fast[0][0]) == "Hallo"
