@@ -415,6 +415,21 @@ def test_text_lines_point_at_the_line_with_the_glyph_code() -> None:
     assert hit[["table", "line"]].values.tolist() == [["inputs", 2]]
 
 
+def test_text_lines_number_each_line_by_its_row_and_skip_rows_without_text() -> None:
+    other = {**DOC, "input_id": "b" * 64, "source_path": "in/b.pdf", "text": None}
+    third = {**DOC, "input_id": "c" * 64, "source_path": "in/c.pdf", "text": "een\n\ndrie"}
+    qa = [{"document_id": "q", "input_id": DOC["input_id"], "source_path": DOC["source_path"], "vraag_nr": 1,
+           "vraag": "Vraag?\nNog een regel", "antwoord": "Ja."}]
+    frames = quality.build_frames(_tables(inputs=[DOC, other, third], qa=qa), {"inputs": []})
+    lines = frames["text_lines"]
+    assert lines.drop(columns="text").values.tolist() == [
+        ["inputs", "text", "in/a.pdf", 0, 1], ["inputs", "text", "in/c.pdf", 2, 1], ["inputs", "text", "in/c.pdf", 2, 2],
+        ["inputs", "text", "in/c.pdf", 2, 3], ["qa", "vraag", "in/a.pdf", 0, 1], ["qa", "vraag", "in/a.pdf", 0, 2],
+        ["qa", "antwoord", "in/a.pdf", 0, 1]]
+    assert lines["text"].tolist() == ["x" * 30, "een", "", "drie", "Vraag?", "Nog een regel", "Ja."]
+    assert [str(t) for t in lines.dtypes] == ["object", "object", "object", "Int64", "Int64", "object"]
+
+
 def test_release_date_is_the_day_the_release_started() -> None:
     started = dt.datetime(2024, 3, 1, 23, 30, tzinfo=dt.UTC)
     assert quality.release_date({"started": started}) == dt.date(2024, 3, 1)

@@ -108,6 +108,22 @@ def test_manifest_checksums_match_the_files(seed_release: Path) -> None:
     assert manifest["started"] <= manifest["finished"]
 
 
+def test_json_lines_hold_every_row_of_a_table_longer_than_a_slice_in_order(tmp_path: Path) -> None:
+    from flows.release import publish
+
+    n = 2 * publish.JSONL_SLICE_ROWS + 3
+    rows = {"markers": [{"document_id": f"d{i}", "input_id": "a" * 64, "source_path": f"in/{i}.pdf", "part": None,
+                         "kind": "label", "ground_code": "5.1.2e", "matched_text": f"Bescherming persoonlijke levenssfeer {i} é"}
+                        for i in range(n)]}
+    tables = publish.build_tables(rows, [])
+    listing = publish.write_tables(tables, tmp_path)
+    lines = (tmp_path / "markers.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == pq.read_table(tmp_path / "markers.parquet").to_pylist()
+    assert len(lines) == n == listing["markers"]["rows"] and "é" in lines[-1]
+    assert listing["markers"]["files"]["markers.jsonl"]["sha256"] == hashlib.sha256(
+        (tmp_path / "markers.jsonl").read_bytes()).hexdigest()
+
+
 def test_pdf_form_of_the_seed_gives_the_same_questions_and_answers(seed_release: Path) -> None:
     text_qa = {r["vraag_nr"]: r for r in table(seed_release, "qa")}
     pdf_qa = {r["vraag_nr"]: r for r in table(seed_release, "qa", ANSWERS_PDF)}

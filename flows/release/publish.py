@@ -147,18 +147,26 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+JSONL_SLICE_ROWS = 2048
+
+
 def write_tables(tables: dict[str, pa.Table], folder: Path) -> dict[str, dict[str, Any]]:
     """Parquet for tools, JSON lines for people and shell pipelines; the
     manifest records each file's checksum."""
     folder.mkdir(parents=True, exist_ok=True)
     listing: dict[str, dict[str, Any]] = {}
+    # One encoder for every row: `json.dumps` with options builds a new one per call.
+    encode = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
     for name, table in tables.items():
         parquet = folder / f"{name}.parquet"
         jsonl = folder / f"{name}.jsonl"
         pq.write_table(table, parquet, compression="zstd")
         with jsonl.open("w", encoding="utf-8") as f:
-            for row in table.to_pylist():
-                f.write(json.dumps(row, ensure_ascii=False, default=_json_default) + "\n")
+            # A slice of rows at a time: a whole large table as Python dicts
+            # would be the largest thing the run holds.
+            for batch in table.to_batches(max_chunksize=JSONL_SLICE_ROWS):
+                for row in batch.to_pylist():
+                    f.write(encode(row) + "\n")
         listing[name] = {
             "rows": table.num_rows,
             "files": {
