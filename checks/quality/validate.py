@@ -259,26 +259,18 @@ TEXT_COLUMNS = {"inputs": ("text",), "pages": ("text",), "documents": ("text",),
 def text_lines(f: Frames, manifest: dict[str, Any]) -> pd.DataFrame:
     """One row per line of every published text column, so that a failure
     points at the line, not at a whole document."""
-    cols = {"table": "object", "column": "object", "source_path": "object", "row": "Int64", "line": "Int64",
-            "text": "object"}
-    # Built column by column: a hundred thousand lines as row tuples were
-    # most of the time it takes to build the frames.
-    parts: dict[str, list[Any]] = {name: [] for name in cols}
+    rows = []
     for table, columns in TEXT_COLUMNS.items():
         df = f[table]
-        paths = df["source_path"].tolist()
         for col in columns:
-            values = df[col].tolist()
-            rows = [r for r, v in enumerate(values) if isinstance(v, str)]
-            lines = [values[r].split("\n") for r in rows]
-            counts = [len(x) for x in lines]
-            parts["table"] += [table] * sum(counts)
-            parts["column"] += [col] * sum(counts)
-            parts["source_path"] += [paths[r] for r, k in zip(rows, counts, strict=True) for _ in range(k)]
-            parts["row"] += [r for r, k in zip(rows, counts, strict=True) for _ in range(k)]
-            parts["line"] += [n for k in counts for n in range(1, k + 1)]
-            parts["text"] += [line for x in lines for line in x]
-    return pd.DataFrame(parts).astype(cols) if parts["text"] else _empty(cols)
+            for r, (path, value) in enumerate(zip(df["source_path"], df[col], strict=False)):
+                if not isinstance(value, str):
+                    continue
+                for n, line in enumerate(value.split("\n"), start=1):
+                    rows.append((table, col, path, r, n, line))
+    cols = {"table": "object", "column": "object", "source_path": "object", "row": "Int64", "line": "Int64",
+            "text": "object"}
+    return pd.DataFrame(rows, columns=list(cols)).astype(cols) if rows else _empty(cols)
 
 
 def _count_by_part(df: pd.DataFrame, name: str) -> pd.DataFrame:
