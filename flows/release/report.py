@@ -24,7 +24,6 @@ import os
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +54,7 @@ def _rows(tables: dict[str, pa.Table], name: str) -> list[dict[str, Any]]:
     return t.to_pylist() if t is not None else []
 
 
-@lru_cache(maxsize=1 << 14)
 def _name(path: str | None) -> str:
-    # Cached (bounded: `serve` lives long): the report names a document once
-    # per row it shows, ten thousand times in a large release.
     return Path(path).name if path else "?"
 
 
