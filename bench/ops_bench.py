@@ -4,7 +4,9 @@ written as JSON.
 
 The corpus (default 300 pages, up to 3,000): documents of the synthetic
 release layouts (`bench/release_generate.py`), 2 to 4 pages each, 70% of
-the pages born-digital and 30% scanned. Every document carries Woo ground
+the pages born-digital and 30% scanned. Each page holds a layout's
+document whose body runs on until the page holds as much text as a real
+one (`PAGE_CHARS`, `--page-chars`). Every document carries Woo ground
 markers in its text; a born-digital page has one line redacted (its text
 removed, a black box in its place, the ground beside it); a scanned page
 is rendered at 150 dpi with speckle noise before binarising, so its OCR
@@ -66,18 +68,39 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from faker import Faker
-from release_generate import LAYOUTS, Make, document
+from release_generate import LAYOUTS, SENTENCES, Make, document
 
 GROUNDS = ["5.1.2e", "5.1.2a", "5.2", "5.1.2i"]
 
 
-def _page_texts(m: Make, pages: int) -> list[str]:
+# Characters of text on a generated page. A layout's document alone holds
+# about 600: pdfminer.six reads such a page six times faster than a real
+# one, so a run's costs per document and per release outweigh its work per
+# page far more than on the pages users release. 1,600 is the median, over
+# the 26 born-digital PDFs of ../shared/data/dutch-gov-pdfs, of a file's
+# characters per page (pdfminer's text; 675 to 4,705, the median page
+# 2,101); `--real-pdfs` prints the figure for the folder it is given.
+PAGE_CHARS = 1600
+PAGE_LINES = 52  # what fits an A4 page at `born_digital`'s 14 pt line spacing
+
+
+def _page_texts(m: Make, pages: int, chars: int) -> list[str]:
     """The text of a document of `pages` pages: a layout's document per
-    page, each with a ground marker line."""
+    page, its body run on with the layouts' sentences until the page holds
+    `chars` characters (or is full), then a ground marker line."""
     out = []
     for _ in range(pages):
-        text = document(m, m.rng.choice(list(LAYOUTS)))
-        out.append(text + f"Passage verwijderd op grond van artikel {m.rng.choice(GROUNDS)} Woo.\n")
+        lines = document(m, m.rng.choice(list(LAYOUTS))).splitlines()
+        # After the body's last sentence, before the closing lines (a
+        # signature, a greeting); a list without body sentences runs on at its end.
+        at = max((i + 1 for i, line in enumerate(lines) if line in SENTENCES), default=len(lines))
+        more: list[str] = []
+        held = sum(len(line) + 1 for line in lines)  # each line with its newline
+        while held < chars and len(lines) + len(more) < PAGE_LINES - 1:  # the marker's line is the last
+            more.append(m.rng.choice(SENTENCES))
+            held += len(more[-1]) + 1
+        text = "\n".join(lines[:at] + more + lines[at:])
+        out.append(f"{text}\nPassage verwijderd op grond van artikel {m.rng.choice(GROUNDS)} Woo.\n")
     return out
 
 
@@ -95,7 +118,7 @@ def born_digital(pages: list[str], boxes: bool) -> bytes:
     c = canvas.Canvas(buf, pagesize=A4, invariant=True)
     for text in pages:
         y = 800.0
-        for i, line in enumerate(text.split("\n")[:52]):
+        for i, line in enumerate(text.split("\n")[:PAGE_LINES]):
             c.setFont("Helvetica", 10)
             if not (boxes and i == REDACTED_LINE):
                 c.drawString(60, y, line)
@@ -131,9 +154,10 @@ def damaged_scan(pdf: bytes, rng: random.Random, dpi: int = 150) -> bytes:
     return img2pdf.convert(blobs, nodate=True)
 
 
-def generate(folder: Path, pages: int, seed: int = 15, scanned_share: float = 0.3) -> tuple[list[Path], list[Path]]:
+def generate(folder: Path, pages: int, seed: int = 15, scanned_share: float = 0.3,
+             page_chars: int = PAGE_CHARS) -> tuple[list[Path], list[Path]]:
     """The corpus: (born-digital files, scanned files), `scanned_share` of
-    the pages scanned."""
+    the pages scanned, each page's text run on to `page_chars` characters."""
     rng = random.Random(seed)
     fake = Faker("nl_NL")
     fake.seed_instance(seed)
@@ -146,7 +170,7 @@ def generate(folder: Path, pages: int, seed: int = 15, scanned_share: float = 0.
     while done < pages:
         size = min(rng.randint(2, 4), pages - done)
         scan = scanned_pages + size <= scanned_share * pages and rng.random() < 0.5
-        pdf = born_digital(_page_texts(m, size), boxes=not scan)
+        pdf = born_digital(_page_texts(m, size, page_chars), boxes=not scan)
         path = folder / f"doc-{i:04d}.pdf"
         path.write_bytes(damaged_scan(pdf, rng) if scan else pdf)
         (scanned if scan else digital).append(path)
@@ -194,13 +218,14 @@ def stages_rate(files: list[Path]) -> float:
     return time.perf_counter() - started
 
 
-def plain_pdfminer(files: list[Path]) -> float:
+def plain_pdfminer(files: list[Path]) -> tuple[float, int]:
+    """Seconds of plain pdfminer.six `extract_text` over `files`, and the
+    characters of text it found (how full the pages are)."""
     from pdfminer.high_level import extract_text
 
     started = time.perf_counter()
-    for f in files:
-        extract_text(f)
-    return time.perf_counter() - started
+    chars = sum(len(extract_text(f)) for f in files)
+    return time.perf_counter() - started, chars
 
 
 def free_port() -> int:
@@ -229,9 +254,11 @@ def whole_run(folder: Path, files: list[Path], pages: int, out: Path, env: dict[
     for _ in range(repeat):
         shutil.rmtree(out, ignore_errors=True)
         runs.append(lakmoes(["run", str(folder), "--out", str(out)], env))
-        plains.append(plain_pdfminer(files))
+        seconds, chars = plain_pdfminer(files)
+        plains.append(seconds)
     run, plain = statistics.median(runs), statistics.median(plains)
-    return {f"{prefix}_pages": pages, f"{prefix}_run_seconds": round(run, 2),
+    return {f"{prefix}_pages": pages, f"{prefix}_chars_per_page": round(chars / pages),
+            f"{prefix}_run_seconds": round(run, 2),
             f"{prefix}_run_pages_per_s": round(pages / run, 3),
             f"{prefix}_plain_pdfminer_pages_per_s": round(pages / plain, 3),
             f"{prefix}_run_vs_plain_pdfminer": round(plain / run, 3),
@@ -239,10 +266,10 @@ def whole_run(folder: Path, files: list[Path], pages: int, out: Path, env: dict[
             f"{prefix}_plain_pdfminer_runs_seconds": [round(x, 2) for x in plains]}
 
 
-def throughput(work: Path, pages: int, env: dict[str, str], repeat: int) -> dict[str, object]:
+def throughput(work: Path, pages: int, env: dict[str, str], repeat: int, page_chars: int) -> dict[str, object]:
     """`whole_run` over `pages` generated born-digital pages."""
     folder = work / "born-digital"
-    digital, _ = generate(folder, pages, seed=21, scanned_share=0.0)
+    digital, _ = generate(folder, pages, seed=21, scanned_share=0.0, page_chars=page_chars)
     return whole_run(folder, digital, pages, work / "born-digital-out", env, "throughput", repeat)
 
 
@@ -289,6 +316,9 @@ def main(argv: list[str] | None = None) -> int:
                         "../shared/data/dutch-gov-pdfs), as many as make --throughput-pages pages (3000 if not given)")
     p.add_argument("--json", type=Path, default=ROOT / "bench" / "out" / "ops.json", help="where to write the figures")
     p.add_argument("--no-dask", action="store_true", help="leave out the --dask local run")
+    p.add_argument("--page-chars", type=int, default=PAGE_CHARS,
+                   help=f"characters of text on a generated page (default {PAGE_CHARS}, as on real pages; 0: a "
+                        "layout's document alone, about 600, the corpus of bench runs 1 to 11)")
     p.add_argument("--repeat", type=int, default=3,
                    help="runs of the one-changed, fixed-cost and --throughput-pages measures, their median "
                         "reported (default 3)")
@@ -304,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         # The runs must not find a server of the user's `lakmoes serve`.
         env["XDG_STATE_HOME"] = str(work / "state")
-        digital, scanned = generate(work / "corpus", args.pages)
+        digital, scanned = generate(work / "corpus", args.pages, page_chars=args.page_chars)
         n = len(digital) + len(scanned)
         figures |= {"documents": n, "born_digital_pages": pdf_pages(digital), "scanned_pages": pdf_pages(scanned)}
         print(f"corpus: {n} documents, {figures['born_digital_pages']} born-digital and "
@@ -338,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
                 fixes.append(lakmoes(["run", str(single), "--out", str(work / "single-server")], srv))
             one_changed, fixed_server = statistics.median(changes), statistics.median(fixes)
             if args.throughput_pages:
-                figures |= throughput(work, args.throughput_pages, srv, args.repeat)
+                figures |= throughput(work, args.throughput_pages, srv, args.repeat, args.page_chars)
             if args.real_pdfs:
                 figures |= real_throughput(work, args.real_pdfs, args.throughput_pages or 3000, srv)
 
@@ -354,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
             dask_cold = lakmoes(["run", corpus, "--out", str(work / "dask"), "--dask", "local"], env)
 
         stages = stages_rate(digital)
-        plain = plain_pdfminer(digital)
+        plain, chars = plain_pdfminer(digital)
     pages = args.pages
     digital_pages = int(figures["born_digital_pages"])  # type: ignore[call-overload]
     figures |= {
@@ -369,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         "cold_embedded_seconds": round(cold_embedded, 2), "warm_embedded_seconds": round(warm_embedded, 2),
         "warm_embedded_vs_cold_embedded": round(warm_embedded / cold_embedded, 3),
         "fixed_embedded_seconds": round(fixed_embedded, 2),
+        "born_digital_chars_per_page": round(chars / digital_pages),
         "stages_born_digital_pages_per_s": round(digital_pages / stages, 3),
         "plain_pdfminer_pages_per_s": round(digital_pages / plain, 3),
         "stages_vs_plain_pdfminer": round(plain / stages, 3),
