@@ -214,11 +214,21 @@ def match_entries(entries: list[dict[str, Any]], docs: list[Candidate]) -> dict[
     return out
 
 
+def _place(where: dict[str, Any]) -> tuple[Any, ...]:
+    """Where a finding points, for its id: its span; for an entry whose
+    row the parser could not find in the list's text (a scanned list's
+    OCR lines can differ from its text), the entry's index, which no
+    other entry of the list shares, as spans of None would be."""
+    if where.get("span_start") is None and where.get("entry") is not None:
+        return ("entry", where["entry"])
+    return (where.get("span_start"), where.get("span_end"))
+
+
 def _finding(where: dict[str, Any], check: str, severity: str, message: str, key: str) -> dict[str, Any]:
     """A `findings` row raised at the release, built like
     checks/findings.py's: stable id from document, check and place."""
     return {
-        "finding_id": finding_id(where["document_id"], check, where.get("span_start"), where.get("span_end"), key),
+        "finding_id": finding_id(where["document_id"], check, *_place(where), key),
         "document_id": where["document_id"], "input_id": where["input_id"], "source_path": where["source_path"],
         "part": where.get("part"),
         "span_start": where.get("span_start"), "span_end": where.get("span_end"), "page": where.get("page"),

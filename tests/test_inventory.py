@@ -351,6 +351,23 @@ def test_grounds_that_differ_from_the_document_are_findings() -> None:
     assert summary["mismatched"] == 1
 
 
+def test_entries_the_parser_could_not_place_in_the_text_get_findings_of_their_own() -> None:
+    # A scanned list's entries can have no span (their OCR lines differ
+    # from the text): two missing ones on a page must not share an id.
+    def entry(i: int, number: str) -> dict:
+        return {"document_id": "l" * 64, "input_id": "l" * 64, "source_path": "lijst.pdf", "part": 0,
+                "span_start": None, "span_end": None, "page": 1, "entry": i, "number": number, "date": None,
+                "title": f"Nota {number}", "judgement": None, "grounds": [], "columns": "{}"}
+
+    tables = {"inventory": [entry(0, "6"), entry(1, "13")],
+              "documents": [{"document_id": "d" * 64, "input_id": "d" * 64, "source_path": "a.txt", "part": 0,
+                             "document_type": "memo", "title": "Verslag", "text": "Verslag"}]}
+    _, findings = check_inventory(tables)
+    missing = [f for f in findings if f["check"] == "inventory_document_missing"]
+    assert [f["message"].split(" of ")[0] for f in missing] == ["entry 6", "entry 13"]
+    assert len({f["finding_id"] for f in findings}) == len(findings)
+
+
 def test_a_long_title_joins_alone_and_a_short_one_does_not() -> None:
     def entry(i: int, title: str) -> dict:
         return {"document_id": "l" * 64, "input_id": "l" * 64, "source_path": "lijst.csv", "part": 0, "entry": i, "number": None,
