@@ -108,17 +108,21 @@ def woo_decision(m: Make) -> str:
             f"de minister van Justitie en Veiligheid,\nnamens deze,\nhet hoofd Juridische Zaken\n")
 
 
-def decision_list(m: Make) -> str:
-    items = "\n".join(f"{i}. Agendapunt: {m.rng.choice(SUBJECTS).capitalize()}\nBesluit: "
-                      f"{m.rng.choice(['Voor kennisgeving aangenomen.', 'Betrekken bij het debat.', 'Aangehouden.'])}"
-                      for i in range(1, m.rng.randint(3, 7)))
-    return f"Besluitenlijst van de procedurevergadering van de vaste commissie voor Financiën\n{m.date()}\n{items}\n"
+def decision_list(m: Make, items: int | None = None) -> str:
+    """A decision list of `items` agenda items (2 to 6 when not given)."""
+    last = m.rng.randint(3, 7) if items is None else items + 1
+    listed = "\n".join(f"{i}. Agendapunt: {m.rng.choice(SUBJECTS).capitalize()}\nBesluit: "
+                       f"{m.rng.choice(['Voor kennisgeving aangenomen.', 'Betrekken bij het debat.', 'Aangehouden.'])}"
+                       for i in range(1, last))
+    return f"Besluitenlijst van de procedurevergadering van de vaste commissie voor Financiën\n{m.date()}\n{listed}\n"
 
 
-def inventory_list(m: Make) -> str:
+def inventory_list(m: Make, entries: int | None = None) -> str:
+    """An inventory list of `entries` rows (3 to 11 when not given)."""
+    last = m.rng.randint(4, 12) if entries is None else entries + 1
     rows = "\n".join(f"{i} {m.date()} {m.rng.choice(['E-mail', 'Nota', 'Brief', 'Verslag'])} over "
                      f"{m.rng.choice(SUBJECTS)} {m.rng.choice(['Openbaar', 'Deels openbaar 5.1.2e', 'Niet openbaar 5.2'])}"
-                     for i in range(1, m.rng.randint(4, 12)))
+                     for i in range(1, last))
     head = m.rng.choice(["Nr. Datum Omschrijving Beoordeling Weigeringsgrond(en)",
                          "Documentnummer Datum Titel Beoordeling Grond"])
     return f"Inventarislijst\n{m.maybe('bij het besluit op uw Woo-verzoek', 0.5)}\n{head}\n{rows}\n"
@@ -159,9 +163,14 @@ LAYOUTS: dict[str, Callable[[Make], str]] = {
 }
 
 
+def squeezed(text: str) -> str:
+    """A layout's text without its blank lines (optional pieces left empty)."""
+    return "\n".join(line for line in text.split("\n") if line.strip()) + "\n"
+
+
 def document(m: Make, kind: str) -> str:
-    """One document, blank lines squeezed (optional pieces left empty)."""
-    return "\n".join(line for line in LAYOUTS[kind](m).split("\n") if line.strip()) + "\n"
+    """One document of layout `kind`, blank lines squeezed."""
+    return squeezed(LAYOUTS[kind](m))
 
 
 def release(m: Make, size: int) -> dict:
