@@ -147,7 +147,6 @@ def _damaged(data: bytes, rnd: random.Random) -> bytes:
     return bytes(out)
 
 
-
 def test_damaged_content_streams_tokenise_as_pdfminer_reads_them(tmp_path: Path) -> None:
     with _pdf(tmp_path / "page.pdf").open("rb") as f:
         page = next(PDFPage.create_pages(PDFDocument(PDFParser(f))))
